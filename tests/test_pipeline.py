@@ -1,0 +1,143 @@
+"""`hybridrec run` end to end: papermill-executed stage notebooks, resume, overrides, failures,
+gs:// through the emulator, MovieLens with side features, `hybridrec recommend`, the HTML report."""
+import json, os, shutil, subprocess, sys, tempfile
+from pathlib import Path
+import nbformat
+import pytest
+
+BIN = Path(sys.executable).parent / "hybridrec"
+SMALL = ["-p", "demo_users", "800", "-p", "demo_items", "300", "-p", "epochs", "4", "-p", "als_epochs", "4", "-p", "threads", "1"]
+
+def hr(*args, check=True, timeout=900):
+    r = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    if check: assert r.returncode == 0, f"exit {r.returncode}\nstdout:\n{r.stdout[-3000:]}\nstderr:\n{r.stderr[-3000:]}"
+    return r
+
+def metrics_only(m):
+    "The model metrics of a metrics.json, without timings."
+    return {n: dict(metrics=v["metrics"], n_users=v["n_users"], slices=v["slices"], cold=v["cold_users"]) for n, v in m["models"].items()}
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "demo"
+    r = hr("run", "--data", "demo", "--out", out, *SMALL)
+    return out, r
+
+def test_run_writes_one_complete_folder(demo_run):
+    out, r = demo_run
+    assert "report.html" in r.stdout and "ndcg@10" in r.stdout and "SYNTHETIC" in r.stdout
+    st = json.loads((out / "status.json").read_text())
+    assert st["status"] == "finished" and list(st["stages"]) == ["prepare", "features", "train", "evaluate", "report"]
+    for i, s in enumerate(st["stages"], 1):
+        nb = nbformat.read(out / "notebooks" / f"{i}_{s}.ipynb", 4)
+        assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    p = json.loads((out / "params.json").read_text())
+    assert p["demo_users"] == 800 and p["epochs"] == 4
+    m = json.loads((out / "metrics.json").read_text())
+    assert set(m["models"]) == {"popularity", "als", "lightfm_cf", "lightfm_hybrid"}
+    for name, v in m["models"].items():
+        for metric in ("precision", "recall", "ndcg", "map"):
+            for k in (5, 10, 20): assert 0 <= v["metrics"][f"{metric}@{k}"] <= 1
+        assert 0 < v["metrics"]["auc"] <= 1
+        assert v["n_users"] == m["models"]["popularity"]["n_users"] > 0
+        assert any(s.startswith("user:activity=") for s in v["slices"]) and any(s.startswith("item:popularity=") for s in v["slices"])
+    assert m["models"]["lightfm_hybrid"]["cold_users"]["n_users"] > 0
+    assert set(m["stage_seconds"]) == set(st["stages"]) and m["dataset"]["n_users"] > 0 and m["synthetic"] is True
+    for png in ("metrics_by_model.png", "ndcg_by_activity.png", "ndcg_by_popularity.png", "training_curves.png"):
+        assert (out / "plots" / png).stat().st_size > 1000
+    for name in m["models"]: assert (out / "models" / name / "model.json").exists()
+    assert (out / "report.html").stat().st_size > 10000
+
+def test_rerun_skips_and_override_reaches_notebooks(demo_run):
+    out, _ = demo_run
+    before = metrics_only(json.loads((out / "metrics.json").read_text()))
+    r = hr("run", "--data", "demo", "--out", out, *SMALL)
+    st = json.loads((out / "status.json").read_text())
+    assert all(v["skipped"] for v in st["stages"].values()), st
+    assert r.stdout.count("unchanged, skipped") == 5
+    assert metrics_only(json.loads((out / "metrics.json").read_text())) == before
+    # a changed k re-runs only evaluation and report, and reaches the executed notebook
+    hr("run", "--data", "demo", "--out", out, *SMALL, "-p", "k", "[3, 10]")
+    st = json.loads((out / "status.json").read_text())
+    assert [s for s, v in st["stages"].items() if v["skipped"]] == ["prepare", "features", "train"]
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["k"] == [3, 10] and "ndcg@3" in m["models"]["als"]["metrics"]
+    nb = nbformat.read(out / "notebooks" / "4_evaluate.ipynb", 4)
+    inj = [c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])][0]
+    assert "k = [3, 10]" in inj
+
+def test_failed_stage_is_marked_and_keeps_finished_results(demo_run, tmp_path):
+    src, _ = demo_run
+    out = tmp_path / "copy"; shutil.copytree(src, out)
+    metrics_before = (out / "metrics.json").read_bytes()
+    model_before = (out / "models" / "lightfm_hybrid" / "model.json").read_bytes()
+    r = hr("run", "--data", "demo", "--out", out, *SMALL, "-p", "loss", "not-a-loss", check=False)
+    assert r.returncode == 1 and "train" in r.stderr and "FAILED" in r.stderr
+    st = json.loads((out / "status.json").read_text())
+    assert st["status"] == "failed" and st["failed_stage"] == "train" and "loss" in st["error"]
+    failed = nbformat.read(out / "notebooks" / "3_train.FAILED.ipynb", 4)
+    assert any(o.get("output_type") == "error" for c in failed.cells for o in c.get("outputs", []))
+    assert (out / "metrics.json").read_bytes() == metrics_before
+    assert (out / "models" / "lightfm_hybrid" / "model.json").read_bytes() == model_before
+    assert not list(out.glob(".models.tmp-*"))
+
+def test_unknown_parameter_is_named(tmp_path):
+    r = hr("run", "--out", tmp_path / "x", "-p", "epochz", "3", check=False)
+    assert r.returncode == 1 and "epochz" in r.stderr and "epochs" in r.stderr
+
+def test_recommend_cli_on_run_models(demo_run):
+    out, _ = demo_run
+    model = out / "models" / "lightfm_hybrid"
+    from hybridrec.pipeline import load_prepared
+    prep = load_prepared(out / "prepared")
+    user = str(prep.user_ids[0])
+    known = json.loads(hr("recommend", "--model", model, "--user", user, "-k", "5").stdout)
+    assert known["source"] == "model" and not known["fallback"] and len(known["items"]) == 5
+    seen = set(prep.item_ids[prep.train[0].indices].astype(str))
+    assert not seen & {i["parent_asin"] for i in known["items"]}
+    hist = ",".join(map(str, prep.item_ids[:3]))
+    cold = json.loads(hr("recommend", "--model", model, "--user", "new-user-x", "--history", hist, "-k", "5").stdout)
+    assert cold["source"] == "cold_start" and len(cold["items"]) == 5
+    anon = json.loads(hr("recommend", "--model", model, "--user", "nobody-knows-me").stdout)
+    assert anon["fallback"] and anon["source"] == "popularity_fallback" and len(anon["items"]) == 10
+    bad = hr("recommend", "--model", out / "nope", "--user", user, check=False)
+    assert bad.returncode == 2 and "nope" in bad.stderr
+
+def test_report_renders_in_chromium(demo_run, tmp_path):
+    out, _ = demo_run
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium not installed (bin/_system_deps.sh installs it)"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    url = (out / "report.html").as_uri()
+    dom = subprocess.run([chromium, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    assert "<table" in dom and "lightfm_hybrid" in dom and "precision@10" in dom
+    assert dom.count("<img") >= 4 and "data:image/png;base64" in dom
+    shot = tmp_path / "report.png"
+    subprocess.run([chromium, *flags, f"--screenshot={shot}", "--window-size=1200,1600", url], capture_output=True, timeout=120)
+    assert shot.stat().st_size > 20000   # a blank page is a few KB
+
+def test_gcs_run_gives_the_same_metrics_as_local(gcs_bucket, tmp_path):
+    from hybridrec.demo import write_demo
+    fs, bucket, so = gcs_bucket
+    local = tmp_path / "data"; write_demo(str(local), users=600, items=200, seed=4)
+    fs.put(str(local) + "/", f"{bucket}/d/", recursive=True)
+    args = ["-p", "epochs", "3", "-p", "als_epochs", "3", "-p", "threads", "1", "-p", "models", '["popularity", "lightfm_hybrid"]']
+    hr("run", "--data", local, "--out", tmp_path / "local", *args)
+    env_so = json.dumps(so)
+    hr("run", "--data", f"gs://{bucket}/d", "--storage-options", env_so, "--out", tmp_path / "gcs", *args)
+    a = json.loads((tmp_path / "local" / "metrics.json").read_text()); b = json.loads((tmp_path / "gcs" / "metrics.json").read_text())
+    assert metrics_only(a) == metrics_only(b)
+    assert a["dataset"]["n_users"] == b["dataset"]["n_users"]
+
+def test_movielens_100k_run_uses_user_and_item_features(tmp_path):
+    out = tmp_path / "ml"
+    hr("run", "--data", "movielens-100k", "--out", out, "-p", "epochs", "3", "-p", "threads", "1",
+       "-p", "models", '["popularity", "lightfm_hybrid"]', "-p", "item_groups", '["categories", "rating"]')
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["synthetic"] is False and m["models"]["lightfm_hybrid"]["n_users"] > 0
+    from hybridrec.features import FeatureEncoder
+    enc = FeatureEncoder.load(out / "features" / "encoder")
+    names = enc.user_feature_names(identity=False)
+    assert any("occupation" in n for n in names) and any("gender" in n for n in names)
+    assert any("genre" in n.lower() or "categor" in n.lower() for n in enc.item_feature_names(identity=False))
