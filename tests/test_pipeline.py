@@ -141,3 +141,17 @@ def test_movielens_100k_run_uses_user_and_item_features(tmp_path):
     names = enc.user_feature_names(identity=False)
     assert any("occupation" in n for n in names) and any("gender" in n for n in names)
     assert any("genre" in n.lower() or "categor" in n.lower() for n in enc.item_feature_names(identity=False))
+
+def test_sweep_runs_each_point_and_reuses_identical_stages(tmp_path):
+    out = tmp_path / "sweep"
+    r = hr("sweep", "--data", "demo", "--out", out, *SMALL, "-p", "models", '["popularity", "lightfm_cf"]', "-g", "components", "[4, 8]")
+    import pandas as pd
+    t = pd.read_csv(out / "sweep.csv")
+    assert sorted(t.run.unique()) == ["run-001", "run-002"] and sorted(t.components.unique()) == [4, 8]
+    assert set(t.model) == {"popularity", "lightfm_cf"} and t["ndcg@10"].between(0, 1).all()
+    st = json.loads((out / "run-002" / "status.json").read_text())
+    assert st["stages"]["prepare"].get("reused_from", "").endswith("run-001") and not st["stages"]["train"]["skipped"]
+    p = [json.loads((out / d / "params.json").read_text())["components"] for d in ("run-001", "run-002")]
+    assert p == [4, 8]
+    # the popularity model does not depend on components: same numbers in both runs
+    pop = t[t.model == "popularity"]["ndcg@10"].tolist(); assert pop[0] == pop[1]
