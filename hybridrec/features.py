@@ -25,7 +25,7 @@ __all__ = ['log', 'ITEM_GROUPS', 'USER_GROUPS', 'TITLE_STOPWORDS', 'ENCODER_FORM
 log = logging.getLogger("hybridrec")
 
 ITEM_GROUPS = {"category": "category", "price": "price", "rating": "average_rating", "store": "store",
-               "categories": "categories", "title": "title", "main_category": "main_category"}
+               "categories": "categories", "tags": "categories", "title": "title", "main_category": "main_category"}
 USER_GROUPS = ("history_category", "category_share", "price_share", "columns")
 TITLE_STOPWORDS = frozenset("a an and are as at be by for from in is it of on or the to with".split())
 
@@ -176,7 +176,7 @@ class _TokenList:
             keep = keep.to_numpy(zero_copy_only=False) if len(tok) else np.zeros(0, bool)
             return parent[keep], tok.filter(pa.array(keep)) if len(tok) else tok
         parent, tok, level = _flatten(_to_arrow(s, pa.list_(pa.string())))
-        if len(tok) == 0: return parent, tok
+        if len(tok) == 0 or self.mode == "tags": return parent, pc.cast(tok, pa.string())   # tags: unordered, no level
         lv = pa.array((level + 1).astype(str))
         return parent, pc.binary_join_element_wise(lv, pc.cast(tok, pa.string()), ":")
 
@@ -314,6 +314,7 @@ def _make_item_enc(self: FeatureEncoder, g):
     if g == "rating": return _Binned(g, "average_rating", "avg_rating_bin", c["n_rating_bins"])
     if g == "store": return _Categorical(g, "store", "store", top_n=c["top_stores"], other=True, missing=True)
     if g == "categories": return _TokenList(g, "categories", "categories", "categories", c["categories_min_items"])
+    if g == "tags": return _TokenList(g, "categories", "tag", "tags", c["categories_min_items"])
     if g == "title": return _TokenList(g, "title", "title", "title", c["title_min_items"], c["title_max_tokens"])
     if g.startswith("col:"): return None  # generic columns: decided from the dtype at fit
     raise AssertionError(g)

@@ -133,14 +133,14 @@ def test_gcs_run_gives_the_same_metrics_as_local(gcs_bucket, tmp_path):
 def test_movielens_100k_run_uses_user_and_item_features(tmp_path):
     out = tmp_path / "ml"
     hr("run", "--data", "movielens-100k", "--out", out, "-p", "epochs", "3", "-p", "threads", "1",
-       "-p", "models", '["popularity", "lightfm_hybrid"]', "-p", "item_groups", '["categories", "rating"]')
+       "-p", "models", '["popularity", "lightfm_hybrid"]', "-p", "item_groups", '["tags", "rating"]')
     m = json.loads((out / "metrics.json").read_text())
     assert m["synthetic"] is False and m["models"]["lightfm_hybrid"]["n_users"] > 0
     from hybridrec.features import FeatureEncoder
     enc = FeatureEncoder.load(out / "features" / "encoder")
     names = enc.user_feature_names(identity=False)
     assert any("occupation" in n for n in names) and any("gender" in n for n in names)
-    assert any("genre" in n.lower() or "categor" in n.lower() for n in enc.item_feature_names(identity=False))
+    assert any(n.startswith("tag=") and "Comedy" in n for n in enc.item_feature_names(identity=False))
 
 def test_sweep_runs_each_point_and_reuses_identical_stages(tmp_path):
     out = tmp_path / "sweep"
