@@ -4,21 +4,8 @@ Prints wall seconds, peak RSS (resource.getrusage), output size, the machine (co
 Usage: python bench/demo_scale.py [--users N] [--items N] [--reviews-per-user R] [--seed S] [--out DIR]
 """
 import argparse, os, platform, resource, shlex, sys, tempfile, time
+from _common import mem_total_gib as _mem_total_gb, ru_maxrss_mb as _peak_rss_mb
 from pathlib import Path
-
-
-def _mem_total_gb() -> float:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemTotal:"): return int(line.split()[1]) / 2**20
-    except OSError: pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-
-
-def _peak_rss_mb() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 2**20 if sys.platform == "darwin" else r / 2**10  # bytes on macOS, KiB on Linux
 
 
 def main(argv=None):

@@ -18,26 +18,9 @@ Usage: python bench/eval_bench.py [--users 200000] [--items 50000] [--components
        python bench/eval_bench.py --threads-only --users 6000 --items 50000   (worker/BLAS thread settings)
 """
 import argparse, json, os, platform, resource, shlex, sys, threading, time
+from _common import mem_total_gib as _mem_total_gb, cpu_model as _cpu_model
 import numpy as np
 import scipy.sparse as sp
-
-
-def _mem_total_gb() -> float:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemTotal:"): return int(line.split()[1]) / 2**20
-    except OSError: pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or "unknown CPU"
 
 
 def _rss_mb() -> float:

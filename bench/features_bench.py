@@ -21,23 +21,12 @@ to the whole process's ru_maxrss, and the output says so.
 """
 from __future__ import annotations
 import argparse, gc, os, platform, resource, shutil, sys, tempfile, time
+from _common import status_kb as _status_kb, reset_peak as _reset_peak, seed_train_df as seed_frame
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 # ---------------------------------------------------------------------------------------------- measuring
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"): return int(line.split()[1])
-    return -1
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f: f.write("5")
-        return True
-    except OSError: return False
-
 class Stages:
     "Wall-clock and CPU seconds per named stage (CPU time is less disturbed by other processes on a shared machine)."
     def __init__(self): self.times, self.cpu = {}, {}
@@ -178,25 +167,6 @@ def _machine() -> str:
     return (f"{platform.processor() or platform.machine()}, {cpus} usable cores (os.cpu_count()={os.cpu_count()}), {mem}; "
             f"Python {platform.python_version()}, numpy {numpy.__version__}, pandas {pandas.__version__}, scipy {scipy.__version__}, "
             f"pyarrow {pyarrow.__version__}")
-
-def seed_frame(data):
-    "The seed's pre-joined `train_df`: reviews + item meta, history space-separated, price -1 = missing, extra date columns."
-    import numpy as np, pandas as pd, pyarrow.compute as pc
-    df = data.with_meta("train")
-    out = pd.DataFrame({"user_id": df["user_id"].astype(str).to_numpy(), "parent_asin": df["parent_asin"].astype(str).to_numpy(),
-                        "rating": df["rating"].to_numpy(), "timestamp": df["timestamp"].to_numpy()})
-    if "history" in df.columns:
-        out["history"] = pd.Series(pd.arrays.ArrowExtensionArray(pc.binary_join(df["history"].array._pa_array, " "))).astype(object).to_numpy()
-    else: out["history"] = ""
-    out["category"] = df["category"].astype(str).to_numpy()
-    for c in ("title", "store"): out[c] = df[c].astype(object).to_numpy() if c in df.columns else None
-    out["average_rating"] = df["average_rating"].to_numpy(dtype="float64") if "average_rating" in df.columns else np.nan
-    price = df["price"].to_numpy(dtype="float64") if "price" in df.columns else np.full(len(df), np.nan)
-    out["price"] = np.where(np.isnan(price), -1.0, price)
-    out["price_missing"] = np.isnan(price).astype("int8")
-    out["datetime"] = pd.to_datetime(out["timestamp"], unit="ms")
-    out["year"] = out["datetime"].dt.year
-    return out
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

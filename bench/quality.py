@@ -25,6 +25,7 @@ LightFM runs with `--threads` threads (Hogwild updates): results vary slightly b
 """
 from __future__ import annotations
 import argparse, datetime, io, json, logging, os, platform, shlex, sys, time
+from _common import mem_total_gib as _mem_total_gb, cpu_model as _cpu_model
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -88,24 +89,6 @@ def grid(quick: bool) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ machine
-def _mem_total_gb() -> float:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemTotal:"): return int(line.split()[1]) / 2**20
-    except OSError: pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or "unknown CPU"
-
-
 def machine() -> dict:
     from importlib.metadata import version, PackageNotFoundError
     vers = {}

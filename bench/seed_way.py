@@ -22,29 +22,11 @@ the reset is not allowed, the process peak so far) and RSS at the end. The proce
 """
 from __future__ import annotations
 import argparse, gc, json, os, platform, resource, shlex, sys, time
+from _common import status_kb, reset_peak, ru_maxrss_mb, cpu_model, mem_total_gib, seed_train_df
 from contextlib import contextmanager
 
 
 # ------------------------------------------------------------------------------------------------ measuring
-def status_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"): return int(line.split()[1])
-    return -1
-
-
-def reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f: f.write("5")
-        return True
-    except OSError: return False
-
-
-def ru_maxrss_mb() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 2**20 if sys.platform == "darwin" else r / 2**10
-
-
 class Stages:
     "Wall / CPU seconds, peak RSS and end RSS per named stage."
     def __init__(self): self.rows = {}
@@ -61,45 +43,7 @@ class Stages:
         print(f"  [{name}] {wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak:,.0f} MiB", file=sys.stderr, flush=True)
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
-
-def mem_total_gib() -> float:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemTotal:"): return int(line.split()[1]) / 2**20
-    except OSError: pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-
-
 # ------------------------------------------------------------------------------------------------ the seed
-def seed_train_df(data):
-    "The seed's pre-joined `train_df`: reviews + item meta, history space-separated, price -1 = missing, date columns."
-    import numpy as np, pandas as pd, pyarrow.compute as pc
-    df = data.with_meta("train")
-    out = pd.DataFrame({"user_id": df["user_id"].astype(str).to_numpy(), "parent_asin": df["parent_asin"].astype(str).to_numpy(),
-                        "rating": df["rating"].to_numpy(dtype="float64"), "timestamp": df["timestamp"].to_numpy()})
-    if "history" in df.columns:
-        out["history"] = pd.Series(pd.arrays.ArrowExtensionArray(pc.binary_join(df["history"].array._pa_array, " "))).astype(object).to_numpy()
-    else: out["history"] = ""
-    out["category"] = df["category"].astype(str).to_numpy()
-    for c in ("title", "store"): out[c] = df[c].astype(object).to_numpy() if c in df.columns else None
-    out["average_rating"] = df["average_rating"].to_numpy(dtype="float64") if "average_rating" in df.columns else np.nan
-    price = df["price"].to_numpy(dtype="float64") if "price" in df.columns else np.full(len(df), np.nan)
-    out["price"] = np.where(np.isnan(price), -1.0, price)
-    out["price_missing"] = np.isnan(price).astype("int8")
-    out["datetime"] = pd.to_datetime(out["timestamp"], unit="ms")
-    out["year"] = out["datetime"].dt.year
-    return out
-
-
 def run(data_dir, threads=None, sample_users=5000, seed=42, min_reviews=5, extra=True) -> dict:
     import multiprocessing
     import numpy as np, pandas as pd
