@@ -727,41 +727,45 @@ class Recommender:
     def can_cold_items(self) -> bool: return bool(self.model.can_cold_items and self.encoder is not None)
 
     # --- the bridge to hybridrec.features ---
-    def _user_rows(self, histories: list[list[str]]) -> sp.csr_matrix:
-        return sp.csr_matrix(self.encoder.user_features(histories=histories))
+    def _user_rows(self, histories: list[list[str]], ids=None, users: pd.DataFrame | None = None) -> sp.csr_matrix:
+        if users is None: return sp.csr_matrix(self.encoder.user_features(histories=histories))
+        return sp.csr_matrix(self.encoder.user_features(user_ids=ids, histories=histories, users=users))
 
     def _item_rows(self, items: pd.DataFrame, item_ids) -> sp.csr_matrix:
         return sp.csr_matrix(self.encoder.item_features(items, item_ids=item_ids))
 
-    def _plan(self, ids: list[str], histories: dict) -> list[dict]:
+    def _plan(self, ids: list[str], histories: dict, users: pd.DataFrame | None = None) -> list[dict]:
         "Per user: how it will be served (source, reason), its row or cold factors, and the items to exclude."
         pos = self.user_ids.get_indexer(ids)
+        described = set() if users is None else set(users["user_id"].astype(str))   # new users with side features (e.g. demographics)
         plans, cold = [], []
         for u, p in zip(ids, pos):
             hist = _history_list(histories.get(u))
             hpos = self.item_ids.get_indexer(hist)
             d = dict(user_id=u, row=int(p), history=hist, history_known=hpos[hpos >= 0], history_unknown=[h for h, q in zip(hist, hpos) if q < 0])
             if p >= 0: d.update(source="model", reason="user seen in training")
-            elif not hist: d.update(source="popularity_fallback", reason="unknown user and no item history")
+            elif not hist and u not in described: d.update(source="popularity_fallback", reason="unknown user and no item history")
             elif not self.can_cold_users:
                 why = ("the model has no side-feature model of users" if not self.model.can_cold_users else "no feature encoder was saved with the model")
                 d.update(source="popularity_fallback", reason=f"unknown user: {self.model._name()} cannot serve new users ({why})")
-            else: d.update(source="cold_start", reason=f"new user represented by features of {len(hist)} history items"); cold.append(d)
+            else:
+                why = " and ".join(x for x in (f"{len(hist)} history items" if hist else "", "their side features" if u in described else "") if x)
+                d.update(source="cold_start", reason=f"new user represented by features of {why}"); cold.append(d)
             plans.append(d)
         if cold:
-            rows = self._user_rows([d["history"] for d in cold])
+            rows = self._user_rows([d["history"] for d in cold], [d["user_id"] for d in cold], users)
             F = self.model.user_factors_from_features(rows)
             for i, d in enumerate(cold):
                 if rows[i].nnz == 0:
-                    d.update(source="popularity_fallback", reason="unknown user whose history items have no known features")
+                    d.update(source="popularity_fallback", reason="unknown user whose history items and side features have no known features")
                 else: d["factors"] = F[i]
         return plans
 
-    def recommend(self, user_ids, k: int = 10, exclude_seen: bool = True, histories: dict | None = None) -> pd.DataFrame:
+    def recommend(self, user_ids, k: int = 10, exclude_seen: bool = True, histories: dict | None = None, users: pd.DataFrame | None = None) -> pd.DataFrame:
         "Top-`k` items per user: columns user_id, rank, parent_asin, score, source. `histories`: {user_id: [parent_asin, ...]} for new users."
         ids = _as_list(user_ids)
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1: raise ModelError(f"k: expected a positive integer, got {k!r}")
-        plans = self._plan(ids, histories or {})
+        plans = self._plan(ids, histories or {}, users)
         n_items = self.model.n_items
         out = [None] * len(plans)
         def excl(group):
@@ -811,11 +815,11 @@ class Recommender:
         if bad.any(): log.warning("score: %d of %d pairs have no score (unknown user or item the model cannot represent): NaN", bad.sum(), len(out))
         return out.reshape(u_ids.shape)
 
-    def user_factors_for(self, user_ids, histories: dict | None = None) -> np.ndarray:
-        "Factor rows for user ids (known, or new with a history for the hybrid model); NaN rows where none exists."
+    def user_factors_for(self, user_ids, histories: dict | None = None, users: pd.DataFrame | None = None) -> np.ndarray:
+        "Factor rows for user ids (known, or new with a history and/or a row of `users` side features for the hybrid model); NaN rows where none exists."
         ids = _as_list(user_ids)
         F = np.full((len(ids), self.model.item_factors.shape[1]), np.nan, np.float32)
-        for r, d in enumerate(self._plan(ids, histories or {})):
+        for r, d in enumerate(self._plan(ids, histories or {}, users)):
             if d["row"] >= 0: F[r] = self.model.user_factors[d["row"]]
             elif "factors" in d: F[r] = d["factors"]
             elif isinstance(self.model, PopularityModel): F[r] = 1.0            # popularity scores do not depend on the user
