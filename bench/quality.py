@@ -280,7 +280,7 @@ def run_dataset(dataset: str, args, mach: dict, command: str) -> dict:
         rec = Recommender.from_prepared(chosen[n], prep, encoder=enc if n == "lightfm_hybrid" else None)
         cr, nu = cold_user_eval(rec, prep, "test", k=(K,), metrics=("precision", "recall", "ndcg", "map", "auc", "coverage"))
         cold_res[n] = cr
-        src = "hybrid user features from history" if rec.can_cold_users else "popularity fallback (cannot represent new users)"
+        src = ("hybrid: history" + (" + users-frame features" if prep.users is not None else "")) if rec.can_cold_users else "popularity fallback (cannot represent new users)"
         row = dict(model=MODEL_LABELS[n], served_by=src, users=nu)
         if cr is not None: row.update({cols.get(c, c): cr.value(*((c.split("@")[0], K) if "@" in c else (c, None))) for c in cols})
         cold_rows.append(row)
@@ -293,8 +293,8 @@ def run_dataset(dataset: str, args, mach: dict, command: str) -> dict:
           f"test review has a non-empty history (earlier items), represented by it; history items masked")
     cdf = pd.DataFrame(cold_rows).set_index("model")
     print(_fmt_table(cdf))
-    if dataset == "movielens-1m":
-        print("Note: for a new user the hybrid sees only the genre shares of the history; demographics are not passed on the cold path.")
+    if prep.users is not None:
+        print("Note: the hybrid represents a new user by the genre shares of the history and the user's row of the users frame (demographics).")
 
     # ---- paired comparisons
     others = [n for n in MODELS if n != "lightfm_hybrid"]
