@@ -1,5 +1,6 @@
 # Sourced by bin/demo and bin/test: create or reuse the project's own virtual environment.
-# Reinstalls only when pyproject.toml changed since the last install (stamp file holds its hash).
+# Reinstalls only when settings.ini, setup.py or pyproject.toml changed since the last install (the stamp
+# file holds their hash).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${HYBRIDREC_VENV:-$ROOT/.venv}"
@@ -9,7 +10,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 stamp="$VENV/.hybridrec-stamp"
-want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+want="$(cat "$ROOT/settings.ini" "$ROOT/setup.py" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[hybridrec] installing hybridrec[dev] into $VENV (first run builds LightFM, ~1-3 min)" >&2
   log="$VENV/install.log"
@@ -22,7 +23,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"
-# gcsfs probes a gRPC endpoint on first use unless told not to (REFERENCE.md); harmless for real GCS.
+# gcsfs >= 2025 probes a gRPC (zonal/HNS bucket) endpoint on first use unless told not to; against the GCS
+# emulator every call then stalls about 60 s. Harmless for real GCS.
 export GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT="${GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT:-false}"
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 cd "$ROOT"

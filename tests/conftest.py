@@ -3,7 +3,8 @@ import os, socket, subprocess, sys, time, signal
 from pathlib import Path
 import pytest
 
-# gcsfs probes a gRPC endpoint at import unless this is off (REFERENCE.md); must precede any gcsfs import.
+# gcsfs >= 2025 probes a gRPC (zonal/HNS) endpoint unless this is off, and against the GCS emulator every
+# call then stalls ~60 s; it must be set before gcsfs is imported.
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 

@@ -166,6 +166,26 @@ def test_failing_notebook_stops_the_build_naming_notebook_and_cell(tmp_path):
     msg = str(e.value)
     assert msg.startswith("07_broken.ipynb: cell 2 (`raise ValueError('planted failure')`) failed") and "planted failure" in msg
 
+def test_failure_among_parallel_notebooks_is_one_readable_message(tmp_path):
+    "Two workers, one notebook fails while others wait: the build stops naming it, with no builder traceback."
+    import nbformat
+    v4 = nbformat.v4
+    nbs = tmp_path / "nbs"; nbs.mkdir()
+    # the builder starts the largest notebook first: the broken one, while eight others still wait for a worker
+    for n in range(8): nbformat.write(v4.new_notebook(cells=[v4.new_code_cell("import time; time.sleep(1)")]), nbs / f"0{n}_ok.ipynb")
+    nbformat.write(v4.new_notebook(cells=[v4.new_markdown_cell("# broken " + "x" * 500), v4.new_code_cell("raise KeyError('planted in 09')")]),
+                   nbs / "09_broken.ipynb")
+    (tmp_path / "out").mkdir(); (tmp_path / "logs").mkdir()
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import build_docs as b; from pathlib import Path\n"
+            "p = Path(sys.argv[2])\n"
+            "try: b.execute_all(sorted(p.glob('*.ipynb')), p.parent / 'out', 60, 2, p.parent / 'logs')\n"
+            "except b.DocsBuildError as e: print(f'[docs] ERROR: {e}', file=sys.stderr); sys.exit(1)\n")
+    r = subprocess.run([sys.executable, "-c", code, str(ROOT / "tools"), str(nbs)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stderr
+    assert "09_broken.ipynb: cell 1 (`raise KeyError('planted in 09')`) failed" in r.stderr
+    assert "KeyError: 'planted in 09'" in r.stderr                         # the exception, from the cell's own traceback
+    assert not any(w in r.stderr for w in ("build_docs.py", "concurrent.futures", "CancelledError")), r.stderr   # none of the builder's
+
 # ---------------------------------------------------------------- the built site, in a browser
 @pytest.mark.slow
 def test_bin_docs_says_where_the_site_is(built):
@@ -185,7 +205,7 @@ def test_home_page_links_every_notebook_and_api_page(dom):
 
 @pytest.mark.slow
 def test_notebook_pages_show_the_executed_outputs(built, server, dom):
-    "Stored notebooks carry no outputs (nbdev-clean); each page must show what executing it printed."
+    "Stored notebooks carry no outputs (nbdev_clean); each page must show what executing it printed."
     _, work, _ = built
     shown_tables = shown_images = 0
     for nb_path in NOTEBOOKS:

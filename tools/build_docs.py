@@ -1,7 +1,7 @@
 """Build the docs site from nbs/ offline: execute the notebooks, turn them into Markdown pages, add
 an API reference per module, and render everything with MkDocs (material theme) into `_site/`.
 
-`nbdev-docs` needs Quarto, which cannot be installed here, so this does the same job with tools from
+`nbdev_docs` needs Quarto, which cannot be installed here, so this does the same job with tools from
 PyPI: nbclient runs each notebook in a fresh kernel (cwd `nbs/`, the test runner's skip flags
 honoured), nbdev directives are applied the way nbdev's own docs apply them (`#| hide` cells and the
 source of `#| export` cells are left out; `show_doc` output stays), outputs become plain HTML/Markdown
@@ -13,7 +13,7 @@ renders `hybridrec.X` from each module's `__all__`. Everything generated goes to
 
 A notebook that fails to execute stops the build with the notebook's name, the cell and the error."""
 from __future__ import annotations
-import argparse, ast, base64, html, json, os, re, shutil, subprocess, sys, time, tomllib
+import argparse, ast, base64, configparser, html, json, os, re, shutil, subprocess, sys, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
@@ -42,11 +42,15 @@ def public_names(module: str, lib: Path = LIB) -> list[str] | None:
             return list(ast.literal_eval(node.value))
     return None
 
+def settings() -> configparser.SectionProxy:
+    "The project's settings.ini (the one source of its metadata and nbdev settings)."
+    cfg = configparser.ConfigParser(delimiters=["="])
+    cfg.read(ROOT / "settings.ini", encoding="utf-8")
+    return cfg["DEFAULT"]
+
 def skip_flags() -> set[str]:
-    "Cells carrying one of these flags are not executed (nbdev's `tst_flags` from pyproject.toml)."
-    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {}).get("nbdev", {})
-    flags = cfg.get("tst_flags", "notest")
-    return set(flags.split() if isinstance(flags, str) else flags)
+    "Cells carrying one of these flags are not executed (nbdev's `tst_flags` from settings.ini)."
+    return set(settings().get("tst_flags", "notest").split())
 
 # ---------------------------------------------------------------- nbdev / Quarto directives
 _DIRECTIVE = re.compile(r"^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
@@ -108,9 +112,13 @@ def execute_all(paths: list[Path], out_dir: Path, timeout: int, jobs: int, log_d
             order = sorted(paths, key=lambda p: -p.stat().st_size)
             futs = {pool.submit(execute_notebook, str(p), timeout, flags, str(log_dir)): p for p in order}
             for f in as_completed(futs):
+                if f.cancelled(): continue                   # dropped after an earlier failure
                 try: done(futs[f], *f.result())
                 except DocsBuildError as e:
                     failures.append(str(e))
+                    for other in futs: other.cancel()        # not started yet: skip; running ones finish
+                except Exception as e:                       # the worker process itself died (not a cell error)
+                    failures.append(f"{futs[f].name}: the process executing it failed: {type(e).__name__}: {e}")
                     for other in futs: other.cancel()
     if failures:
         raise DocsBuildError("notebook execution failed (kernel logs in " f"{log_dir}):\n\n" + "\n\n".join(failures))
@@ -293,10 +301,9 @@ CSS = """
 """
 
 def mkdocs_config(pages: list[tuple[str, str]], mods: list[str], site_dir: Path) -> dict:
-    meta = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("project", {})
     return {
         "site_name": "hybridrec",
-        "site_description": meta.get("description", ""),
+        "site_description": settings().get("description", ""),
         "docs_dir": "src",
         "site_dir": str(site_dir),
         # plain `page.html` URLs so the site also works opened from disk (file://), not only served

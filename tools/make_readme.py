@@ -1,4 +1,4 @@
-"""Write README.md from nbs/index.ipynb (nbdev-readme needs Quarto, which cannot be installed here).
+"""Write README.md from nbs/index.ipynb (nbdev_readme needs Quarto, which cannot be installed here).
 
 Markdown cells are copied; code cells not marked `#| hide` become ```python blocks followed by their
 text output. `python tools/make_readme.py --check` exits 1 if README.md is out of date."""
