@@ -318,26 +318,37 @@ def _check_factor_rows(self: BaseModel, rows, exclude):
         raise ModelError(f"exclude: expected shape {(len(rows), self.n_items)} (one row per factor row), got {exclude.shape}")
     return rows, exclude
 
-# %% ../nbs/03_base.ipynb #47ab97af
+# %% ../nbs/03_base.ipynb #c17ecf34
+def _candidates(item_factors: np.ndarray, extra_items, exclude, n_rows: int):
+    "Item factors with `extra_items` appended, and `exclude` widened to match (extra items are never excluded)."
+    if extra_items is None: return item_factors, exclude
+    extra = np.asarray(extra_items, dtype=np.float32)
+    if extra.ndim != 2 or extra.shape[1] != item_factors.shape[1]:
+        raise ModelError(f"extra_items: expected factor rows of shape (m, {item_factors.shape[1]}), got {extra.shape}")
+    if exclude is not None: exclude = sp.hstack([exclude, sp.csr_matrix((n_rows, len(extra)), dtype=np.float32)], format="csr")
+    return np.vstack([item_factors, extra]), exclude
+
 @patch
 def recommend_from_factors(self: BaseModel,
                            factor_rows: np.ndarray,              # user factor rows, e.g. from `user_factors_from_features`
                            k: int=10,                            # items per user
                            exclude: sp.spmatrix|None=None,       # users x items never recommended, rows aligned with `factor_rows`
+                           extra_items: np.ndarray|None=None,    # factor rows of items outside training, ranked too
                           ) -> tuple[np.ndarray, np.ndarray]:
     "Top-`k` item columns and scores for users given as factor rows, scored in batches."
     self._check_fitted()
     rows, exclude = self._check_factor_rows(factor_rows, exclude)
-    k = min(_check_k(k), self.n_items)
+    item_factors, exclude = _candidates(self.item_factors, extra_items, exclude, len(rows))
+    k = min(_check_k(k), len(item_factors))
     idx, sc = np.empty((len(rows), k), np.int64), np.empty((len(rows), k), np.float32)
-    step = max(1, _BATCH_BYTES // (4 * max(1, self.n_items)))
+    step = max(1, _BATCH_BYTES // (4 * max(1, len(item_factors))))
     for s in range(0, len(rows), step):
-        scores = np.asarray(rows[s:s + step] @ self.item_factors.T, dtype=np.float32)
+        scores = np.asarray(rows[s:s + step] @ item_factors.T, dtype=np.float32)
         block_exclude = None if exclude is None else exclude[s:s + step]
         idx[s:s + step], sc[s:s + step] = top_k(scores, k, block_exclude)
     return idx, sc
 
-# %% ../nbs/03_base.ipynb #234024d7
+# %% ../nbs/03_base.ipynb #ddb0dee7
 @patch
 def recommend_idx(self: BaseModel,
                   user_idx,                        # training rows of the users
@@ -354,7 +365,7 @@ def recommend_idx(self: BaseModel,
         exclude = sp.csr_matrix(exclude)[u]
     return self.recommend_from_factors(self.user_factors[u], k, exclude)
 
-# %% ../nbs/03_base.ipynb #979a1af2
+# %% ../nbs/03_base.ipynb #a15e87f3
 @patch
 def user_factors_from_features(self: BaseModel,
                                rows,  # feature rows of new users, in the fitted user feature space
@@ -371,7 +382,7 @@ def item_factors_from_features(self: BaseModel,
     raise ColdStartError(f"{self._name()} cannot score an item unseen in training: it has no side-feature model of "
                          "items. Use LightFMModel(use_features=True) fitted with item features.")
 
-# %% ../nbs/03_base.ipynb #d5d3ad70
+# %% ../nbs/03_base.ipynb #2e5c4d6e
 def _jsonable(o):
     "Plain JSON values for numpy scalars and NaN (-> null), recursively."
     if isinstance(o, dict): return {str(k): _jsonable(v) for k, v in o.items()}
@@ -389,7 +400,7 @@ def _fit_info(self: BaseModel) -> dict:
                 epochs_run=getattr(self, "epochs_run_", None), fingerprint=getattr(self, "fingerprint_", None),
                 history=history)
 
-# %% ../nbs/03_base.ipynb #38b86b42
+# %% ../nbs/03_base.ipynb #d8595f02
 def validation_ndcg(model,      # a fitted model (anything `hybridrec.evaluate.evaluate` scores)
                     train,      # the training matrix: its items are masked
                     valid,      # the validation matrix: its items are the relevant ones
@@ -399,7 +410,7 @@ def validation_ndcg(model,      # a fitted model (anything `hybridrec.evaluate.e
     from hybridrec.evaluate import evaluate
     return evaluate(model, train, valid, k=k, metrics=("ndcg",)).value("ndcg", k)
 
-# %% ../nbs/03_base.ipynb #9df6dab8
+# %% ../nbs/03_base.ipynb #bd8e00da
 class IterativeModel(BaseModel):
     "A model trained epoch by epoch, with validation-based early stopping, restore-best and divergence checks."
     TRAIN_PARAMS = ("epochs", "early_stopping", "eval_every", "patience", "min_delta", "eval_k")
@@ -424,7 +435,7 @@ class IterativeModel(BaseModel):
         "What to change when training diverges; models name their own parameters."
         return "Try stronger regularization or smaller confidence weights."
 
-# %% ../nbs/03_base.ipynb #54c7b586
+# %% ../nbs/03_base.ipynb #a4ef3155
 @patch
 def _check_train_params(self: IterativeModel):
     for name in ("epochs", "eval_every", "patience", "eval_k"): check_int(name, getattr(self, name))
@@ -444,7 +455,7 @@ def _diverged(self: IterativeModel, epoch: int, what: str):
     advice = self._divergence_advice()
     raise DivergenceError(f"{self._name()} diverged at epoch {epoch}: {what} (LightFM issue #432). {advice}")
 
-# %% ../nbs/03_base.ipynb #54191aba
+# %% ../nbs/03_base.ipynb #81e11066
 @dataclass
 class _Run:
     "State of one training run."
@@ -468,7 +479,7 @@ def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
         run.snapshot = {k: a.copy() for k, a in self._param_arrays().items()}
     else: run.waited += 1
 
-# %% ../nbs/03_base.ipynb #c453a35b
+# %% ../nbs/03_base.ipynb #f315a908
 @patch
 def _one_epoch(self: IterativeModel, run: _Run, train, valid) -> dict:
     "Train epoch `run.epoch`, check it, validate it when due; the epoch's history record."
@@ -491,7 +502,7 @@ def _finish(self: IterativeModel, run: _Run, valid):
     self.history_ = pd.DataFrame(run.history)
     self._refresh()
 
-# %% ../nbs/03_base.ipynb #493a0e5e
+# %% ../nbs/03_base.ipynb #79d22704
 def _progress_event(model, run: _Run, record: dict) -> dict:
     "What a progress callback receives after each epoch."
     elapsed = time.perf_counter() - run.started
@@ -512,7 +523,7 @@ def _reporter(model, progress):
     report.close = bar.close
     return report
 
-# %% ../nbs/03_base.ipynb #8e72c732
+# %% ../nbs/03_base.ipynb #675264b0
 @patch
 def _train(self: IterativeModel,
            train,     # the canonical training matrix
@@ -539,7 +550,7 @@ def best_score_(self: IterativeModel) -> float:
     h = self.history_.set_index("epoch")[self.metric_name]
     return float(h.get(self.best_epoch_, np.nan))
 
-# %% ../nbs/03_base.ipynb #95dbd852
+# %% ../nbs/03_base.ipynb #497e08c8
 @dataclass(frozen=True)
 class ModelSpec:
     "How a run builds one named model."
@@ -574,7 +585,7 @@ def register_model(name: str,                          # a new name (letters, di
     MODELS[name] = ModelSpec(name, cls, build, description)
     return MODELS[name]
 
-# %% ../nbs/03_base.ipynb #5f4308ce
+# %% ../nbs/03_base.ipynb #0972f634
 def make_model(name: str,    # a registered model name
                params: dict, # run parameters (see `hybridrec.pipeline.DEFAULTS`)
               ) -> BaseModel:

@@ -591,7 +591,35 @@ def item_feature_names(self: FeatureEncoder,
     ids = list(self.item_ids_) if identity and self.config["item_identity"] else []
     return ids + _part_names(self.item_parts_)
 
-# %% ../nbs/02_features.ipynb #5cdd8b91
+# %% ../nbs/02_features.ipynb #4163cc78
+_USER_WORDS = {"user_cat": "you reviewed {}", "user_cat_share": "much of what you review is {}",
+               "user_price_share": "you often buy in price band {}"}
+_ITEM_WORDS = {"cat": "this item: {}", "main_category": "main category {}", "price_bin": "price band {}",
+               "avg_rating_bin": "average-rating band {}", "store": "store {}", "categories": "category {}",
+               "tag": "genre/tag {}", "title": "title word '{}'"}
+
+def _words(prefix: str, token: str, side: str) -> str:
+    "A feature `prefix=token` in words; generic columns as 'column value' (or 'column band k')."
+    table = _USER_WORDS if side == "user" else _ITEM_WORDS
+    if token == "Missing": return f"{prefix.replace('_bin', '').replace('_', ' ')} unknown"
+    if prefix in table: return table[prefix].format(token.split(":", 1)[-1])
+    if prefix.endswith("_bin"): return f"{prefix[:-4]} band {token}"
+    return f"{prefix} {token}"
+
+@patch
+def feature_label(self: FeatureEncoder,
+                  side: str,   # 'user' or 'item'
+                  column: int, # a column of `user_features` / `item_features`
+                 ) -> str:
+    "A feature column in words."
+    self._check_fitted()
+    n_identity = self.n_user_identity if side == "user" else self.n_item_identity
+    if column < n_identity: return "your own taste (learned from your reviews)" if side == "user" else "this item's own profile (learned from its reviewers)"
+    names = self.user_feature_names() if side == "user" else self.item_feature_names()
+    prefix, _, token = names[column].partition("=")
+    return _words(prefix, token, side)
+
+# %% ../nbs/02_features.ipynb #3924ad1b
 def _learned(enc) -> str:
     "What an encoder learned, in a few words."
     if enc.kind == "binned": return f"edges {np.round(enc.edges, 3).tolist()}"
@@ -620,7 +648,7 @@ def bins_table(self: FeatureEncoder) -> pd.DataFrame:
             for p in binned for k in range(p["enc"].n_actual)]
     return pd.DataFrame(rows, columns=["group", "token", "lower", "upper"])
 
-# %% ../nbs/02_features.ipynb #d1766152
+# %% ../nbs/02_features.ipynb #5080f064
 @patch
 def _count(self: FeatureEncoder, unknown: dict):
     "Record what this call ignored (`unknown_`) and add it to the running totals (`unknown_total_`)."
@@ -646,7 +674,7 @@ def _assemble(self: FeatureEncoder, n: int, identity, blocks: list, n_cols: int,
     self._count(unknown)
     return normalize_rows(m) if self.config["normalize"] else m
 
-# %% ../nbs/02_features.ipynb #73e86773
+# %% ../nbs/02_features.ipynb #456df268
 @patch
 def _item_blocks(self: FeatureEncoder, items, ids, unknown: dict) -> list:
     "The item groups' (rows, cols, values) blocks for the items `ids`, from their meta rows."
@@ -677,7 +705,7 @@ def item_features(self: FeatureEncoder,
     identity = index_positions(ids, self.item_ids_) if self.config["item_identity"] else None
     return self._assemble(len(ids), identity, blocks, self.n_item_features, unknown)
 
-# %% ../nbs/02_features.ipynb #94a7bc86
+# %% ../nbs/02_features.ipynb #993e88eb
 def _lists_to_arrow(lists) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array([None if l is None else [str(x) for x in l] for l in lists], type=pa.list_(pa.string()))])
 
@@ -697,7 +725,7 @@ def _catalog(self: FeatureEncoder, items):
         codes[p["group"]] = np.concatenate([codes[p["group"]], add.astype(np.int32)])
     return index, codes
 
-# %% ../nbs/02_features.ipynb #ebd5ee65
+# %% ../nbs/02_features.ipynb #b64922bc
 def _group_keys(r: np.ndarray, reviews: pd.DataFrame) -> np.ndarray:
     "Compact ids of (row id, category) pairs (-1 where `r` is -1): Amazon's histories are per category file."
     if "category" not in reviews.columns: return r
@@ -721,7 +749,7 @@ def _latest_rows(r, ts, length, n) -> np.ndarray:
     mask[last[last >= 0]] = True
     return mask
 
-# %% ../nbs/02_features.ipynb #9dd54f4b
+# %% ../nbs/02_features.ipynb #2e106a6c
 @patch
 def _history_list_items(self: FeatureEncoder, reviews, r, catalog):
     "(rows, catalogue positions) of the items in the `history` lists of `reviews` (the latest per category file by default)."
@@ -748,7 +776,7 @@ def _review_items(self: FeatureEncoder, reviews, mode, ids, catalog) -> list:
         raise DataError(f"reading user histories needs a 'history' column in the reviews; found {list(reviews.columns)}")
     return out
 
-# %% ../nbs/02_features.ipynb #a53d87d9
+# %% ../nbs/02_features.ipynb #a467925a
 @patch
 def _history(self: FeatureEncoder, n, ids, sources, histories, hist_rows, catalog) -> tuple[sp.csr_matrix, int]:
     "Binary (n x catalogue) matrix of the items in each row's history, and the number of history items not in the catalogue."
@@ -763,7 +791,7 @@ def _history(self: FeatureEncoder, n, ids, sources, histories, hist_rows, catalo
     U.data[:] = 1
     return U, int(((r >= 0) & (c < 0)).sum())
 
-# %% ../nbs/02_features.ipynb #b60f8fc1
+# %% ../nbs/02_features.ipynb #065602c7
 def _history_block(U: sp.csr_matrix, codes: np.ndarray, part: dict, offset: int, n_catalog: int):
     "A history group's (rows, cols, values) block and its unknown count, from the users x catalogue matrix `U`."
     known = np.flatnonzero(codes >= 0)
@@ -784,7 +812,7 @@ def _user_frame_rows(self: FeatureEncoder, users, ids):
     has = np.flatnonzero(upos >= 0)
     return has, users.iloc[upos[has]]
 
-# %% ../nbs/02_features.ipynb #4efca7e1
+# %% ../nbs/02_features.ipynb #348882a7
 @patch
 def _user_blocks(self: FeatureEncoder, n, ids, sources, histories, hist_rows, users, items, unknown) -> list:
     "The user groups' (rows, cols, values) blocks: history groups from the users' items, column groups from `users`."
@@ -804,7 +832,7 @@ def _user_blocks(self: FeatureEncoder, n, ids, sources, histories, hist_rows, us
         offset += p["enc"].size
     return blocks
 
-# %% ../nbs/02_features.ipynb #c0f644ad
+# %% ../nbs/02_features.ipynb #0882f32e
 def _as_history_lists(histories):
     "(keys or None, one list of item ids or None per entry) from a dict, a Series or a list of lists."
     if isinstance(histories, dict): keys, lists = list(histories.keys()), list(histories.values())
@@ -828,7 +856,7 @@ def _user_rows(self: FeatureEncoder, user_ids, keys, histories, reviews, history
         raise ValueError(f"user_features: {len(histories)} histories for {len(ids)} user_ids; pass one list per user")
     return ids, n, np.arange(len(histories))
 
-# %% ../nbs/02_features.ipynb #4763a763
+# %% ../nbs/02_features.ipynb #8c4ae63d
 @patch
 def user_features(self: FeatureEncoder,
                   source=None,                          # a `Prepared` (training users) or a review frame
@@ -856,7 +884,7 @@ def user_features(self: FeatureEncoder,
     identity = index_positions(ids, self.user_ids_) if (self.config["user_identity"] and ids is not None) else None
     return self._assemble(n, identity, blocks, self.n_user_features, unknown)
 
-# %% ../nbs/02_features.ipynb #c61a1f61
+# %% ../nbs/02_features.ipynb #8c3b9777
 @patch
 def transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     "`(user_features, item_features)` for the training space of `prepared`: the matrices `LightFM.fit` takes."
@@ -867,7 +895,7 @@ def fit_transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matr
     "`fit(prepared)` then `transform(prepared)`."
     return self.fit(prepared).transform(prepared)
 
-# %% ../nbs/02_features.ipynb #0c95d4cd
+# %% ../nbs/02_features.ipynb #8a277ece
 ENCODER_FORMAT = ("hybridrec.FeatureEncoder", 1)
 
 def _part_dict(part: dict) -> dict:
@@ -888,7 +916,7 @@ def _arrays(self: FeatureEncoder) -> dict:
     return dict(user_ids=np.asarray(self.user_ids_, dtype=str), item_ids=np.asarray(self.item_ids_, dtype=str),
                 catalog_ids=np.asarray(self.catalog_ids_, dtype=str), **codes)
 
-# %% ../nbs/02_features.ipynb #461f6aa1
+# %% ../nbs/02_features.ipynb #369d27c1
 @patch
 def save(self: FeatureEncoder,
          path,  # the folder to write (replaced atomically if it exists)
@@ -908,7 +936,7 @@ def save(self: FeatureEncoder,
         if tmp.exists(): shutil.rmtree(tmp)
     return path
 
-# %% ../nbs/02_features.ipynb #83783a9a
+# %% ../nbs/02_features.ipynb #b33d474d
 def _part_from(d: dict) -> dict:
     return {**{k: d[k] for k in ("group", "source", "mode") if k in d}, "enc": _KINDS[d["kind"]].from_dict(d)}
 
@@ -934,7 +962,7 @@ def load(cls: FeatureEncoder,
     self.fitted = True
     return self
 
-# %% ../nbs/02_features.ipynb #df9acc36
+# %% ../nbs/02_features.ipynb #4b163430
 def store_coverage(prepared: Prepared,               # prepared data (training interactions)
                    items: pd.DataFrame|None=None,    # item metadata with `store`; default: the prepared items
                   ) -> pd.DataFrame:

@@ -278,3 +278,30 @@ register_model("lightfm_cf", LightFMModel, lambda p: _build_lightfm(p, False),
                "LightFM, user and item identities only (plain matrix factorisation)")
 register_model("lightfm_hybrid", LightFMModel, lambda p: _build_lightfm(p, True),
                "LightFM with the user and item side features of the run")
+
+# %% ../nbs/03c_lightfm.ipynb #71eb5b6a
+def _active(rows, fitted, n: int, index: int):
+    "(feature columns, weights) of one entity: its row of the feature matrix, or its identity without features."
+    if rows is not None:
+        r = sp.csr_matrix(rows)[0]
+        return r.indices.astype(np.int64), r.data.astype(np.float64)
+    if fitted is not None:
+        r = fitted[index]
+        return r.indices.astype(np.int64), r.data.astype(np.float64)
+    return np.array([index], np.int64), np.ones(1)
+
+@patch
+def contributions(self: LightFMModel,
+                  user: int|None=None,  # training row of the user (or None with `user_row`)
+                  item: int|None=None,  # training column of the item (or None with `item_row`)
+                  user_row=None,        # a feature row (1 x user features) for a user unseen in training
+                  item_row=None,        # a feature row (1 x item features) for an item unseen in training
+                 ) -> dict:
+    "The parts of one score: `pairs` (user feature x item feature), `user_bias`, `item_bias`, and the feature columns."
+    self._check_fitted()
+    uf, uw = _active(user_row, self._user_features, self.n_users, user)
+    itf, iw = _active(item_row, self._item_features, self.n_items, item)
+    ue = self._lfm.user_embeddings[uf].astype(np.float64) * uw[:, None]
+    ie = self._lfm.item_embeddings[itf].astype(np.float64) * iw[:, None]
+    return dict(user_features=uf, item_features=itf, pairs=ue @ ie.T,
+                user_bias=self._lfm.user_biases[uf].astype(np.float64) * uw, item_bias=self._lfm.item_biases[itf].astype(np.float64) * iw)

@@ -214,6 +214,11 @@ def _recommender_arrays(rec: Recommender) -> dict:
     arrays["seen.indptr"], arrays["seen.indices"] = rec.seen.indptr.astype(np.int64), rec.seen.indices.astype(np.int32)
     return arrays
 
+def _write_items(items: pd.DataFrame, folder: Path):
+    "The item metadata a Recommender shows, as `items.parquet` in `folder`."
+    folder.mkdir()
+    items.reset_index().to_parquet(folder / "items.parquet", index=False)
+
 def save_model(model,                  # a fitted model or `Recommender`
                path,                   # the folder to write
                overwrite: bool=False,  # replace an existing saved model at `path`
@@ -229,6 +234,7 @@ def save_model(model,                  # a fitted model or `Recommender`
     arrays.update(_recommender_arrays(rec))
     meta["encoder"] = None if rec.encoder is None else "encoder"
     extra = {} if rec.encoder is None else {"encoder": rec.encoder.save}
+    if rec.items is not None: extra["catalog"] = lambda d: _write_items(rec.items, d)
     return _save(path, meta, arrays, overwrite, extra)
 
 # %% ../nbs/03e_persistence.ipynb #c4b0b65e
@@ -259,7 +265,8 @@ def _recommender_from(path: Path, meta: dict, arrays: dict, m: BaseModel, where:
     if len(uids) != m.n_users or len(iids) != m.n_items:
         raise ModelFormatError(f"{where}: {len(uids)} user ids and {len(iids)} item ids for a model of {m.n_users} x {m.n_items}")
     seen, encoder = _seen_from(arrays, m, where), _encoder_from(path, meta, where)
-    try: return Recommender(m, uids, iids, seen=seen, encoder=encoder)
+    items = pd.read_parquet(path / "catalog" / "items.parquet") if "catalog/items.parquet" in (meta.get("files") or {}) else None
+    try: return Recommender(m, uids, iids, seen=seen, encoder=encoder, items=items)
     except ModelError as e: raise ModelFormatError(f"{where}: {e}") from e
 
 def load_model(path,  # a folder written by `save_model`
@@ -275,19 +282,37 @@ def load_model(path,  # a folder written by `save_model`
     if extra: raise ModelFormatError(f"{where}: unexpected arrays {extra} in a bare model")
     return m
 
-# %% ../nbs/03e_persistence.ipynb #1597f262
-def recommend_cli(model_dir,                # a folder with a saved `Recommender`
-                  user_id: str|None=None,   # the user (known, or new with a history)
-                  history=None,             # a new user's items: list or comma-separated parent_asins
-                  k: int=10,                # items to return
+# %% ../nbs/03e_persistence.ipynb #5950d38e
+def _item_dicts(df: pd.DataFrame, rec: Recommender, uid: str, explain: bool, ctx: dict, top: int) -> list:
+    "The recommended items as JSON-ready dicts: rank, parent_asin, score, metadata, and (`explain`) the reasons."
+    meta_cols = [c for c in df.columns if c not in ("user_id", "rank", "parent_asin", "score", "source")]
+    out = []
+    for _, row in df.iterrows():
+        d = dict(rank=int(row["rank"]), parent_asin=str(row["parent_asin"]), score=float(row["score"]))
+        d.update({c: (None if pd.isna(row[c]) else (row[c].item() if hasattr(row[c], "item") else row[c])) for c in meta_cols})
+        if explain:
+            why = rec.explain(uid, d["parent_asin"], top=top, **ctx)
+            d["reasons"] = [dict(user_part=r.user_part, item_part=r.item_part, value=float(r.value), share=float(r.share))
+                            for r in why.itertuples()]
+        out.append(d)
+    return out
+
+def recommend_cli(model_dir,                         # a folder with a saved `Recommender`
+                  user_id: str|None=None,            # the user (known, or new with a history)
+                  history=None,                      # a new user's items: list or comma-separated parent_asins
+                  k: int=10,                         # items to return
+                  explain: bool=False,               # add each item's reasons (the largest parts of its score)
+                  new_items: pd.DataFrame|None=None, # metadata of new products to rank with the catalogue
+                  top: int=3,                        # reasons per item
                  ) -> dict:
-    "What `hybridrec recommend --model DIR --user ID [--history A,B] [-k K]` prints: a JSON-serialisable dict."
+    "What `hybridrec recommend --model DIR --user ID [--history A,B] [-k K] [--explain] [--new-items F]` prints, as a dict."
     if user_id is None and not history: raise ModelError("recommend: give a user id (--user) and/or an item history (--history ASIN,ASIN,...)")
     rec = load_model(model_dir)
     if not isinstance(rec, Recommender): raise ModelError(f"{model_dir}: a bare model without id tables; save a Recommender to serve ids")
     uid = str(user_id) if user_id is not None else "<new user>"
     hist = _history_list(history)
-    info = rec.explain(uid, hist)
-    df = rec.recommend([uid], k=k, histories={uid: hist} if hist else None)
-    items = [dict(rank=int(r), parent_asin=str(a), score=float(s)) for r, a, s in zip(df["rank"], df["parent_asin"], df["score"])]
-    return dict(user_id=user_id, model=rec.model._name(), k=int(k), **{k_: v for k_, v in info.items() if k_ != "user_id"}, items=items)
+    ctx = dict(histories={uid: hist} if hist else None, new_items=new_items)
+    info = rec.serving(uid, hist)
+    df = rec.recommend([uid], k=k, **ctx)
+    return dict(user_id=user_id, model=rec.model._name(), k=int(k), **{k_: v for k_, v in info.items() if k_ != "user_id"},
+                items=_item_dicts(df, rec, uid, explain, ctx, top))

@@ -12,7 +12,7 @@ from .base import BaseModel, ModelError, as_interactions, top_k, log
 from .popularity import PopularityModel
 
 # %% auto #0
-__all__ = ['SOURCES', 'Recommender']
+__all__ = ['SOURCES', 'DISPLAY_COLUMNS', 'Recommender']
 
 # %% ../nbs/03d_recommender.ipynb #bae6b039
 SOURCES = ("model", "cold_start", "popularity_fallback")
@@ -29,6 +29,18 @@ def _as_list(ids) -> list[str]:
     if isinstance(ids, str): return [ids]
     return [str(v) for v in ids]
 
+DISPLAY_COLUMNS = ("title", "category", "price", "store", "average_rating")
+
+def _display_items(items: pd.DataFrame|None) -> pd.DataFrame|None:
+    "The metadata a person needs to judge a list, one row per parent_asin (indexed by it), or None."
+    if items is None or "parent_asin" not in items.columns: return None
+    cols = [c for c in DISPLAY_COLUMNS if c in items.columns]
+    out = items.assign(parent_asin=items["parent_asin"].astype(str)).drop_duplicates("parent_asin")
+    out = out.set_index("parent_asin")[cols]
+    for c in cols:                                        # one dtype whether fresh or read back from parquet
+        if not pd.api.types.is_numeric_dtype(out[c].dtype): out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
 def _history_list(history) -> list[str]:
     "An item history as a list of ids: a list, or a comma/space separated string."
     if history is None: return []
@@ -44,6 +56,7 @@ class Recommender:
                  item_ids,                       # parent_asin of each training column
                  seen: sp.spmatrix|None=None,    # users x items already seen (e.g. the training matrix)
                  encoder=None,                   # the fitted `FeatureEncoder` (hybrid models: serves new users and items)
+                 items: pd.DataFrame|None=None,  # item metadata (parent_asin, title, category, price, store) to show
                 ):
         if not isinstance(model, BaseModel): raise ModelError(f"model: expected a fitted hybridrec model, got {type(model).__name__}")
         model._check_fitted()
@@ -56,6 +69,7 @@ class Recommender:
         S = sp.csr_matrix(shape, dtype=np.float32) if seen is None else as_interactions(seen, "seen", shape)
         self.seen = sp.csr_matrix((np.ones(S.nnz, np.float32), S.indices, S.indptr), shape=S.shape)
         self.popularity = np.bincount(self.seen.indices, minlength=model.n_items).astype(np.float32)
+        self.items = _display_items(items)
         if encoder is not None: self._check_encoder()
 
 # %% ../nbs/03d_recommender.ipynb #7f5a8589
@@ -71,7 +85,7 @@ def _check_encoder(self: Recommender):
 @patch(cls_method=True)
 def from_prepared(cls: Recommender, model: BaseModel, prepared, encoder=None) -> Recommender:
     "Wrap a model fitted on `prepared.train` (a `hybridrec.preprocess.Prepared`)."
-    return cls(model, prepared.user_ids, prepared.item_ids, seen=prepared.train, encoder=encoder)
+    return cls(model, prepared.user_ids, prepared.item_ids, seen=prepared.train, encoder=encoder, items=prepared.items)
 
 @patch
 def __repr__(self: Recommender):
@@ -148,51 +162,87 @@ def _exclusions(self: Recommender, group: list, exclude_seen: bool) -> sp.csr_ma
     return H
 
 @patch
-def _rank_group(self: Recommender, kind: str, group: list, k: int, exclude_seen: bool):
-    "Top-k (columns, scores) for users served the same way: 'model', 'cold' or 'pop'."
+def _rank_group(self: Recommender, kind: str, group: list, k: int, exclude_seen: bool, new=None):
+    "Top-k (columns, scores) for users served the same way: 'model', 'cold' or 'pop'; `new`: new items' factors."
     exclude = self._exclusions(group, exclude_seen)
-    if kind == "pop": return top_k(np.tile(self.popularity, (len(group), 1)), k, exclude)
+    if kind == "pop":                                     # new items have no popularity: never in a fallback list
+        scores = np.tile(self.popularity, (len(group), 1))
+        if new is not None: scores = np.hstack([scores, np.full((len(group), len(new)), -np.inf, np.float32)])
+        if new is not None and exclude is not None: exclude = sp.hstack([exclude, sp.csr_matrix((len(group), len(new)))], format="csr")
+        return top_k(scores, k, exclude)
     if kind == "model": factors = self.model.user_factors[[p["row"] for p in group]]
     else: factors = np.vstack([p["factors"] for p in group])
-    return self.model.recommend_from_factors(factors, k, exclude)
+    return self.model.recommend_from_factors(factors, k, exclude, extra_items=new)
 
-# %% ../nbs/03d_recommender.ipynb #e6169b15
+# %% ../nbs/03d_recommender.ipynb #35af0298
+@patch
+def _new_items(self: Recommender, new_items: pd.DataFrame|None):
+    "(ids, factor rows) of the rows of `new_items` that are not in the catalogue; (None, None) without any."
+    if new_items is None or len(new_items) == 0: return None, None
+    if "parent_asin" not in new_items.columns: raise ModelError(f"new_items: needs a 'parent_asin' column; found {list(new_items.columns)}")
+    ids = pd.Index(new_items["parent_asin"].astype(str).unique())
+    ids = ids[self.item_ids.get_indexer(ids) < 0]
+    if len(ids) == 0: return None, None
+    if not self.can_cold_items:
+        why = "it has no side-feature model of items" if not self.model.can_cold_items else "no feature encoder was saved with it"
+        raise ModelError(f"new_items: {self.model._name()} cannot rank items unseen in training ({why}); "
+                         "use the lightfm_hybrid model of the run")
+    return ids, self.model.item_factors_from_features(self._item_rows(new_items, list(ids)))
+
+# %% ../nbs/03d_recommender.ipynb #12aac6e2
 def _serving_kind(plan: dict) -> str:
     if plan["source"] == "model": return "model"
     return "cold" if "factors" in plan else "pop"
 
 def _recommendation_frame(plan: dict, cols: np.ndarray, scores: np.ndarray, item_ids: pd.Index) -> pd.DataFrame:
+    "One user's list; `item_ids` covers the catalogue and any new items appended after it."
     keep = cols >= 0
     return pd.DataFrame({"user_id": plan["user_id"], "rank": np.arange(1, keep.sum() + 1),
                          "parent_asin": item_ids[cols[keep]].to_numpy(), "score": scores[keep], "source": plan["source"]})
 
 @patch
+def _with_meta(self: Recommender, df: pd.DataFrame, new_items: pd.DataFrame|None) -> pd.DataFrame:
+    "`df` with the items' title, category, price and store (from the saved metadata and `new_items`)."
+    meta = [m for m in (self.items, _display_items(new_items)) if m is not None]
+    if not meta: return df
+    table = pd.concat(meta)
+    table = table[~table.index.duplicated(keep="last")]
+    return df.join(table, on="parent_asin")
+
+# %% ../nbs/03d_recommender.ipynb #fba71635
+@patch
 def recommend(self: Recommender,
-              user_ids,                        # one user id or many (known or new)
-              k: int=10,                       # items per user
-              exclude_seen: bool=True,         # never recommend what a known user already has
-              histories: dict|None=None,       # {user_id: [parent_asin, ...]} for new users
-              users: pd.DataFrame|None=None,   # side-feature rows (user_id + columns) for new users
+              user_ids,                          # one user id or many (known or new)
+              k: int=10,                         # items per user
+              exclude_seen: bool=True,           # never recommend what a known user already has
+              histories: dict|None=None,         # {user_id: [parent_asin, ...]} for new users
+              users: pd.DataFrame|None=None,     # side-feature rows (user_id + columns) for new users
+              new_items: pd.DataFrame|None=None, # metadata of items unseen in training, ranked with the catalogue
+              with_meta: bool=True,              # add title, category, price, store (when the metadata is known)
              ) -> pd.DataFrame:
-    "Top-`k` items per user: columns user_id, rank, parent_asin, score, source."
+    "Top-`k` items per user: user_id, rank, parent_asin, score, source (+ new_item and metadata columns)."
     ids = _as_list(user_ids)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1: raise ModelError(f"k: expected a positive integer, got {k!r}")
+    new_ids, new_factors = self._new_items(new_items)
     plans = self._plan(ids, histories or {}, users)
     groups = {}
     for j, plan in enumerate(plans): groups.setdefault(_serving_kind(plan), []).append(j)
     ranked = {}
     for kind, members in groups.items():
-        cols, scores = self._rank_group(kind, [plans[j] for j in members], k, exclude_seen)
+        cols, scores = self._rank_group(kind, [plans[j] for j in members], k, exclude_seen, new_factors)
         ranked.update({j: (c, s) for j, c, s in zip(members, cols, scores)})
-    frames = [_recommendation_frame(p, *ranked[j], self.item_ids) for j, p in enumerate(plans)]
+    all_ids = self.item_ids if new_ids is None else self.item_ids.append(new_ids)
     columns = ["user_id", "rank", "parent_asin", "score", "source"]
+    frames = [_recommendation_frame(p, *ranked[j], all_ids) for j, p in enumerate(plans)]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     df["source"] = pd.Categorical(df["source"], categories=SOURCES)
-    return df[columns]
+    df = df[columns]
+    if new_ids is not None: df["new_item"] = df["parent_asin"].isin(new_ids)
+    return self._with_meta(df, new_items) if with_meta else df
 
-# %% ../nbs/03d_recommender.ipynb #c2c46010
+# %% ../nbs/03d_recommender.ipynb #f3772535
 @patch
-def explain(self: Recommender,
+def serving(self: Recommender,
             user_id,       # a user id, known or new
             history=None,  # the new user's item history (list or comma-separated string)
            ) -> dict:
@@ -201,7 +251,7 @@ def explain(self: Recommender,
     return dict(user_id=p["user_id"], known_user=p["row"] >= 0, source=p["source"], fallback=p["source"] == "popularity_fallback",
                 reason=p["reason"], history_used=len(p["history_known"]), history_unknown=p["history_unknown"])
 
-# %% ../nbs/03d_recommender.ipynb #b7cb2f15
+# %% ../nbs/03d_recommender.ipynb #b7ce9bc6
 @patch
 def user_factors_for(self: Recommender,
                      user_ids,                       # user ids, known or new
@@ -233,7 +283,7 @@ def item_factors_for(self: Recommender,
     if len(new): F[new] = self.model.item_factors_from_features(self._item_rows(items, [ids[j] for j in new]))
     return F
 
-# %% ../nbs/03d_recommender.ipynb #9155b3b0
+# %% ../nbs/03d_recommender.ipynb #90da0e08
 @patch
 def score(self: Recommender,
           user_ids,                       # user ids (broadcast against `item_ids`, numpy style)
@@ -253,3 +303,68 @@ def score(self: Recommender,
         log.warning("score: %d of %d pairs have no score (unknown user or item the model cannot represent): NaN",
                     missing.sum(), len(out))
     return out.reshape(u_ids.shape)
+
+# %% ../nbs/03d_recommender.ipynb #e41305ce
+_OWN_TASTE, _OWN_PROFILE = "your own taste (learned from your reviews)", "this item's own profile (learned from its reviewers)"
+
+@patch
+def _label(self: Recommender, side: str, column: int) -> str:
+    "A feature column in words (identity columns without an encoder)."
+    if self.encoder is not None: return self.encoder.feature_label(side, column)
+    return _OWN_TASTE if side == "user" else _OWN_PROFILE
+
+@patch
+def _lightfm_terms(self: Recommender, c: dict) -> list:
+    "(user part, item part, value) of every part of a LightFM score, from `LightFMModel.contributions`."
+    ul = [self._label("user", f) for f in c["user_features"]]
+    il = [self._label("item", g) for g in c["item_features"]]
+    terms = [(ul[a], il[b], c["pairs"][a, b]) for a in range(len(ul)) for b in range(len(il))]
+    terms += [(ul[a], "(baseline, the same for every item)", v) for a, v in enumerate(c["user_bias"])]
+    terms += [("", f"{il[b]}: {'popular' if v >= 0 else 'unpopular'} overall", v) for b, v in enumerate(c["item_bias"])]
+    return terms
+
+# %% ../nbs/03d_recommender.ipynb #e3947388
+@patch
+def _locate_item(self: Recommender, item_id: str, new_items):
+    "(training column, feature row): the column of a known item, or the feature row of a new one."
+    col = self.item_ids.get_indexer([item_id])[0]
+    if col >= 0: return int(col), None
+    described = new_items is not None and item_id in set(new_items["parent_asin"].astype(str))
+    if not (described and self.can_cold_items):
+        raise ModelError(f"explain: item {item_id!r} is not in the catalogue" + ("" if described else " and not described in new_items"))
+    return None, self._item_rows(new_items, [item_id])
+
+@patch
+def _terms(self: Recommender, user_id: str, item_id: str, histories, users, new_items) -> list:
+    "(user part, item part, value) of every part of the score of (user, item), as the user is served."
+    plan = self._plan([user_id], histories or {}, users)[0]
+    col, item_row = self._locate_item(item_id, new_items)
+    if plan["source"] == "popularity_fallback" or type(self.model).__name__ == "PopularityModel":
+        if col is None: raise ModelError(f"explain: {item_id!r} is new, and the popularity list has no new items")
+        return [("", f"popular item: {int(self.popularity[col])} reviews in training", float(self.popularity[col]))]
+    if not hasattr(self.model, "contributions"):
+        return [(_OWN_TASTE, _OWN_PROFILE, float(self.score([user_id], [item_id], histories=histories)[0]))]
+    user_row = None if plan["row"] >= 0 else self._user_rows([plan["history"]], [user_id], users)
+    c = self.model.contributions(user=plan["row"] if plan["row"] >= 0 else None, item=col, user_row=user_row, item_row=item_row)
+    return self._lightfm_terms(c)
+
+# %% ../nbs/03d_recommender.ipynb #28e9ac7b
+@patch
+def explain(self: Recommender,
+            user_id,                           # a user id, known or new
+            item_id,                           # a parent_asin, known or described in `new_items`
+            top: int=5,                        # parts to show; the rest are pooled in one row
+            histories: dict|None=None,         # {user_id: item history} for a new user
+            users: pd.DataFrame|None=None,     # side-feature rows for a new user
+            new_items: pd.DataFrame|None=None, # metadata of items unseen in training
+           ) -> pd.DataFrame:
+    "The parts of the score of (`user_id`, `item_id`) in words, largest first; they sum to the score (`.attrs['score']`)."
+    terms = self._terms(str(user_id), str(item_id), histories, users, new_items)
+    df = pd.DataFrame(terms, columns=["user_part", "item_part", "value"])
+    df = df.iloc[np.argsort(-df["value"].abs().to_numpy(), kind="stable")].reset_index(drop=True)
+    if len(df) > top:
+        rest = pd.DataFrame([("other features", f"({len(df) - top} smaller parts)", df["value"].iloc[top:].sum())], columns=df.columns)
+        df = pd.concat([df.iloc[:top], rest], ignore_index=True)
+    df["share"] = df["value"] / max(float(np.abs([t[2] for t in terms]).sum()), 1e-12)
+    df.attrs["score"] = float(sum(t[2] for t in terms))
+    return df
