@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
-from tqdm.auto import tqdm
+from tqdm.std import tqdm   # a text bar: in a terminal, a log or a notebook alike (no widget dependency)
 
 log = logging.getLogger("hybridrec")
 
@@ -413,7 +413,7 @@ def validation_ndcg(model,      # a fitted model (anything `hybridrec.evaluate.e
 # %% ../nbs/03_base.ipynb #bd8e00da
 class IterativeModel(BaseModel):
     "A model trained epoch by epoch, with validation-based early stopping, restore-best and divergence checks."
-    TRAIN_PARAMS = ("epochs", "early_stopping", "eval_every", "patience", "min_delta", "eval_k")
+    TRAIN_PARAMS = ("epochs", "early_stopping", "eval_every", "patience", "min_delta", "eval_k", "valid_users")
 
     @abc.abstractmethod
     def _epoch(self, epoch: int):
@@ -441,6 +441,7 @@ def _check_train_params(self: IterativeModel):
     for name in ("epochs", "eval_every", "patience", "eval_k"): check_int(name, getattr(self, name))
     check_num("min_delta", self.min_delta)
     check_bool("early_stopping", self.early_stopping)
+    if getattr(self, "valid_users", None) is not None: check_int("valid_users", self.valid_users)
 
 @patch(as_prop=True)
 def metric_name(self: IterativeModel) -> str: return f"ndcg@{self.eval_k}"
@@ -455,7 +456,22 @@ def _diverged(self: IterativeModel, epoch: int, what: str):
     advice = self._divergence_advice()
     raise DivergenceError(f"{self._name()} diverged at epoch {epoch}: {what} (LightFM issue #432). {advice}")
 
-# %% ../nbs/03_base.ipynb #81e11066
+# %% ../nbs/03_base.ipynb #7a7655b8
+@patch
+def _validation_subset(self: IterativeModel, valid: sp.csr_matrix|None) -> sp.csr_matrix|None:
+    "`valid` restricted to a fixed-seed sample of `valid_users` of its users (all of them when it has fewer)."
+    self.valid_users_ = None if valid is None else int((np.diff(valid.indptr) > 0).sum())
+    limit = getattr(self, "valid_users", None)
+    if valid is None or limit is None or self.valid_users_ <= limit: return valid
+    users = np.flatnonzero(np.diff(valid.indptr) > 0)
+    keep = np.random.default_rng(getattr(self, "seed", 0)).choice(users, size=limit, replace=False)
+    log.info("%s: validating on %d of %d validation users (valid_users=%d)", self._name(), limit, self.valid_users_, limit)
+    self.valid_users_ = int(limit)
+    sample = (sp.diags(np.isin(np.arange(valid.shape[0]), keep).astype(np.float32)) @ valid).tocsr()
+    sample.eliminate_zeros()
+    return sample
+
+# %% ../nbs/03_base.ipynb #d285511f
 @dataclass
 class _Run:
     "State of one training run."
@@ -479,14 +495,16 @@ def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
         run.snapshot = {k: a.copy() for k, a in self._param_arrays().items()}
     else: run.waited += 1
 
-# %% ../nbs/03_base.ipynb #f315a908
+# %% ../nbs/03_base.ipynb #0702e66c
 @patch
 def _one_epoch(self: IterativeModel, run: _Run, train, valid) -> dict:
     "Train epoch `run.epoch`, check it, validate it when due; the epoch's history record."
     t = time.perf_counter()
     self._epoch(run.epoch)
     self._check_finite(run.epoch)
-    record = {"epoch": run.epoch, "train_seconds": time.perf_counter() - t, self.metric_name: np.nan, "eval_seconds": np.nan}
+    seconds = time.perf_counter() - t
+    record = {"epoch": run.epoch, "train_seconds": seconds, "interactions_per_second": train.nnz / max(seconds, 1e-9),
+              self.metric_name: np.nan, "eval_seconds": np.nan}
     due = run.epoch % self.eval_every == 0 or run.epoch == self.epochs
     if valid is not None and due: self._validate(run, train, valid, record)
     run.history.append(record)
@@ -502,7 +520,7 @@ def _finish(self: IterativeModel, run: _Run, valid):
     self.history_ = pd.DataFrame(run.history)
     self._refresh()
 
-# %% ../nbs/03_base.ipynb #79d22704
+# %% ../nbs/03_base.ipynb #366cc48b
 def _progress_event(model, run: _Run, record: dict) -> dict:
     "What a progress callback receives after each epoch."
     elapsed = time.perf_counter() - run.started
@@ -523,7 +541,7 @@ def _reporter(model, progress):
     report.close = bar.close
     return report
 
-# %% ../nbs/03_base.ipynb #675264b0
+# %% ../nbs/03_base.ipynb #ac5deff4
 @patch
 def _train(self: IterativeModel,
            train,     # the canonical training matrix
@@ -532,6 +550,7 @@ def _train(self: IterativeModel,
           ) -> IterativeModel:
     "Up to `epochs` epochs; validate every `eval_every`; stop after `patience` evaluations without gain; keep the best."
     run = _Run(history=[], started=time.perf_counter())
+    valid = self._validation_subset(valid)
     report = _reporter(self, progress)
     try:
         for run.epoch in range(1, self.epochs + 1):
@@ -550,7 +569,16 @@ def best_score_(self: IterativeModel) -> float:
     h = self.history_.set_index("epoch")[self.metric_name]
     return float(h.get(self.best_epoch_, np.nan))
 
-# %% ../nbs/03_base.ipynb #497e08c8
+@patch(as_prop=True)
+def throughput_(self: IterativeModel) -> dict:
+    "Cost of the fit: epochs, seconds per epoch split into training and validation, training interactions per second."
+    h = self.history_
+    return dict(epochs=int(len(h)), train_seconds_per_epoch=float(h["train_seconds"].mean()),
+                eval_seconds_per_epoch=float(h["eval_seconds"].fillna(0).mean()),
+                interactions_per_second=float(h["interactions_per_second"].median()),
+                valid_users=getattr(self, "valid_users_", None))
+
+# %% ../nbs/03_base.ipynb #f9e5c980
 @dataclass(frozen=True)
 class ModelSpec:
     "How a run builds one named model."
@@ -558,6 +586,7 @@ class ModelSpec:
     cls: type                          # the model class (`load_model` restores it by class name)
     build: Callable[[dict], BaseModel] # a fresh, unfitted model from a run's parameters
     description: str = ""              # one line for docs and `hybridrec run --help`
+    features: Callable|None = None     # its own FeatureEncoder settings: prepared -> dict (None: the run's features)
 
 MODELS: dict[str, ModelSpec] = {}
 
@@ -572,6 +601,7 @@ def register_model(name: str,                          # a new name (letters, di
                    cls: type,                          # a `BaseModel` subclass
                    build: Callable[[dict], BaseModel], # run parameters -> an unfitted model
                    description: str="",                # one line for docs
+                   features: Callable|None=None,       # prepared data -> FeatureEncoder settings of its own feature set
                   ) -> ModelSpec:
     "Add a model to `MODELS` under `name`; registering the same name twice replaces it (notebooks re-run)."
     if not name.isidentifier(): raise ValueError(f"model name {name!r}: use letters, digits and underscores")
@@ -582,10 +612,10 @@ def register_model(name: str,                          # a new name (letters, di
     old = MODELS.get(name)
     if old is not None and cls.__module__ == "__main__" and old.cls.__module__ != "__main__":
         return old     # a model's own notebook re-ran its cells: the library's class stays registered
-    MODELS[name] = ModelSpec(name, cls, build, description)
+    MODELS[name] = ModelSpec(name, cls, build, description, features)
     return MODELS[name]
 
-# %% ../nbs/03_base.ipynb #0972f634
+# %% ../nbs/03_base.ipynb #6825aa69
 def make_model(name: str,    # a registered model name
                params: dict, # run parameters (see `hybridrec.pipeline.DEFAULTS`)
               ) -> BaseModel:

@@ -122,21 +122,23 @@ def _qcut_edges(v: np.ndarray, n_bins: int) -> list:
 class _Binned:
     "Quantile bins over one numeric column: `prefix=1..k` features and a `Missing` bin."
     kind = "binned"
-    def __init__(self, name, column, prefix, n_bins=5, nonneg=False):
+    def __init__(self, name, column, prefix, n_bins=5, nonneg=False, weighted=False):
         if int(n_bins) < 1: raise ValueError(f"{name}: n_bins={n_bins}: expected at least 1")
         self.name, self.column, self.prefix, self.n_bins, self.nonneg = name, column, prefix, int(n_bins), bool(nonneg)
+        self.weighted = bool(weighted)   # cut over weighted rows (the seed: one row per interaction)
         self.edges, self.info = [], {}
 
     def _x(self, s, ids=None, what="items frame"):
         id_name = "user_id" if what.startswith("users") else "parent_asin"
         return _numeric(s, f"{what}: column {self.column!r}", self.nonneg, ids, id_name)
 
-# %% ../nbs/02_features.ipynb #0679e7c0
+# %% ../nbs/02_features.ipynb #09d73ded
 @patch
 def fit(self: _Binned, s: pd.Series, weights=None, ids=None, what="items frame"):
-    "Learn the bin edges from `s` (one row per entity); `weights` are ignored (bins are over entities)."
+    "Learn the bin edges from `s`: over entities, or with `weighted` over rows repeated by integer `weights`."
     x = self._x(s, ids, what)
     v = x[~np.isnan(x)]
+    if self.weighted and weights is not None: v = np.repeat(v, np.asarray(weights)[~np.isnan(x)].astype(np.int64))
     if len(v) == 0:
         self.edges, self.info = [], dict(values=0, missing_share=1.0)
         return self
@@ -170,11 +172,11 @@ def codes(self: _Binned, s: pd.Series, ids=None, what="items frame") -> tuple[np
 @patch
 def to_dict(self: _Binned):
     return dict(kind=self.kind, name=self.name, column=self.column, prefix=self.prefix, n_bins=self.n_bins,
-                nonneg=self.nonneg, edges=self.edges, info=self.info)
+                nonneg=self.nonneg, weighted=self.weighted, edges=self.edges, info=self.info)
 
 @patch(cls_method=True)
 def from_dict(cls: _Binned, d):
-    o = cls(d["name"], d["column"], d["prefix"], d["n_bins"], d["nonneg"])
+    o = cls(d["name"], d["column"], d["prefix"], d["n_bins"], d["nonneg"], d.get("weighted", False))
     o.edges, o.info = list(d["edges"]), d["info"]
     return o
 
@@ -323,9 +325,11 @@ class FeatureEncoder:
                  title_min_items: int=5,           # smallest number of items for a title word
                  title_max_tokens: int|None=5000,  # at most this many title words (most frequent first)
                  normalize: bool=True,             # scale each row to sum 1 (as lightfm.data.Dataset does)
+                 bins_over: str="items",           # price/rating bins over 'items' (one row each) or 'interactions' (the seed)
                 ):
         item_groups, user_groups = list(item_groups or ()), list(user_groups or ())
         _check_groups(item_groups, user_groups, user_history, history_rows)
+        if bins_over not in ("items", "interactions"): raise ValueError(f"bins_over={bins_over!r}: expected 'items' or 'interactions'")
         self.config = dict(
             item_groups=item_groups, user_groups=user_groups, identity=bool(identity), n_price_bins=int(n_price_bins),
             n_rating_bins=int(n_rating_bins), top_stores=int(top_stores),
@@ -335,7 +339,8 @@ class FeatureEncoder:
             user_columns=user_columns if isinstance(user_columns, str) else list(user_columns or ()),
             item_columns=list(item_columns or ()), n_column_bins=int(n_column_bins), min_count=int(min_count),
             categories_min_items=int(categories_min_items), title_min_items=int(title_min_items),
-            title_max_tokens=None if title_max_tokens is None else int(title_max_tokens), normalize=bool(normalize))
+            title_max_tokens=None if title_max_tokens is None else int(title_max_tokens), normalize=bool(normalize),
+            bins_over=bins_over)
         self.fitted = False
         self.unknown_, self.unknown_total_ = {}, {}
 
@@ -396,16 +401,17 @@ def _enc_rows(enc, frame: pd.DataFrame, ids=None, what="items frame") -> tuple[n
         c = codes[r]
     return r, c, np.ones(len(r), np.float32), unk
 
-# %% ../nbs/02_features.ipynb #43d808ad
+# %% ../nbs/02_features.ipynb #80bd82c2
 @patch
 def _make_item_enc(self: FeatureEncoder, group: str):
     "The unfitted encoder of an item group (None for a generic column: decided from its dtype at fit)."
     c = self.config
+    over_rows = c.get("bins_over", "items") == "interactions"
     makers = {
         "category": lambda: _Categorical(group, "category", "cat", min_count=c["min_count"]),
         "main_category": lambda: _Categorical(group, "main_category", "main_category", min_count=c["min_count"]),
-        "price": lambda: _Binned(group, "price", "price_bin", c["n_price_bins"], nonneg=True),
-        "rating": lambda: _Binned(group, "average_rating", "avg_rating_bin", c["n_rating_bins"]),
+        "price": lambda: _Binned(group, "price", "price_bin", c["n_price_bins"], nonneg=True, weighted=over_rows),
+        "rating": lambda: _Binned(group, "average_rating", "avg_rating_bin", c["n_rating_bins"], weighted=over_rows),
         "store": lambda: _Categorical(group, "store", "store", top_n=c["top_stores"], other=True, missing=True),
         "categories": lambda: _TokenList(group, "categories", "categories", "categories", c["categories_min_items"]),
         "tags": lambda: _TokenList(group, "categories", "tag", "tags", c["categories_min_items"]),
@@ -962,7 +968,7 @@ def load(cls: FeatureEncoder,
     self.fitted = True
     return self
 
-# %% ../nbs/02_features.ipynb #4b163430
+# %% ../nbs/02_features.ipynb #8bc8385f
 def store_coverage(prepared: Prepared,               # prepared data (training interactions)
                    items: pd.DataFrame|None=None,    # item metadata with `store`; default: the prepared items
                   ) -> pd.DataFrame:
