@@ -100,10 +100,10 @@ def _set_state(self: ALSModel, arrays, info):
     self.n_users, self.n_items = int(info["n_users"]), int(info["n_items"])
     self._user_factors, self._item_factors = arrays["user_factors"], arrays["item_factors"]
 
-# %% ../nbs/03b_als.ipynb #8e18a17e
+# %% ../nbs/03b_als.ipynb #3e8fce71
 def _build_als(p: dict) -> ALSModel:
-    return ALSModel(factors=p["als_factors"], regularization=p["als_regularization"], epochs=p["als_epochs"],
-                    seed=p["seed"], num_threads=p["threads"], early_stopping=p["early_stopping"],
-                    patience=p["patience"], eval_every=p["eval_every"])
+    return ALSModel(factors=p["als_factors"], regularization=p["als_regularization"], alpha=p.get("als_alpha", 1.0),
+                    epochs=p["als_epochs"], seed=p["seed"], num_threads=p["threads"], early_stopping=p["early_stopping"],
+                    patience=p["patience"], eval_every=p["eval_every"], valid_users=p.get("valid_users"))
 
 register_model("als", ALSModel, _build_als, "matrix factorisation by alternating least squares (implicit)")

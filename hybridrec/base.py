@@ -19,7 +19,7 @@ log = logging.getLogger("hybridrec")
 __all__ = ['log', 'MODELS', 'ModelError', 'NotFittedError', 'ColdStartError', 'DivergenceError', 'ModelFormatError', 'check_int',
            'check_num', 'check_bool', 'check_choice', 'as_interactions', 'as_features', 'fingerprint', 'planted_tastes',
            'top_k', 'BaseModel', 'validation_ndcg', 'IterativeModel', 'ModelSpec', 'register_model', 'make_model',
-           'model_classes']
+           'model_params', 'model_classes']
 
 # %% ../nbs/03_base.ipynb #a1f6c02a
 class ModelError(ValueError):
@@ -620,10 +620,21 @@ def make_model(name: str,    # a registered model name
                params: dict, # run parameters (see `hybridrec.pipeline.DEFAULTS`)
               ) -> BaseModel:
     "A fresh model for the run parameters `params`; unknown names list the registered ones."
+    _builtin_models()
     if name not in MODELS:
         raise ModelError(f"models: unknown model {name!r}; expected some of {list(MODELS)}")
-    return MODELS[name].build(params)
+    return MODELS[name].build(model_params(name, params))
+
+def _builtin_models():
+    "Import the model modules (through `hybridrec.models`), so that every built-in model is registered."
+    import hybridrec.models  # noqa: F401  (registers popularity, als, lightfm_cf, lightfm_hybrid, seed_hybrid)
+
+def model_params(name: str, params: dict) -> dict:
+    "Run parameters as model `name` sees them: `params` with its own `model_params[name]` overrides on top."
+    own = (params.get("model_params") or {}).get(name) or {}
+    return {**params, **own}
 
 def model_classes() -> dict:
     "Registered model classes by class name (what `load_model` can restore)."
+    _builtin_models()
     return {spec.cls.__name__: spec.cls for spec in MODELS.values()}

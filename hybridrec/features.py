@@ -16,8 +16,8 @@ from .data import ReviewData, DataError
 from .preprocess import Prepared, index_positions, ensure_shared_ids
 
 # %% auto #0
-__all__ = ['log', 'ITEM_GROUPS', 'USER_GROUPS', 'TITLE_STOPWORDS', 'ENCODER_FORMAT', 'normalize_rows', 'FeatureEncoder',
-           'store_coverage']
+__all__ = ['log', 'ITEM_GROUPS', 'USER_GROUPS', 'TITLE_STOPWORDS', 'ENCODER_PARAMS', 'ENCODER_FORMAT', 'normalize_rows',
+           'weight_rows', 'encoder_settings', 'FeatureEncoder', 'store_coverage']
 
 # %% ../nbs/02_features.ipynb #af37ad4e
 log = logging.getLogger("hybridrec")
@@ -292,7 +292,29 @@ def normalize_rows(m: sp.csr_matrix,  # any sparse matrix
 def _ids_index(ids) -> pd.Index:
     return pd.Index(np.asarray(pd.Index(ids), dtype=object).astype(str), dtype=object)
 
-# %% ../nbs/02_features.ipynb #ceb37c81
+# %% ../nbs/02_features.ipynb #d97420f1
+def weight_rows(m: sp.csr_matrix,  # features, identity columns first
+                n_identity: int,   # how many leading columns are identity columns
+                weight: float,     # the total weight of each row's side features
+               ) -> sp.csr_matrix:
+    "Identity entries as they are; each row's side features scaled to sum to `weight` (rows without any: unchanged)."
+    m = m.tocsr(copy=True)
+    side = m.indices >= n_identity
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    totals = np.bincount(rows[side], weights=np.abs(m.data[side]), minlength=m.shape[0])
+    scale = np.where(totals > 0, weight / np.where(totals > 0, totals, 1), 1.0)
+    m.data[side] = (m.data[side] * scale[rows[side]]).astype(m.data.dtype)
+    return m
+
+# %% ../nbs/02_features.ipynb #6d20b7fa
+ENCODER_PARAMS = ("item_groups", "user_groups", "identity", "n_price_bins", "n_rating_bins", "top_stores", "user_columns",
+                  "bins_over", "feature_weight", "group_weights")
+
+def encoder_settings(params: dict) -> dict:
+    "The `FeatureEncoder` keyword arguments among run parameters `params` (other names ignored)."
+    return {k: params[k] for k in ENCODER_PARAMS if k in params}
+
+# %% ../nbs/02_features.ipynb #b11dbf63
 def _check_groups(item_groups, user_groups, user_history, history_rows):
     bad = [g for g in item_groups if g not in ITEM_GROUPS]
     if bad: raise ValueError(f"item_groups: unknown group(s) {bad}; expected some of {list(ITEM_GROUPS)} (generic columns go in item_columns=)")
@@ -301,7 +323,16 @@ def _check_groups(item_groups, user_groups, user_history, history_rows):
     if user_history not in ("history", "train", "both"): raise ValueError(f"user_history={user_history!r}: expected 'history', 'train' or 'both'")
     if history_rows not in ("latest", "all"): raise ValueError(f"history_rows={history_rows!r}: expected 'latest' or 'all'")
 
-# %% ../nbs/02_features.ipynb #00b7ef56
+# %% ../nbs/02_features.ipynb #87b7b651
+def _check_weights(feature_weight, group_weights):
+    if feature_weight is not None and not (isinstance(feature_weight, (int, float)) and not isinstance(feature_weight, bool)
+                                           and 0 < feature_weight < float("inf")):
+        raise ValueError(f"feature_weight={feature_weight!r}: expected None or a positive number (the side features' total weight)")
+    for g, w in (group_weights or {}).items():
+        if not isinstance(w, (int, float)) or isinstance(w, bool) or not w >= 0:
+            raise ValueError(f"group_weights[{g!r}]={w!r}: expected a number >= 0")
+
+# %% ../nbs/02_features.ipynb #a63b42b9
 class FeatureEncoder:
     "User and item feature groups fitted once on training data; builds LightFM-ready CSR matrices for any users/items."
     def __init__(self,
@@ -326,10 +357,13 @@ class FeatureEncoder:
                  title_max_tokens: int|None=5000,  # at most this many title words (most frequent first)
                  normalize: bool=True,             # scale each row to sum 1 (as lightfm.data.Dataset does)
                  bins_over: str="items",           # price/rating bins over 'items' (one row each) or 'interactions' (the seed)
+                 feature_weight: float|None=None,  # None: `normalize` as above; w: identity 1, side features summing to w
+                 group_weights: dict|None=None,    # relative weight of a group's features, e.g. {"store": 0.5}; default 1
                 ):
         item_groups, user_groups = list(item_groups or ()), list(user_groups or ())
         _check_groups(item_groups, user_groups, user_history, history_rows)
         if bins_over not in ("items", "interactions"): raise ValueError(f"bins_over={bins_over!r}: expected 'items' or 'interactions'")
+        _check_weights(feature_weight, group_weights)
         self.config = dict(
             item_groups=item_groups, user_groups=user_groups, identity=bool(identity), n_price_bins=int(n_price_bins),
             n_rating_bins=int(n_rating_bins), top_stores=int(top_stores),
@@ -340,11 +374,12 @@ class FeatureEncoder:
             item_columns=list(item_columns or ()), n_column_bins=int(n_column_bins), min_count=int(min_count),
             categories_min_items=int(categories_min_items), title_min_items=int(title_min_items),
             title_max_tokens=None if title_max_tokens is None else int(title_max_tokens), normalize=bool(normalize),
-            bins_over=bins_over)
+            bins_over=bins_over, feature_weight=None if feature_weight is None else float(feature_weight),
+            group_weights={str(k): float(v) for k, v in (group_weights or {}).items()})
         self.fitted = False
         self.unknown_, self.unknown_total_ = {}, {}
 
-# %% ../nbs/02_features.ipynb #43b13bd6
+# %% ../nbs/02_features.ipynb #7273567e
 @patch
 def __repr__(self: FeatureEncoder):
     if not self.fitted:
@@ -353,7 +388,12 @@ def __repr__(self: FeatureEncoder):
     return (f"FeatureEncoder({len(self.user_ids_):,} users x {self.n_user_features:,} user features, "
             f"{len(self.item_ids_):,} items x {self.n_item_features:,} item features; {groups})")
 
-# %% ../nbs/02_features.ipynb #0a329cc3
+@patch
+def _group_weight(self: FeatureEncoder, group: str) -> float:
+    "The relative weight of a group's features (`group_weights`, default 1)."
+    return float(self.config.get("group_weights", {}).get(group, 1.0))
+
+# %% ../nbs/02_features.ipynb #ceda5141
 def _unique_by(df: pd.DataFrame|None, col: str, what: str):
     "`df` with one row per value of `col` (the first; repeats logged); a missing column is a DataError."
     if df is None: return None
@@ -381,7 +421,7 @@ def _fit_inputs(source, items, users):
                 d.users if users is None else users)
     raise TypeError(f"FeatureEncoder.fit: expected a hybridrec.preprocess.Prepared or a hybridrec.data.ReviewData, got {type(source).__name__}")
 
-# %% ../nbs/02_features.ipynb #92ae3c93
+# %% ../nbs/02_features.ipynb #5fbb5d19
 def _arrow_positions(flat: pa.ChunkedArray|pa.Array, index: pd.Index) -> np.ndarray:
     "Positions in `index` of the strings of a pyarrow array (-1 = absent/null); one hash lookup per distinct string."
     if len(flat) == 0: return np.zeros(0, np.int64)
@@ -401,7 +441,7 @@ def _enc_rows(enc, frame: pd.DataFrame, ids=None, what="items frame") -> tuple[n
         c = codes[r]
     return r, c, np.ones(len(r), np.float32), unk
 
-# %% ../nbs/02_features.ipynb #80bd82c2
+# %% ../nbs/02_features.ipynb #cde05c3a
 @patch
 def _make_item_enc(self: FeatureEncoder, group: str):
     "The unfitted encoder of an item group (None for a generic column: decided from its dtype at fit)."
@@ -426,7 +466,7 @@ def _column_enc(group, col, s: pd.Series, n_bins, min_count):
         return _Binned(group, col, f"{col}_bin", n_bins)
     return _Categorical(group, col, col, min_count=min_count)
 
-# %% ../nbs/02_features.ipynb #1a86fca5
+# %% ../nbs/02_features.ipynb #f13ece44
 def _need(frame, col, what, group, side):
     "A DataError naming the group and the column when `frame` is missing or lacks `col`."
     if frame is None:
@@ -454,7 +494,7 @@ def _check_fit_inputs(self: FeatureEncoder, train, items):
     if self._history_groups() and cfg["user_history"] == "history" and "history" not in train.columns:
         raise DataError(f"user_history='history' needs a 'history' column in the training reviews; found {list(train.columns)}")
 
-# %% ../nbs/02_features.ipynb #23abdcdc
+# %% ../nbs/02_features.ipynb #33185df7
 @patch
 def _user_columns(self: FeatureEncoder, users) -> list:
     "The users-frame columns the `columns` group encodes (all but `user_id` for 'auto'), checked."
@@ -479,7 +519,7 @@ def _training_items(self: FeatureEncoder, items, train):
     self.items_without_meta_ = int((mpos < 0).sum())
     return items.iloc[mpos[mpos >= 0]], counts, catalog
 
-# %% ../nbs/02_features.ipynb #85475c44
+# %% ../nbs/02_features.ipynb #84f8cda9
 @patch
 def _fit_item_parts(self: FeatureEncoder, tmeta, counts):
     "One fitted encoder per item group; groups that learn nothing are skipped with a warning."
@@ -496,7 +536,7 @@ def _skip(self: FeatureEncoder, group, why):
     log.warning("feature group %r skipped: %s", group, why)
     self.skipped_[group] = why
 
-# %% ../nbs/02_features.ipynb #1408b090
+# %% ../nbs/02_features.ipynb #f18af67d
 @patch
 def _history_part(self: FeatureEncoder, group, tmeta, items):
     "The fitted part of one user history group (None if skipped); stores the catalogue's codes."
@@ -525,7 +565,7 @@ def _column_parts(self: FeatureEncoder, users, columns) -> list:
         else: parts.append(dict(group=f"columns:{c}", source="users", enc=enc))
     return parts
 
-# %% ../nbs/02_features.ipynb #1ab2645a
+# %% ../nbs/02_features.ipynb #2a8fc19c
 @patch
 def _check_name_clash(self: FeatureEncoder):
     for side in ("item", "user"):
@@ -558,7 +598,7 @@ def fit(self: FeatureEncoder,
     self._check_name_clash()
     return self
 
-# %% ../nbs/02_features.ipynb #0167d5d0
+# %% ../nbs/02_features.ipynb #df33cd9a
 @patch(as_prop=True)
 def n_user_identity(self: FeatureEncoder) -> int: return len(self.user_ids_) if self.config["user_identity"] else 0
 
@@ -575,7 +615,7 @@ def n_item_features(self: FeatureEncoder) -> int: return self.n_item_identity + 
 def _check_fitted(self: FeatureEncoder):
     if not self.fitted: raise RuntimeError("FeatureEncoder is not fitted: call .fit(prepared) or FeatureEncoder.load(path) first")
 
-# %% ../nbs/02_features.ipynb #35a4fd81
+# %% ../nbs/02_features.ipynb #ccf59403
 def _part_names(parts) -> list:
     return [f"{p['enc'].prefix}={t}" for p in parts for t in p["enc"].tokens]
 
@@ -597,7 +637,7 @@ def item_feature_names(self: FeatureEncoder,
     ids = list(self.item_ids_) if identity and self.config["item_identity"] else []
     return ids + _part_names(self.item_parts_)
 
-# %% ../nbs/02_features.ipynb #4163cc78
+# %% ../nbs/02_features.ipynb #9202a6b2
 _USER_WORDS = {"user_cat": "you reviewed {}", "user_cat_share": "much of what you review is {}",
                "user_price_share": "you often buy in price band {}"}
 _ITEM_WORDS = {"cat": "this item: {}", "main_category": "main category {}", "price_bin": "price band {}",
@@ -625,7 +665,7 @@ def feature_label(self: FeatureEncoder,
     prefix, _, token = names[column].partition("=")
     return _words(prefix, token, side)
 
-# %% ../nbs/02_features.ipynb #3924ad1b
+# %% ../nbs/02_features.ipynb #9eb32c17
 def _learned(enc) -> str:
     "What an encoder learned, in a few words."
     if enc.kind == "binned": return f"edges {np.round(enc.edges, 3).tolist()}"
@@ -654,7 +694,7 @@ def bins_table(self: FeatureEncoder) -> pd.DataFrame:
             for p in binned for k in range(p["enc"].n_actual)]
     return pd.DataFrame(rows, columns=["group", "token", "lower", "upper"])
 
-# %% ../nbs/02_features.ipynb #5080f064
+# %% ../nbs/02_features.ipynb #75907f79
 @patch
 def _count(self: FeatureEncoder, unknown: dict):
     "Record what this call ignored (`unknown_`) and add it to the running totals (`unknown_total_`)."
@@ -667,7 +707,7 @@ def _concat(arrays: list, dtype) -> np.ndarray:
     return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
 
 @patch
-def _assemble(self: FeatureEncoder, n: int, identity, blocks: list, n_cols: int, unknown: dict) -> sp.csr_matrix:
+def _assemble(self: FeatureEncoder, n: int, identity, blocks: list, n_cols: int, n_identity: int, unknown: dict) -> sp.csr_matrix:
     "The CSR matrix of the identity block (column per row, -1 = none) and the groups' (rows, cols, values) blocks."
     rows, cols, vals = [], [], []
     if identity is not None:
@@ -678,9 +718,11 @@ def _assemble(self: FeatureEncoder, n: int, identity, blocks: list, n_cols: int,
     m = _coo_csr(_concat(rows, np.int64), _concat(cols, np.int64), _concat(vals, np.float32), (n, n_cols))
     unknown["empty_rows"] = int((np.diff(m.indptr) == 0).sum())
     self._count(unknown)
+    w = self.config.get("feature_weight")
+    if w is not None: return weight_rows(m, n_identity, w)
     return normalize_rows(m) if self.config["normalize"] else m
 
-# %% ../nbs/02_features.ipynb #456df268
+# %% ../nbs/02_features.ipynb #cdcfcc09
 @patch
 def _item_blocks(self: FeatureEncoder, items, ids, unknown: dict) -> list:
     "The item groups' (rows, cols, values) blocks for the items `ids`, from their meta rows."
@@ -693,7 +735,7 @@ def _item_blocks(self: FeatureEncoder, items, ids, unknown: dict) -> list:
     blocks, offset = [], self.n_item_identity
     for p in self.item_parts_:
         r, c, w, unknown[p["group"]] = _enc_rows(p["enc"], meta, ids=meta["parent_asin"].to_numpy())
-        blocks.append((has[r], c + offset, w))
+        blocks.append((has[r], c + offset, w * self._group_weight(p["group"])))
         offset += p["enc"].size
     return blocks
 
@@ -709,9 +751,9 @@ def item_features(self: FeatureEncoder,
     unknown = {}
     blocks = self._item_blocks(items, ids, unknown) if self.item_parts_ else []
     identity = index_positions(ids, self.item_ids_) if self.config["item_identity"] else None
-    return self._assemble(len(ids), identity, blocks, self.n_item_features, unknown)
+    return self._assemble(len(ids), identity, blocks, self.n_item_features, self.n_item_identity, unknown)
 
-# %% ../nbs/02_features.ipynb #993e88eb
+# %% ../nbs/02_features.ipynb #3af979b8
 def _lists_to_arrow(lists) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array([None if l is None else [str(x) for x in l] for l in lists], type=pa.list_(pa.string()))])
 
@@ -731,7 +773,7 @@ def _catalog(self: FeatureEncoder, items):
         codes[p["group"]] = np.concatenate([codes[p["group"]], add.astype(np.int32)])
     return index, codes
 
-# %% ../nbs/02_features.ipynb #b64922bc
+# %% ../nbs/02_features.ipynb #1f655027
 def _group_keys(r: np.ndarray, reviews: pd.DataFrame) -> np.ndarray:
     "Compact ids of (row id, category) pairs (-1 where `r` is -1): Amazon's histories are per category file."
     if "category" not in reviews.columns: return r
@@ -755,7 +797,7 @@ def _latest_rows(r, ts, length, n) -> np.ndarray:
     mask[last[last >= 0]] = True
     return mask
 
-# %% ../nbs/02_features.ipynb #2e106a6c
+# %% ../nbs/02_features.ipynb #09d5f6de
 @patch
 def _history_list_items(self: FeatureEncoder, reviews, r, catalog):
     "(rows, catalogue positions) of the items in the `history` lists of `reviews` (the latest per category file by default)."
@@ -782,7 +824,7 @@ def _review_items(self: FeatureEncoder, reviews, mode, ids, catalog) -> list:
         raise DataError(f"reading user histories needs a 'history' column in the reviews; found {list(reviews.columns)}")
     return out
 
-# %% ../nbs/02_features.ipynb #a467925a
+# %% ../nbs/02_features.ipynb #4fee8afb
 @patch
 def _history(self: FeatureEncoder, n, ids, sources, histories, hist_rows, catalog) -> tuple[sp.csr_matrix, int]:
     "Binary (n x catalogue) matrix of the items in each row's history, and the number of history items not in the catalogue."
@@ -797,7 +839,7 @@ def _history(self: FeatureEncoder, n, ids, sources, histories, hist_rows, catalo
     U.data[:] = 1
     return U, int(((r >= 0) & (c < 0)).sum())
 
-# %% ../nbs/02_features.ipynb #065602c7
+# %% ../nbs/02_features.ipynb #660b8721
 def _history_block(U: sp.csr_matrix, codes: np.ndarray, part: dict, offset: int, n_catalog: int):
     "A history group's (rows, cols, values) block and its unknown count, from the users x catalogue matrix `U`."
     known = np.flatnonzero(codes >= 0)
@@ -818,7 +860,7 @@ def _user_frame_rows(self: FeatureEncoder, users, ids):
     has = np.flatnonzero(upos >= 0)
     return has, users.iloc[upos[has]]
 
-# %% ../nbs/02_features.ipynb #348882a7
+# %% ../nbs/02_features.ipynb #a3b695c9
 @patch
 def _user_blocks(self: FeatureEncoder, n, ids, sources, histories, hist_rows, users, items, unknown) -> list:
     "The user groups' (rows, cols, values) blocks: history groups from the users' items, column groups from `users`."
@@ -829,16 +871,16 @@ def _user_blocks(self: FeatureEncoder, n, ids, sources, histories, hist_rows, us
     if any(p["source"] == "users" for p in self.user_parts_): has, frame = self._user_frame_rows(users, ids)
     for p in self.user_parts_:
         if p["source"] == "history":
-            block, unknown[p["group"]] = _history_block(U, codes[p["group"]], p, offset, len(catalog))
-            blocks.append(block)
+            (r, c, v), unknown[p["group"]] = _history_block(U, codes[p["group"]], p, offset, len(catalog))
+            blocks.append((r, c, v * self._group_weight(p["group"])))
         elif frame is not None:
             _need(frame, p["enc"].column, "the users frame", p["group"], "user")
             r, c, w, unknown[p["group"]] = _enc_rows(p["enc"], frame, ids=frame["user_id"].to_numpy(), what="users frame")
-            blocks.append((has[r], c + offset, w))
+            blocks.append((has[r], c + offset, w * self._group_weight(p["group"])))
         offset += p["enc"].size
     return blocks
 
-# %% ../nbs/02_features.ipynb #0882f32e
+# %% ../nbs/02_features.ipynb #6376e1fe
 def _as_history_lists(histories):
     "(keys or None, one list of item ids or None per entry) from a dict, a Series or a list of lists."
     if isinstance(histories, dict): keys, lists = list(histories.keys()), list(histories.values())
@@ -862,7 +904,7 @@ def _user_rows(self: FeatureEncoder, user_ids, keys, histories, reviews, history
         raise ValueError(f"user_features: {len(histories)} histories for {len(ids)} user_ids; pass one list per user")
     return ids, n, np.arange(len(histories))
 
-# %% ../nbs/02_features.ipynb #8c4ae63d
+# %% ../nbs/02_features.ipynb #ca5d0850
 @patch
 def user_features(self: FeatureEncoder,
                   source=None,                          # a `Prepared` (training users) or a review frame
@@ -888,9 +930,9 @@ def user_features(self: FeatureEncoder,
     unknown = {}
     blocks = self._user_blocks(n, ids, sources, histories, hist_rows, users, items, unknown)
     identity = index_positions(ids, self.user_ids_) if (self.config["user_identity"] and ids is not None) else None
-    return self._assemble(n, identity, blocks, self.n_user_features, unknown)
+    return self._assemble(n, identity, blocks, self.n_user_features, self.n_user_identity, unknown)
 
-# %% ../nbs/02_features.ipynb #8c3b9777
+# %% ../nbs/02_features.ipynb #b72352a8
 @patch
 def transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     "`(user_features, item_features)` for the training space of `prepared`: the matrices `LightFM.fit` takes."
@@ -901,7 +943,7 @@ def fit_transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matr
     "`fit(prepared)` then `transform(prepared)`."
     return self.fit(prepared).transform(prepared)
 
-# %% ../nbs/02_features.ipynb #8a277ece
+# %% ../nbs/02_features.ipynb #16ea1398
 ENCODER_FORMAT = ("hybridrec.FeatureEncoder", 1)
 
 def _part_dict(part: dict) -> dict:
@@ -922,7 +964,7 @@ def _arrays(self: FeatureEncoder) -> dict:
     return dict(user_ids=np.asarray(self.user_ids_, dtype=str), item_ids=np.asarray(self.item_ids_, dtype=str),
                 catalog_ids=np.asarray(self.catalog_ids_, dtype=str), **codes)
 
-# %% ../nbs/02_features.ipynb #369d27c1
+# %% ../nbs/02_features.ipynb #bb0d1f0d
 @patch
 def save(self: FeatureEncoder,
          path,  # the folder to write (replaced atomically if it exists)
@@ -942,7 +984,7 @@ def save(self: FeatureEncoder,
         if tmp.exists(): shutil.rmtree(tmp)
     return path
 
-# %% ../nbs/02_features.ipynb #b33d474d
+# %% ../nbs/02_features.ipynb #8cdf3b7e
 def _part_from(d: dict) -> dict:
     return {**{k: d[k] for k in ("group", "source", "mode") if k in d}, "enc": _KINDS[d["kind"]].from_dict(d)}
 
@@ -968,7 +1010,7 @@ def load(cls: FeatureEncoder,
     self.fitted = True
     return self
 
-# %% ../nbs/02_features.ipynb #8bc8385f
+# %% ../nbs/02_features.ipynb #035da503
 def store_coverage(prepared: Prepared,               # prepared data (training interactions)
                    items: pd.DataFrame|None=None,    # item metadata with `store`; default: the prepared items
                   ) -> pd.DataFrame:

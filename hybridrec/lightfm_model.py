@@ -273,8 +273,9 @@ def _set_state(self: LightFMModel, arrays, info):
 def _build_lightfm(p: dict, use_features: bool) -> LightFMModel:
     return LightFMModel(no_components=p["components"], loss=p["loss"], learning_rate=p["learning_rate"],
                         item_alpha=p["item_alpha"], user_alpha=p["user_alpha"], max_sampled=p["max_sampled"],
-                        use_features=use_features, seed=p["seed"], num_threads=p["threads"], epochs=p["epochs"],
-                        early_stopping=p["early_stopping"], patience=p["patience"], eval_every=p["eval_every"])
+                        use_features=use_features, use_weights=p.get("use_weights"), seed=p["seed"], num_threads=p["threads"],
+                        epochs=p["epochs"], early_stopping=p["early_stopping"], patience=p["patience"],
+                        eval_every=p["eval_every"], valid_users=p.get("valid_users"))
 
 register_model("lightfm_cf", LightFMModel, lambda p: _build_lightfm(p, False),
                "LightFM, user and item identities only (plain matrix factorisation)")
