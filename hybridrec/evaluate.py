@@ -124,7 +124,7 @@ def _top_among(scores, rows, cols, k):
     top[rows[keep], rank[keep]] = cols[keep]
     return top
 
-# %% ../nbs/04_evaluate.ipynb #b716ccea
+# %% ../nbs/04_evaluate.ipynb #ff482e95
 def _top_exact(scores, k):
     "Per row, the k best columns by a partition of the whole row (any number of ties), best first."
     n_rows, n = scores.shape
@@ -132,11 +132,11 @@ def _top_exact(scores, k):
     above, tied = scores > kth, scores == kth
     need = k - np.count_nonzero(above, axis=1)[:, None]
     take = above | (tied & (np.cumsum(tied, axis=1, dtype=np.int32) <= need))
-    cols = np.nonzero(take)[1].reshape(n_rows, k)
+    cols = (np.flatnonzero(take) % n).reshape(n_rows, k)              # k per row, in row order
     order = np.lexsort((cols, -np.take_along_axis(scores, cols, 1)), axis=1)
     return np.take_along_axis(cols, order, 1)
 
-# %% ../nbs/04_evaluate.ipynb #082ec79f
+# %% ../nbs/04_evaluate.ipynb #305c61ae
 def top_k(scores:np.ndarray,                # n x m scores, modified in place (excluded -> -inf)
           k:int,                            # columns wanted per row (at most m are returned)
           exclude:sp.csr_matrix|None=None,  # n x m; its nonzero entries are never recommended
@@ -148,14 +148,14 @@ def top_k(scores:np.ndarray,                # n x m scores, modified in place (e
     k = int(min(k, n))
     if k == 0:
         return np.empty((n_rows, 0), np.int64), np.empty((n_rows, 0), np.float32)
-    candidates = np.flatnonzero(scores >= _kth_score_bound(scores, k)[:, None])  # hold the top k
-    rows, cols = np.divmod(candidates, n)
-    crowded = np.bincount(rows, minlength=n_rows) > 4 * k + n // 8       # many ties at the bound
+    candidates = scores >= _kth_score_bound(scores, k)[:, None]         # hold every row's top k
+    crowded = np.count_nonzero(candidates, axis=1) > 4 * k + n // 8     # many ties at the bound
     if crowded.any():
-        rows, cols = rows[~crowded[rows]], cols[~crowded[rows]]
+        candidates[crowded] = False
+    rows, cols = np.divmod(np.flatnonzero(candidates), n)
     idx = _top_among(scores, rows, cols, k)
     if crowded.any():
-        idx[crowded] = _top_exact(scores[crowded], k)
+        idx[crowded] = _top_exact(scores if crowded.all() else scores[crowded], k)
     best = np.take_along_axis(scores, idx, 1)
     return np.where(np.isneginf(best), -1, idx), best.astype(np.float32)
 
