@@ -136,7 +136,7 @@ def _top_exact(scores, k):
     order = np.lexsort((cols, -np.take_along_axis(scores, cols, 1)), axis=1)
     return np.take_along_axis(cols, order, 1)
 
-# %% ../nbs/04_evaluate.ipynb #b2f78533
+# %% ../nbs/04_evaluate.ipynb #53908ad7
 def top_k(scores:np.ndarray,                # n x m scores, modified in place (excluded -> -inf)
           k:int,                            # columns wanted per row (at most m are returned)
           exclude:sp.csr_matrix|None=None,  # n x m; its nonzero entries are never recommended
@@ -150,7 +150,7 @@ def top_k(scores:np.ndarray,                # n x m scores, modified in place (e
         return np.empty((n_rows, 0), np.int64), np.empty((n_rows, 0), np.float32)
     candidates = scores >= _kth_score_bound(scores, k)[:, None]         # hold every row's top k
     crowded = np.zeros(n_rows, bool)
-    if np.count_nonzero(candidates) > 2 * k * n_rows:                   # ties at the bound somewhere
+    if np.count_nonzero(candidates) > 2 * k * n_rows:                   # ties at some bound
         crowded = np.count_nonzero(candidates, axis=1) > 4 * k + n // 8
         candidates[crowded] = False
     rows, cols = np.divmod(np.flatnonzero(candidates), n)
