@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
+from .evaluate import top_k
 from tqdm.std import tqdm   # a text bar: in a terminal, a log or a notebook alike (no widget dependency)
 
 log = logging.getLogger("hybridrec")
@@ -18,7 +19,7 @@ log = logging.getLogger("hybridrec")
 # %% auto #0
 __all__ = ['log', 'MODELS', 'ModelError', 'NotFittedError', 'ColdStartError', 'DivergenceError', 'ModelFormatError', 'check_int',
            'check_num', 'check_bool', 'check_choice', 'as_interactions', 'as_features', 'fingerprint', 'planted_tastes',
-           'top_k', 'BaseModel', 'validation_ndcg', 'IterativeModel', 'ModelSpec', 'register_model', 'make_model',
+           'BaseModel', 'validation_ndcg', 'IterativeModel', 'ModelSpec', 'register_model', 'make_model',
            'model_params', 'model_classes']
 
 # %% ../nbs/03_base.ipynb #a1f6c02a
@@ -163,39 +164,7 @@ def planted_tastes(n_users: int=300,  # users
     item_features = sp.hstack([sp.identity(n_items, np.float32), _one_hot(item_taste, n_tastes)], format="csr")
     return train, valid, user_features, item_features, user_taste, item_taste
 
-# %% ../nbs/03_base.ipynb #4d2ccd41
-def _mask(scores: np.ndarray, exclude: sp.csr_matrix|None):
-    "Set the excluded cells of `scores` to -inf, in place."
-    if exclude is None or exclude.nnz == 0: return
-    rows = np.repeat(np.arange(exclude.shape[0]), np.diff(exclude.indptr))
-    scores[rows, exclude.indices] = -np.inf
-
-def _top_columns(scores: np.ndarray, k: int) -> np.ndarray:
-    "Exactly `k` columns per row holding its `k` largest scores (ties at the cut-off: lowest columns)."
-    n, m = scores.shape
-    if k >= m: return np.tile(np.arange(m), (n, 1))
-    kth = np.partition(scores, m - k, axis=1)[:, m - k][:, None]
-    above, tie = scores > kth, scores == kth
-    need = k - above.sum(axis=1, keepdims=True)
-    take = above | (tie & (np.cumsum(tie, axis=1, dtype=np.int32) <= need))
-    return np.nonzero(take)[1].reshape(n, k)
-
-def top_k(scores: np.ndarray,                # users x items scores; modified in place (excluded cells -> -inf)
-          k: int,                            # how many items per row
-          exclude: sp.csr_matrix|None=None,  # cells never to return (e.g. the users' training items)
-         ) -> tuple[np.ndarray, np.ndarray]:
-    "Top `k` columns and their scores per row, best first, ties to the lower column; excluded -> index -1."
-    n, m = scores.shape
-    k = int(min(k, m))
-    _mask(scores, exclude)
-    if k == 0: return np.empty((n, 0), np.int64), np.empty((n, 0), np.float32)
-    cols = _top_columns(scores, k)
-    s = np.take_along_axis(scores, cols, 1)
-    order = np.lexsort((cols, -s), axis=1)                    # score descending, then column
-    idx, s = np.take_along_axis(cols, order, 1), np.take_along_axis(s, order, 1)
-    return np.where(np.isneginf(s), -1, idx).astype(np.int64), s.astype(np.float32)
-
-# %% ../nbs/03_base.ipynb #c88baef9
+# %% ../nbs/03_base.ipynb #ff336749
 class BaseModel(abc.ABC):
     "The interface every model shares; users and items are row and column numbers of the training matrix."
     can_cold_users = False   # can it score users unseen in training (from their features)?
@@ -225,7 +194,7 @@ class BaseModel(abc.ABC):
         "Shape of each array of `_state()` for a model with these parameters and `info`: checked on load."
         return {}
 
-# %% ../nbs/03_base.ipynb #88c93bb3
+# %% ../nbs/03_base.ipynb #03f9debd
 @patch
 def get_params(self: BaseModel) -> dict:
     "Constructor parameters (JSON-serialisable): `type(m)(**m.get_params())` builds an unfitted copy."
@@ -247,7 +216,7 @@ def _check_fitted(self: BaseModel):
     if not self.is_fitted:
         raise NotFittedError(f"{self._name()} is not fitted: call fit(train, ...) or load_model(path) first")
 
-# %% ../nbs/03_base.ipynb #bb39d646
+# %% ../nbs/03_base.ipynb #1a558bdd
 @patch(as_prop=True)
 def user_factors(self: BaseModel) -> np.ndarray:
     "One row per training user; `user_factors @ item_factors.T` reproduces `score_users` (biases folded in)."
@@ -260,7 +229,7 @@ def item_factors(self: BaseModel) -> np.ndarray:
     self._check_fitted()
     return self._item_factors
 
-# %% ../nbs/03_base.ipynb #a074a65e
+# %% ../nbs/03_base.ipynb #b6a4dcb2
 def _positions(values, n: int, name: str, what: str) -> np.ndarray:
     "`values` as a 1-d integer array of positions in [0, n), else a `ModelError` naming `name`."
     a = np.atleast_1d(np.asarray(values))
@@ -279,7 +248,7 @@ def _users(self: BaseModel, user_idx, name="user_idx") -> np.ndarray:
 def _items(self: BaseModel, item_idx, name="item_idx") -> np.ndarray:
     return _positions(item_idx, self.n_items, name, "item columns")
 
-# %% ../nbs/03_base.ipynb #cd92e7df
+# %% ../nbs/03_base.ipynb #2723c65d
 @patch
 def score_users(self: BaseModel,
                 user_idx,  # training rows of the users
@@ -297,7 +266,7 @@ def score_idx(self: BaseModel,
     u, i = np.broadcast_arrays(self._users(user_idx), self._items(item_idx))
     return np.einsum("ij,ij->i", self.user_factors[u], self.item_factors[i]).astype(np.float32)
 
-# %% ../nbs/03_base.ipynb #35b958bc
+# %% ../nbs/03_base.ipynb #7be43715
 _BATCH_BYTES = 64 << 20  # score at most ~64 MB of float32 at a time
 
 def _check_k(k) -> int:
@@ -318,7 +287,7 @@ def _check_factor_rows(self: BaseModel, rows, exclude):
         raise ModelError(f"exclude: expected shape {(len(rows), self.n_items)} (one row per factor row), got {exclude.shape}")
     return rows, exclude
 
-# %% ../nbs/03_base.ipynb #c17ecf34
+# %% ../nbs/03_base.ipynb #b087baf0
 def _candidates(item_factors: np.ndarray, extra_items, exclude, n_rows: int):
     "Item factors with `extra_items` appended, and `exclude` widened to match (extra items are never excluded)."
     if extra_items is None: return item_factors, exclude
@@ -348,7 +317,7 @@ def recommend_from_factors(self: BaseModel,
         idx[s:s + step], sc[s:s + step] = top_k(scores, k, block_exclude)
     return idx, sc
 
-# %% ../nbs/03_base.ipynb #ddb0dee7
+# %% ../nbs/03_base.ipynb #eec4b99a
 @patch
 def recommend_idx(self: BaseModel,
                   user_idx,                        # training rows of the users
@@ -365,7 +334,7 @@ def recommend_idx(self: BaseModel,
         exclude = sp.csr_matrix(exclude)[u]
     return self.recommend_from_factors(self.user_factors[u], k, exclude)
 
-# %% ../nbs/03_base.ipynb #a15e87f3
+# %% ../nbs/03_base.ipynb #87c0d65f
 @patch
 def user_factors_from_features(self: BaseModel,
                                rows,  # feature rows of new users, in the fitted user feature space
@@ -382,7 +351,7 @@ def item_factors_from_features(self: BaseModel,
     raise ColdStartError(f"{self._name()} cannot score an item unseen in training: it has no side-feature model of "
                          "items. Use LightFMModel(use_features=True) fitted with item features.")
 
-# %% ../nbs/03_base.ipynb #2e5c4d6e
+# %% ../nbs/03_base.ipynb #ebf3f6f0
 def _jsonable(o):
     "Plain JSON values for numpy scalars and NaN (-> null), recursively."
     if isinstance(o, dict): return {str(k): _jsonable(v) for k, v in o.items()}
@@ -400,7 +369,7 @@ def _fit_info(self: BaseModel) -> dict:
                 epochs_run=getattr(self, "epochs_run_", None), fingerprint=getattr(self, "fingerprint_", None),
                 history=history)
 
-# %% ../nbs/03_base.ipynb #d8595f02
+# %% ../nbs/03_base.ipynb #d35b3f42
 def validation_ndcg(model,      # a fitted model (anything `hybridrec.evaluate.evaluate` scores)
                     train,      # the training matrix: its items are masked
                     valid,      # the validation matrix: its items are the relevant ones
@@ -410,7 +379,7 @@ def validation_ndcg(model,      # a fitted model (anything `hybridrec.evaluate.e
     from hybridrec.evaluate import evaluate
     return evaluate(model, train, valid, k=k, metrics=("ndcg",)).value("ndcg", k)
 
-# %% ../nbs/03_base.ipynb #bd8e00da
+# %% ../nbs/03_base.ipynb #734c6f39
 class IterativeModel(BaseModel):
     "A model trained epoch by epoch, with validation-based early stopping, restore-best and divergence checks."
     TRAIN_PARAMS = ("epochs", "early_stopping", "eval_every", "patience", "min_delta", "eval_k", "valid_users")
@@ -435,7 +404,7 @@ class IterativeModel(BaseModel):
         "What to change when training diverges; models name their own parameters."
         return "Try stronger regularization or smaller confidence weights."
 
-# %% ../nbs/03_base.ipynb #a4ef3155
+# %% ../nbs/03_base.ipynb #fb23649c
 @patch
 def _check_train_params(self: IterativeModel):
     for name in ("epochs", "eval_every", "patience", "eval_k"): check_int(name, getattr(self, name))
@@ -456,7 +425,7 @@ def _diverged(self: IterativeModel, epoch: int, what: str):
     advice = self._divergence_advice()
     raise DivergenceError(f"{self._name()} diverged at epoch {epoch}: {what} (LightFM issue #432). {advice}")
 
-# %% ../nbs/03_base.ipynb #7a7655b8
+# %% ../nbs/03_base.ipynb #d27b0535
 @patch
 def _validation_subset(self: IterativeModel, valid: sp.csr_matrix|None) -> sp.csr_matrix|None:
     "`valid` restricted to a fixed-seed sample of `valid_users` of its users (all of them when it has fewer)."
@@ -471,7 +440,7 @@ def _validation_subset(self: IterativeModel, valid: sp.csr_matrix|None) -> sp.cs
     sample.eliminate_zeros()
     return sample
 
-# %% ../nbs/03_base.ipynb #d285511f
+# %% ../nbs/03_base.ipynb #81e11066
 @dataclass
 class _Run:
     "State of one training run."
@@ -495,7 +464,7 @@ def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
         run.snapshot = {k: a.copy() for k, a in self._param_arrays().items()}
     else: run.waited += 1
 
-# %% ../nbs/03_base.ipynb #0702e66c
+# %% ../nbs/03_base.ipynb #f315a908
 @patch
 def _one_epoch(self: IterativeModel, run: _Run, train, valid) -> dict:
     "Train epoch `run.epoch`, check it, validate it when due; the epoch's history record."
@@ -520,7 +489,7 @@ def _finish(self: IterativeModel, run: _Run, valid):
     self.history_ = pd.DataFrame(run.history)
     self._refresh()
 
-# %% ../nbs/03_base.ipynb #366cc48b
+# %% ../nbs/03_base.ipynb #79d22704
 def _progress_event(model, run: _Run, record: dict) -> dict:
     "What a progress callback receives after each epoch."
     elapsed = time.perf_counter() - run.started
@@ -541,7 +510,7 @@ def _reporter(model, progress):
     report.close = bar.close
     return report
 
-# %% ../nbs/03_base.ipynb #ac5deff4
+# %% ../nbs/03_base.ipynb #675264b0
 @patch
 def _train(self: IterativeModel,
            train,     # the canonical training matrix
@@ -578,7 +547,7 @@ def throughput_(self: IterativeModel) -> dict:
                 interactions_per_second=float(h["interactions_per_second"].median()),
                 valid_users=getattr(self, "valid_users_", None))
 
-# %% ../nbs/03_base.ipynb #f9e5c980
+# %% ../nbs/03_base.ipynb #497e08c8
 @dataclass(frozen=True)
 class ModelSpec:
     "How a run builds one named model."
@@ -615,7 +584,7 @@ def register_model(name: str,                          # a new name (letters, di
     MODELS[name] = ModelSpec(name, cls, build, description, features)
     return MODELS[name]
 
-# %% ../nbs/03_base.ipynb #6825aa69
+# %% ../nbs/03_base.ipynb #0972f634
 def make_model(name: str,    # a registered model name
                params: dict, # run parameters (see `hybridrec.pipeline.DEFAULTS`)
               ) -> BaseModel:

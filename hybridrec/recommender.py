@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
-from .base import BaseModel, ModelError, as_interactions, top_k, log
+from .base import BaseModel, ModelError, as_interactions, log
+from .evaluate import top_k
 from .popularity import PopularityModel
 
 # %% auto #0
