@@ -1127,6 +1127,7 @@ def sweep(data: str | None,  # data source, as for `run_pipeline`
         base["data"] = str(data)
     pts = sweep_points(grid, runs, base)
     out = Path(out).resolve()
+    created = not out.exists()
     _claim_sweep_folder(out)
     rows, done = [], []
     with FolderLock(out / META / "lock", "sweep folder", label=str(out)):
@@ -1134,7 +1135,12 @@ def sweep(data: str | None,  # data source, as for `run_pipeline`
             run_dir = out / f"run-{i:03d}"
             if not quiet:
                 print(f"=== sweep run {i}/{len(pts)}: {_label(point)}", flush=True)
-            run_pipeline(None, run_dir, params={**base, **point}, quiet=quiet, reuse_from=done)
+            try:
+                run_pipeline(None, run_dir, params={**base, **point}, quiet=quiet, reuse_from=done)
+            except InputError:
+                if created and not done:   # bad input before anything finished: leave no folder behind
+                    shutil.rmtree(out, ignore_errors=True)
+                raise
             done.append(run_dir)
             rows += _sweep_rows(run_dir, point, metrics)
         table = pd.DataFrame(rows)
