@@ -20,19 +20,23 @@ def _demo_data(a) -> int:
     "hybridrec demo-data OUT: write the synthetic data set."
     from hybridrec.demo import write_demo
     t = time.perf_counter()
-    write_demo(a.out, users=a.users, items=a.items, seed=a.seed, storage_options=parse_storage_options(a.storage_options))
+    opts = parse_storage_options(a.storage_options)
+    write_demo(a.out, users=a.users, items=a.items, seed=a.seed, storage_options=opts)
     secs = time.perf_counter() - t
-    print(f"wrote SYNTHETIC demo data ({a.users:,} users x {a.items:,} items, seed {a.seed}) to {a.out} in {secs:.1f}s")
+    print(f"wrote SYNTHETIC demo data ({a.users:,} users x {a.items:,} items, seed {a.seed}) "
+          f"to {a.out} in {secs:.1f}s")
     return 0
 
 def _info(a) -> int:
     "hybridrec info SOURCE: what a data source holds."
-    data = load_source(a.source, storage_options=a.storage_options, categories=a.categories, progress=not a.quiet,
+    data = load_source(a.source, storage_options=a.storage_options, categories=a.categories,
+                       progress=not a.quiet,
                        timeout=a.timeout)
     print(data)
     print(data.summary().to_string())
     if data.items is not None and "category" in data.items:
-        print("\nitems per category:\n" + data.items["category"].value_counts().sort_index().to_string())
+        counts = data.items["category"].value_counts().sort_index()
+        print("\nitems per category:\n" + counts.to_string())
     return 0
 
 def _recommend(a) -> int:
@@ -48,12 +52,14 @@ def _print_metrics(out: Path) -> None:
     m = json.loads((out / "metrics.json").read_text())
     kk = 10 if 10 in m["k"] else m["k"][0]
     cols = [f"precision@{kk}", f"recall@{kk}", f"ndcg@{kk}", f"map@{kk}", "auc", f"coverage@{kk}"]
-    tab = pd.DataFrame({n: {c: v["metrics"].get(c) for c in cols} for n, v in m["models"].items()}).T
+    tab = pd.DataFrame({n: {c: v["metrics"].get(c) for c in cols}
+                        for n, v in m["models"].items()}).T
     tab["users"] = [v["n_users"] for v in m["models"].values()]
     tag = "SYNTHETIC demo data, " if m.get("synthetic") else ""
     print(f"\ntest metrics ({tag}{m['protocol']} ranking, every test user):")
     print(tab.to_string(float_format=lambda x: f"{x:.4f}"))
-    print(f"\nreport:  {out / 'report.html'}\nmetrics: {out / 'metrics.json'}\nmodels:  {out / 'models'}")
+    print(f"\nreport:  {out / 'report.html'}\nmetrics: {out / 'metrics.json'}"
+          f"\nmodels:  {out / 'models'}")
 
 def _overrides(pairs) -> dict:
     "`-p NAME VALUE` pairs as a dict (values parsed as JSON where they parse)."
@@ -66,7 +72,8 @@ def _run(a) -> int:
     over = _overrides(a.p)
     if a.storage_options is not None:
         over["storage_options"] = parse_storage_options(a.storage_options)
-    run_pipeline(a.data, a.out, params=over, params_file=a.params, resume=not a.no_resume, quiet=a.quiet)
+    run_pipeline(a.data, a.out, params=over, params_file=a.params, resume=not a.no_resume,
+                 quiet=a.quiet)
     _print_metrics(Path(a.out).resolve())
     return 0
 
@@ -76,7 +83,8 @@ def _read_grid(path: str) -> tuple:
     from hybridrec.pipeline import ParamError, read_params_file
     spec = read_params_file(path)
     if not ({"grid", "runs"} & set(spec)):
-        raise ParamError(f"--grid {path}: expected a mapping with 'grid' (name -> list of values) and/or "
+        raise ParamError(f"--grid {path}: expected a mapping with 'grid' (name -> list of values) "
+                         f"and/or "
                          f"'runs' (a list of mappings); found keys {sorted(spec)}")
     return spec.get("grid") or {}, spec.get("runs")
 
@@ -85,10 +93,12 @@ def _sweep(a) -> int:
     from hybridrec.pipeline import ParamError, parse_value, sweep
     grid, runs = _read_grid(a.grid) if a.grid else ({}, None)
     if not isinstance(grid, dict):
-        raise ParamError(f"--grid {a.grid}: 'grid' must map parameter names to lists of values, got a {type(grid).__name__}")
+        raise ParamError(f"--grid {a.grid}: 'grid' must map parameter names to lists of values, "
+                         f"got a {type(grid).__name__}")
     for name, values in (a.g or []):
         grid[name] = parse_value(values)
-    table = sweep(a.data, a.out, grid=grid, runs=runs, params=_overrides(a.p), params_file=a.params, quiet=a.quiet)
+    table = sweep(a.data, a.out, grid=grid, runs=runs, params=_overrides(a.p), params_file=a.params,
+                  quiet=a.quiet)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"\ntable: {Path(a.out).resolve() / 'sweep.csv'}")
     return 0
@@ -98,26 +108,36 @@ _SO_HELP = 'JSON object of fsspec storage options, e.g. \'{"token": "anon"}\''
 
 def _data_parsers(sub) -> None:
     "The `demo-data` and `info` subcommands."
-    d = sub.add_parser("demo-data", help="write the synthetic demo data set in the official Amazon Reviews 2023 layout")
+    d = sub.add_parser("demo-data",
+                       help="write the synthetic demo data set in the official Amazon Reviews 2023 layout")
     d.add_argument("out", help="output folder or fsspec URL")
-    d.add_argument("--users", type=int, default=None, help="number of users (default: the demo default)")
-    d.add_argument("--items", type=int, default=None, help="number of items (default: the demo default)")
+    d.add_argument("--users", type=int, default=None,
+                   help="number of users (default: the demo default)")
+    d.add_argument("--items", type=int, default=None,
+                   help="number of items (default: the demo default)")
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--storage-options", default=None, help=_SO_HELP)
     d.set_defaults(func=_demo_data)
-    i = sub.add_parser("info", help="read a data source and print what it holds (splits, users, items)")
-    i.add_argument("source", help="demo, movielens-100k, movielens-1m, a folder or an fsspec URL (gs://bucket/prefix)")
-    i.add_argument("--categories", nargs="*", default=None, help="categories to read (default: all found)")
+    i = sub.add_parser("info",
+                       help="read a data source and print what it holds (splits, users, items)")
+    i.add_argument("source",
+                   help="demo, movielens-100k, movielens-1m, a folder or an fsspec URL (gs://bucket/prefix)")
+    i.add_argument("--categories", nargs="*", default=None,
+                   help="categories to read (default: all found)")
     i.add_argument("--storage-options", default=None, help=_SO_HELP)
-    i.add_argument("--timeout", type=float, default=30.0, help="seconds a remote source has to answer (default 30)")
+    i.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds a remote source has to answer (default 30)")
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=_info)
 
 def _pipeline_parsers(sub) -> None:
     "The `run` and `sweep` subcommands."
-    rn = sub.add_parser("run", help="run the pipeline notebooks (prepare, features, train, evaluate, report) with papermill")
-    rn.add_argument("--data", default=None, help="demo (default), movielens-100k, movielens-1m, a folder or an fsspec URL")
-    rn.add_argument("--out", required=True, help="run folder: new, empty or an earlier run's (unchanged stages are reused)")
+    rn = sub.add_parser("run",
+                        help="run the pipeline notebooks (prepare, features, train, evaluate, report) with papermill")
+    rn.add_argument("--data", default=None,
+                    help="demo (default), movielens-100k, movielens-1m, a folder or an fsspec URL")
+    rn.add_argument("--out", required=True,
+                    help="run folder: new, empty or an earlier run's (unchanged stages are reused)")
     rn.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
                     help="override a parameter (JSON value, or text; lists may be comma-separated), repeatable")
     rn.add_argument("--params", default=None, help="YAML file of parameters (-p overrides it)")
@@ -125,12 +145,17 @@ def _pipeline_parsers(sub) -> None:
     rn.add_argument("--no-resume", action="store_true", help="re-run every stage even if unchanged")
     rn.add_argument("-q", "--quiet", action="store_true", help="no stage progress lines")
     rn.set_defaults(func=_run)
-    sw = sub.add_parser("sweep", help="run a grid or list of parameter sets through the pipeline and write one comparison table")
+    sw = sub.add_parser("sweep",
+                        help="run a grid or list of parameter sets through the pipeline and write one comparison table")
     sw.add_argument("--data", default=None, help="as for run")
-    sw.add_argument("--out", required=True, help="sweep folder: one run-NNN folder per parameter set, sweep.csv")
-    sw.add_argument("--grid", default=None, help="YAML file with 'grid: {name: [values]}' and/or 'runs: [{name: value}, ...]'")
-    sw.add_argument("-g", nargs=2, action="append", metavar=("NAME", "JSON_LIST"), help="a grid axis, e.g. -g components '[16, 32]'")
-    sw.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a parameter for every run")
+    sw.add_argument("--out", required=True,
+                    help="sweep folder: one run-NNN folder per parameter set, sweep.csv")
+    sw.add_argument("--grid", default=None,
+                    help="YAML file with 'grid: {name: [values]}' and/or 'runs: [{name: value}, ...]'")
+    sw.add_argument("-g", nargs=2, action="append", metavar=("NAME", "JSON_LIST"),
+                    help="a grid axis, e.g. -g components '[16, 32]'")
+    sw.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                    help="a parameter for every run")
     sw.add_argument("--params", default=None, help="YAML file of base parameters")
     sw.add_argument("-q", "--quiet", action="store_true")
     sw.set_defaults(func=_sweep)
@@ -138,15 +163,20 @@ def _pipeline_parsers(sub) -> None:
 # %% ../nbs/10_cli.ipynb #10e2b809
 def build_parser() -> argparse.ArgumentParser:
     "The `hybridrec` argument parser (one subparser per subcommand)."
-    p = argparse.ArgumentParser(prog="hybridrec", description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.")
+    p = argparse.ArgumentParser(prog="hybridrec",
+                                description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.")
     p.add_argument("--version", action="version", version=f"hybridrec {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     _data_parsers(sub)
     _pipeline_parsers(sub)
-    r = sub.add_parser("recommend", help="print top-k recommendations (JSON) for a user from a saved model folder")
-    r.add_argument("--model", required=True, help="folder written by hybridrec.models.save_model (or a run's models/NAME)")
-    r.add_argument("--user", default=None, help="user id; unknown users get a cold-start or popularity answer, flagged")
-    r.add_argument("--history", default=None, help="comma-separated parent_asins the (new) user interacted with")
+    r = sub.add_parser("recommend",
+                       help="print top-k recommendations (JSON) for a user from a saved model folder")
+    r.add_argument("--model", required=True,
+                   help="folder written by hybridrec.models.save_model (or a run's models/NAME)")
+    r.add_argument("--user", default=None,
+                   help="user id; unknown users get a cold-start or popularity answer, flagged")
+    r.add_argument("--history", default=None,
+                   help="comma-separated parent_asins the (new) user interacted with")
     r.add_argument("-k", type=int, default=10, help="number of items (default 10)")
     r.set_defaults(func=_recommend)
     return p

@@ -13,19 +13,19 @@ __all__ = ['InputError', 'atomic_open', 'atomic_write', 'replace_dir', 'LockedEr
 
 # %% ../nbs/00_core.ipynb #c0de0007
 class InputError(ValueError):
-    "Bad input (a parameter, a file, a folder); the message names it, says what was expected and how to fix it."
+    "Bad input (a parameter, a file, a folder); the message names it, what was expected, the fix."
     exit_code = 2
 
 # %% ../nbs/00_core.ipynb #c0de000a
 def _temp_path(path: Path, kind: str = "tmp") -> Path:
-    "A hidden, unique name next to `path` (same folder, hence same file system: the rename is atomic)."
+    "A hidden, unique name next to `path` (same folder, so the same file system: atomic rename)."
     return path.with_name(f".{path.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike,  # the file to write; missing parent folders are created
                 mode: str = "wb",  # "wb" (bytes) or "w" (text, UTF-8)
                 ):
-    "Write to a temp file next to `path`; it replaces `path` only when the `with` block ends without error."
+    "Write a temp file next to `path`; it replaces `path` only if the `with` block ends without error."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path(path)
@@ -67,7 +67,7 @@ def _exchange(a: Path, b: Path) -> bool:
 def replace_dir(new: str | os.PathLike,  # a complete folder, on the same file system as `dst`
                 dst: str | os.PathLike,  # the folder to replace; need not exist
                 ) -> Path:
-    "Put the folder `new` at `dst`; the previous `dst` is deleted only once the new one is in place."
+    "Put the folder `new` at `dst`; the previous `dst` is deleted only once the new one is there."
     new, dst = Path(new), Path(dst)
     if not dst.exists():
         os.rename(new, dst)
@@ -87,7 +87,7 @@ def replace_dir(new: str | os.PathLike,  # a complete folder, on the same file s
 
 # %% ../nbs/00_core.ipynb #c0de0012
 class LockedError(RuntimeError):
-    "The folder is held by another live process; exit status 3 (try again later, or use another folder)."
+    "The folder is held by another live process; exit status 3 (try later, or use another folder)."
     exit_code = 3
 
 def pid_alive(pid: int,  # a process id on this host
@@ -103,16 +103,17 @@ def pid_alive(pid: int,  # a process id on this host
 
 def _lock_record() -> dict:
     "What a lock file says about its holder: this process."
-    return dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    started = time.strftime("%Y-%m-%dT%H:%M:%S")
+    return dict(pid=os.getpid(), host=socket.gethostname(), started=started,
                 command=" ".join(sys.argv)[:300])
 
 # %% ../nbs/00_core.ipynb #c0de0013
 class FolderLock:
-    "An exclusive lock on a folder, held through `flock` on the file `path`, which records the holder."
+    "An exclusive lock on a folder, held by `flock` on the file `path`, which records the holder."
     def __init__(self,
-                 path: str | os.PathLike,  # the lock file (created if missing), e.g. `run/.hybridrec/lock`
+                 path: str | os.PathLike,  # the lock file (created if missing)
                  what: str = "folder",  # what is locked, for messages ("run folder")
-                 label: str | None = None,  # the folder named in messages (default: the lock file's folder)
+                 label: str | None = None,  # the folder named in messages (default: the lock's folder)
                  ):
         self.path, self.what, self.fd = Path(path), what, None
         self.label = str(label or self.path.parent)
@@ -136,7 +137,7 @@ def _read_record(fd: int) -> dict:
     return rec if isinstance(rec, dict) else {}
 
 def _try_flock(fd: int) -> bool | None:
-    "Take the flock: True if taken, False if another process holds it, None if the file system has no flock."
+    "Take the flock: True if taken, False if another process holds it, None if flock is unsupported."
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -156,7 +157,7 @@ def _held_by_other(rec: dict) -> bool:
 # %% ../nbs/00_core.ipynb #c0de0015
 @patch
 def acquire(self: FolderLock) -> dict | None:
-    "Take the lock, or raise `LockedError` naming the holder; returns the record of a lock left behind, if any."
+    "Take the lock, or raise `LockedError` naming the holder; the record of a lock left behind, if any."
     self.path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
     got = _try_flock(fd)
@@ -178,7 +179,8 @@ def busy_message(self: FolderLock,
                  ) -> str:
     "Who holds the lock, and what to do."
     who = f"PID {rec.get('pid', '?')} on {rec.get('host', '?')}, started {rec.get('started', '?')}"
-    return f"{self.label}: this {self.what} is in use by another process ({who}); wait for it to end or use another folder"
+    return (f"{self.label}: this {self.what} is in use by another process ({who}); "
+            "wait for it to end or use another folder")
 
 # %% ../nbs/00_core.ipynb #c0de0015f
 @patch

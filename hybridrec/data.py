@@ -27,12 +27,12 @@ log = logging.getLogger("hybridrec")
 
 SPLITS = ("train", "valid", "test")
 SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"  # written by `hybridrec.demo`; data read from a folder holding it is labelled synthetic
-WRITING_MARKER = ".hybridrec-writing"  # present while `hybridrec.demo` replaces a folder's files; such a folder is not read
+WRITING_MARKER = ".hybridrec-writing"  # present while `hybridrec.demo` replaces a folder's files
 REVIEW_COLUMNS = ("user_id", "parent_asin", "rating", "timestamp")
 META_COLUMNS = ("parent_asin", "title", "main_category", "average_rating", "rating_number", "price", "store", "categories")
 
 class DataError(InputError):
-    "Bad or missing input data; the message names the file and column and what was expected (CLI exit status 2)."
+    "Bad or missing input data; the message names the file, the column and what was expected (exit 2)."
 
 # %% ../nbs/00_data.ipynb #51f12d50
 _REVIEW_RE = re.compile(r"^(?P<category>.+)\.(?P<split>train|valid|test)\.(?P<fmt>csv|csv\.gz|parquet)$")
@@ -77,18 +77,20 @@ def _half_written(fs, root, location):
     except (ValueError, OSError): rec = {}
     pid = rec.get("pid", "?")
     if isinstance(pid, int) and pid_alive(pid):
-        raise DataError(f"{location}: its files are being replaced right now (PID {pid}); wait for that command to finish")
-    raise DataError(f"{location}: an interrupted `hybridrec demo-data` (PID {pid}) left its files half replaced, "
+        raise DataError(f"{location}: its files are being replaced right now (PID {pid}); "
+                        "wait for that command to finish")
+    raise DataError(f"{location}: an interrupted `hybridrec demo-data` (PID {pid}) left its files "
+                    f"half replaced, "
                     f"possibly mixing two data sets; run `hybridrec demo-data {location}` again")
 
 # %% ../nbs/00_data.ipynb #b232c4c8
 def _open(fs, path):
-    "A Python file object, gzip-decompressed if the name ends in .gz: for small reads such as the header line."
+    "A Python file object, gzip-decompressed if the name ends in .gz: for small reads (the header)."
     return fs.open(path, "rb", compression="infer")
 
 @contextlib.contextmanager
 def _stream(fs, path):
-    "The file as an Arrow input stream; Arrow decompresses `.gz` itself (no Python code on its threads)."
+    "The file as an Arrow input stream; Arrow decompresses `.gz` itself (no Python on its threads)."
     codec = "gzip" if str(path).endswith(".gz") else None
     if isinstance(fs, LocalFileSystem):
         with pa.input_stream(str(path), compression=codec) as s:
@@ -100,14 +102,18 @@ def _stream(fs, path):
 
 # %% ../nbs/00_data.ipynb #b232c4d1
 _BROKEN = (EOFError, zlib.error, gzip.BadGzipFile, OSError, pa.ArrowInvalid)
-_BROKEN_WORDS = ("truncated", "compressed", "gzip", "magic", "corrupt", "end-of-stream", "unexpected end", "inflate")
+_BROKEN_WORDS = ("truncated", "compressed", "gzip", "magic", "corrupt", "end-of-stream",
+                 "unexpected end", "inflate")
 
 def _broken_message(path, e: BaseException) -> str:
     "One line naming `path`, the reason, and the fix."
     text = str(e).strip().splitlines()
     reason = f"{type(e).__name__}: {text[0] if text else ''}".rstrip(": ")
-    looks_broken = isinstance(e, (EOFError, zlib.error)) or any(w in reason.lower() for w in _BROKEN_WORDS)
-    fix = "the file looks truncated or corrupt: download or copy it again" if looks_broken else "check the file"
+    looks_broken = isinstance(e, (EOFError, zlib.error))
+    looks_broken = looks_broken or any(w in reason.lower() for w in _BROKEN_WORDS)
+    fix = "check the file"
+    if looks_broken:
+        fix = "the file looks truncated or corrupt: download or copy it again"
     return f"{path}: cannot be read ({reason}); {fix}"
 
 @contextlib.contextmanager
@@ -126,11 +132,12 @@ def _header(fs, path) -> list[str]:
     with _open(fs, path) as f:
         line = f.readline().decode("utf-8-sig")
     if not line.strip():
-        raise DataError(f"{path}: the file is empty (no header line); expected a CSV with columns {', '.join(REVIEW_COLUMNS)}")
+        raise DataError(f"{path}: the file is empty (no header line); expected a CSV with columns "
+                        f"{', '.join(REVIEW_COLUMNS)}")
     return next(csv.reader([line]))
 
 def _where(path, i: int) -> str:
-    "Data row `i` (0-based index) in words: 1-based, and the file line too for text files with a header."
+    "Data row `i` (0-based index) in words: 1-based, and the file line for text files with a header."
     if str(path).endswith(".parquet"):
         return f"row {i + 1}"
     return f"data row {i + 1} (file line {i + 2})"
@@ -141,14 +148,16 @@ def _bad(path, col, values, mask, expected):
     first = values[idx[0]]
     first = first.item() if isinstance(first, np.generic) else first   # 'x', not np.str_('x')
     many = f"{len(idx)} bad value{'s' if len(idx) > 1 else ''}"
-    raise DataError(f"{path}: column '{col}': expected {expected}, found {first!r} at {_where(path, idx[0])} ({many})")
+    where = _where(path, idx[0])
+    raise DataError(f"{path}: column '{col}': expected {expected}, found {first!r} at {where} ({many})")
 
 def _check_columns(path, present, required):
     "Raise a `DataError` listing the `required` columns missing from `present`."
     missing = [c for c in required if c not in present]
     if missing:
         plural = "s" if len(missing) > 1 else ""
-        raise DataError(f"{path}: missing required column{plural} {', '.join(repr(c) for c in missing)}; "
+        names = ", ".join(repr(c) for c in missing)
+        raise DataError(f"{path}: missing required column{plural} {names}; "
                         f"found columns {list(present)}")
 
 # %% ../nbs/00_data.ipynb #b232c4d7
@@ -162,7 +171,7 @@ def _parse_history(arr) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(lists))
 
 def _numeric(s: pd.Series) -> np.ndarray:
-    "Column -> float64 array, NaN where missing or not a number (pyarrow cast first; slow path only on bad text)."
+    "Column -> float64 array, NaN where missing or not a number (Arrow cast first; slow path on bad text)."
     if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
         return s.to_numpy(dtype="float64", na_value=np.nan)
     if isinstance(s.dtype, pd.ArrowDtype):
@@ -176,14 +185,14 @@ def _numeric(s: pd.Series) -> np.ndarray:
         return pd.to_numeric(obj, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 # %% ../nbs/00_data.ipynb #b232c4d9
-MS_FLOOR = 100_000_000_000  # 1973-03-03 in ms: a smaller "millisecond" timestamp is seconds or garbage
+MS_FLOOR = 100_000_000_000  # 1973-03-03 in ms: a smaller "millisecond" timestamp is seconds
 
 def _ms_ceiling() -> int:
     "Tomorrow, in milliseconds since 1970: a later timestamp is an error."
     return int((time.time() + 86_400) * 1000)
 
 def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
-    "The column as float64: numbers kept, ISO dates converted to ms; text that is neither is an error at its row."
+    "The column as float64: numbers kept, ISO dates converted to ms; other text: an error at its row."
     num = np.array(_numeric(s), dtype="float64")   # a writable copy
     text = np.isnan(num)
     if text.any():
@@ -192,7 +201,8 @@ def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
         bad = np.zeros(len(s), bool)
         bad[rows[dt.isna().to_numpy()]] = True
         if bad.any():
-            _bad(path, "timestamp", s.to_numpy(), bad, "integer milliseconds since 1970 or an ISO date")
+            expected = "integer milliseconds since 1970 or an ISO date"
+            _bad(path, "timestamp", s.to_numpy(), bad, expected)
         num[rows] = dt.dt.as_unit("ms").astype("int64").to_numpy()
     return num
 
@@ -201,7 +211,7 @@ def _date(ms: float) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(ms / 1000))
 
 def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
-    "Timestamps as int64 milliseconds: a file in seconds is converted with a warning, impossible values are errors."
+    "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible values are errors."
     v = _timestamp_numbers(path, s)
     hi = _ms_ceiling()
     in_ms = (v >= MS_FLOOR) & (v <= hi)
@@ -209,7 +219,8 @@ def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
         return v.astype("int64")
     in_s = (v >= MS_FLOOR / 1000) & (v <= hi / 1000)
     if in_s.all():
-        log.warning("%s: column 'timestamp' holds seconds (%s .. %s), not the milliseconds Amazon Reviews 2023 uses; "
+        log.warning("%s: column 'timestamp' holds seconds (%s .. %s), not the milliseconds "
+                    "Amazon Reviews 2023 uses; "
                     "converted to milliseconds", path, _date(v.min() * 1000), _date(v.max() * 1000))
         return np.round(v * 1000).astype("int64")
     seconds = in_s.sum() > in_ms.sum()
@@ -227,16 +238,16 @@ def _ids(df, path, col) -> pd.Series:
     return ids
 
 def _history(h: pd.Series) -> pd.Series:
-    "The `history` column as a pyarrow list column, whether it arrives as lists or as space-separated text."
+    "The `history` column as a pyarrow list column, from lists or from space-separated text."
     if isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype):
         return h.reset_index(drop=True)
     return _parse_history(pa.array(h.astype("string").to_numpy(na_value=None), type=pa.string()))
 
-def validate_reviews(df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rating, timestamp[, history]
+def validate_reviews(df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rating, timestamp
                      path: str,  # the file they came from, for messages
-                     check_time: bool = False,  # apply the unit/range rule of Amazon files to timestamps
+                     check_time: bool = False,  # apply the Amazon unit/range rule to timestamps
                      ) -> pd.DataFrame:
-    "Check and type a raw review frame read from `path`: rating float32 in [1, 5], timestamp int64 ms."
+    "Check and type a raw review frame read from `path`: rating float32 in [1, 5], timestamp ms."
     _check_columns(path, df.columns, REVIEW_COLUMNS)
     if len(df) == 0:
         raise DataError(f"{path}: the file has a header but no rows")
@@ -249,14 +260,17 @@ def validate_reviews(df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rat
         _bad(path, "rating", df["rating"].to_numpy(), bad, "a number from 1 to 5")
     out["rating"] = r.astype("float32")
     ts = df["timestamp"].reset_index(drop=True)
-    out["timestamp"] = _timestamps_ms(path, ts) if check_time else _timestamp_numbers(path, ts).astype("int64")
+    if check_time:
+        out["timestamp"] = _timestamps_ms(path, ts)
+    else:
+        out["timestamp"] = _timestamp_numbers(path, ts).astype("int64")
     if "history" in df.columns:
         out["history"] = _history(df["history"])
     return out
 
 # %% ../nbs/00_data.ipynb #b232c4de
 def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFrame:
-    "One open of a parquet file: check `required` columns against its schema, read the `columns` it has (all if None)."
+    "One open of a parquet file: check `required` columns in its schema, read `columns` (None: all)."
     import pyarrow.parquet as pq
     with _reading(path), fs.open(path, "rb") as f:
         pf = pq.ParquetFile(f)
@@ -267,7 +281,8 @@ def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFr
 
 def _read_csv(fs, path, use) -> pa.Table:
     "The columns `use` of a CSV file, all as text."
-    opts = pacsv.ConvertOptions(include_columns=use, column_types={c: pa.string() for c in use}, strings_can_be_null=True)
+    types = {c: pa.string() for c in use}
+    opts = pacsv.ConvertOptions(include_columns=use, column_types=types, strings_can_be_null=True)
     with _reading(path), _stream(fs, path) as f:
         try:
             return pacsv.read_csv(f, convert_options=opts)
@@ -277,8 +292,8 @@ def _read_csv(fs, path, use) -> pa.Table:
 # %% ../nbs/00_data.ipynb #b232c4df
 def read_reviews(path: str,  # a review file: .csv, .csv.gz or .parquet
                  storage_options: dict | None = None,  # fsspec options when `path` is a URL
-                 fs=None,  # an fsspec filesystem to read `path` with (then `storage_options` is ignored)
-                 columns=REVIEW_COLUMNS + ("history",),  # the columns to keep (the required ones always)
+                 fs=None,  # an fsspec filesystem to read `path` with
+                 columns=REVIEW_COLUMNS + ("history",),  # the columns to keep (required ones always)
                  ) -> pd.DataFrame:
     "Read and validate one review file (CSV, gzipped CSV or parquet) at `path`."
     if fs is None:
@@ -291,7 +306,8 @@ def read_reviews(path: str,  # a review file: .csv, .csv.gz or .parquet
     _check_columns(path, present, REVIEW_COLUMNS)
     use = [c for c in columns if c in present]
     tbl = _read_csv(fs, path, use)
-    df = pd.DataFrame({c: pd.Series(pd.arrays.ArrowExtensionArray(tbl[c])) for c in use if c != "history"})
+    text = [c for c in use if c != "history"]
+    df = pd.DataFrame({c: pd.Series(pd.arrays.ArrowExtensionArray(tbl[c])) for c in text})
     if "history" in use:
         df["history"] = _parse_history(tbl["history"])
     return validate_reviews(df, path, check_time=True)
@@ -306,7 +322,7 @@ _NO_PRICE = ("", "none", "null", "nan", "n/a", "na", "-", "—")
 def parse_prices(s: pd.Series,  # prices: numbers, or text as Amazon writes them
                  path: str = "",  # the file they came from, for the warning about unreadable ones
                  ) -> pd.Series:
-    "Prices as float64: '$12.99', '1,299.00', 'from 3.00' and ranges (lower bound) read; others NaN, counted."
+    "Prices as float64: '$12.99', '1,299.00', 'from 3.00', ranges (lower bound); others NaN, counted."
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
     txt = s.astype("string").str.strip()
@@ -316,7 +332,8 @@ def parse_prices(s: pd.Series,  # prices: numbers, or text as Amazon writes them
     unread = (value.isna() & ~missing).to_numpy()
     if unread.any():
         examples = txt[unread].drop_duplicates().head(3).tolist()
-        log.warning("%s: column 'price': %d of %d values are not prices and were read as missing, e.g. %s",
+        log.warning("%s: column 'price': %d of %d values are not prices and were read as "
+                    "missing, e.g. %s",
                     path or "prices", int(unread.sum()), len(s), examples)
     return value
 
@@ -356,7 +373,8 @@ def _meta_frame(fs, path, columns) -> pd.DataFrame:
     with _open(fs, path) as f:
         first = f.read(1 << 16)
     if not first.strip():
-        raise DataError(f"{path}: the file is empty; expected JSON lines with at least 'parent_asin'")
+        raise DataError(f"{path}: the file is empty; expected JSON lines with at least "
+                        "'parent_asin'")
     df = _meta_fast(fs, path, columns)
     return _meta_slow(fs, path, columns) if df is None else df
 
@@ -368,7 +386,8 @@ def _type_meta(df: pd.DataFrame, path) -> pd.DataFrame:
         if c in df:
             df[c] = pd.to_numeric(df[c], errors="coerce").astype("float32")
     if "categories" in df:
-        df["categories"] = df["categories"].map(lambda v: list(v) if isinstance(v, (list, np.ndarray)) else [])
+        as_list = lambda v: list(v) if isinstance(v, (list, np.ndarray)) else []
+        df["categories"] = df["categories"].map(as_list)
     for c in ("title", "main_category", "store", "parent_asin"):
         if c in df:
             df[c] = df[c].astype("string")
@@ -380,7 +399,7 @@ def read_meta(path: str,  # a meta file: meta_*.jsonl[.gz], .json[.gz] or .parqu
               fs=None,  # an fsspec filesystem to read `path` with
               columns=META_COLUMNS,  # the fields to keep (`parent_asin` always)
               ) -> pd.DataFrame:
-    "Read item metadata keeping `columns`; prices parsed by `parse_prices`, a truncated file is a `DataError`."
+    "Read item metadata keeping `columns`; prices by `parse_prices`; a truncated file: `DataError`."
     if fs is None:
         fs, path = get_fs(path, storage_options)
     if "parent_asin" not in columns:

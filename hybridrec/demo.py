@@ -311,7 +311,8 @@ def make_demo(users=DEFAULT_USERS, items=DEFAULT_ITEMS, seed=0, categories=DEFAU
     return {"reviews": reviews, "meta": z.meta, "users": users_lat, "items": items_lat, "cuts": SPLIT_CUTS}
 
 # %% ../nbs/00a_demo.ipynb #f194bd6b
-_DATA_FILE = re.compile(r"^.+\.(train|valid|test)\.(csv|csv\.gz|parquet)$|^meta_.+\.(jsonl|jsonl\.gz|json|json\.gz|parquet)$")
+_DATA_FILE = re.compile(r"^.+\.(train|valid|test)\.(csv|csv\.gz|parquet)$"
+                        r"|^meta_.+\.(jsonl|jsonl\.gz|json|json\.gz|parquet)$")
 
 def _is_local(fs) -> bool:
     from fsspec.implementations.local import LocalFileSystem
@@ -328,7 +329,8 @@ def _csv_writer(tbl: pa.Table):
     "Write a review table as the official CSV: header, no quoting."
     def w(g):
         g.write((",".join(REVIEW_FIELDS) + "\n").encode())
-        pacsv.write_csv(tbl, g, pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=65536))
+        opts = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=65536)
+        pacsv.write_csv(tbl, g, opts)
     return w
 
 def _json_writer(meta: pd.DataFrame):
@@ -340,7 +342,9 @@ def _json_writer(meta: pd.DataFrame):
         step = 20_000
         for s in range(0, len(meta), step):
             recs = zip(*(c[s:s + step] for c in cols))
-            g.write("".join(json.dumps(dict(zip(META_FIELDS, map(clean, r))), ensure_ascii=False) + "\n" for r in recs).encode())
+            dumps = (json.dumps(dict(zip(META_FIELDS, map(clean, r))), ensure_ascii=False) for r in recs)
+            text = "".join(d + "\n" for d in dumps)
+            g.write(text.encode())
     return w
 
 # %% ../nbs/00a_demo.ipynb #f194bd71
@@ -364,12 +368,14 @@ def _target(out: str, storage_options: dict | None):
     "(fs, root, names already there); a non-empty folder that is not a demo folder is refused."
     fs, root = fsspec.core.url_to_fs(str(out), **(storage_options or {}))
     root = root.rstrip("/") or "/"
-    existing = sorted(posixpath.basename(p.rstrip("/")) for p in fs.ls(root, detail=False)) if fs.isdir(root) else []
+    listing = fs.ls(root, detail=False) if fs.isdir(root) else []
+    existing = sorted(posixpath.basename(p.rstrip("/")) for p in listing)
     visible = [n for n in existing if not n.startswith(".")]
     if visible and SYNTHETIC_MARKER not in existing:
         more = " ..." if len(visible) > 5 else ""
-        raise DataError(f"{out}: the folder is not empty and is not a demo data folder (no {SYNTHETIC_MARKER}); refusing to write "
-                        f"there (found {visible[:5]}{more}); choose a new or empty folder")
+        raise DataError(f"{out}: the folder is not empty and is not a demo data folder "
+                        f"(no {SYNTHETIC_MARKER}); refusing to write there (found {visible[:5]}{more}); "
+                        "choose a new or empty folder")
     fs.makedirs(root, exist_ok=True)
     return fs, root, existing
 
@@ -386,14 +392,15 @@ def _staging(root: str, existing: list) -> str:
 
 # %% ../nbs/00a_demo.ipynb #f194bd75
 def _write_set(fs, dest: str, z, opts: dict, params: dict, progress: bool):
-    "Write every file of the data set `z` into `dest`; returns (names written, rows per category and split, skipped)."
+    "Write every file of the set `z` into `dest`; (names written, rows per category and split, skipped)."
     from tqdm.auto import tqdm
     cats = opts["categories"]
     counts = {s: int((z.split == i).sum()) for i, s in enumerate(SPLITS)}
     with fs.open(f"{dest}/{SYNTHETIC_MARKER}", "wb") as f:
         f.write(_note(params, counts).encode())
     written, per_cat, skipped = [SYNTHETIC_MARKER], {}, []
-    bar = tqdm(total=len(cats) * 4, desc="writing SYNTHETIC demo data", unit="file", disable=not progress)
+    bar = tqdm(total=len(cats) * 4, desc="writing SYNTHETIC demo data", unit="file",
+               disable=not progress)
     for cat in cats:
         meta = z.meta[z.meta.category == cat].sort_values("parent_asin")
         with fs.open(f"{dest}/meta_{cat}.jsonl.gz", "wb") as f:
@@ -416,14 +423,15 @@ def _write_set(fs, dest: str, z, opts: dict, params: dict, progress: bool):
 # %% ../nbs/00a_demo.ipynb #f194bd77
 def _flag(fs, root: str) -> None:
     "Mark `root` as being written (readers refuse it until `_commit` removes the flag)."
-    rec = json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%dT%H:%M:%S")))
+    started = time.strftime("%Y-%m-%dT%H:%M:%S")
+    rec = json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), started=started))
     if _is_local(fs):
         atomic_write(f"{root}/{WRITING_MARKER}", rec)
     else:
         fs.pipe(f"{root}/{WRITING_MARKER}", rec.encode())
 
 def _commit(fs, root: str, staging: str | None, written: list, existing: list) -> None:
-    "Move the new files into `root` (local), drop the earlier set's other data files, remove the flag."
+    "Move the new files into `root` (local), drop the earlier set's other data files, drop the flag."
     if staging is not None:
         _flag(fs, root)
         for name in sorted(written, key=lambda n: n == SYNTHETIC_MARKER):   # the marker last
@@ -444,7 +452,7 @@ def write_demo(out: str,  # folder or fsspec URL (gs://bucket/prefix, memory://.
                progress: bool = False,  # show a progress bar over files
                **kw,  # options of `make_demo` (categories, reviews_per_user, ...)
                ) -> dict:
-    "Write the SYNTHETIC data set in the official layout to `out`, replacing an earlier demo set there as a whole."
+    "Write the SYNTHETIC data set in the official layout to `out`, replacing an earlier demo set whole."
     opts = _options(kw)
     opts["categories"] = _check_args(users, items, **opts)
     fs, root, existing = _target(out, storage_options)

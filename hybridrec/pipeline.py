@@ -19,20 +19,25 @@ __all__ = ['STAGES', 'OUTPUT_DIRS', 'DEFAULTS', 'STAGE_PARAMS', 'MODEL_NAMES', '
 
 # %% ../nbs/05_pipeline.ipynb #2135ed34
 STAGES = ("prepare", "features", "train", "evaluate", "report")
-OUTPUT_DIRS = dict(prepare="prepared", features="features", train="models", evaluate="evaluation", report="report")
+OUTPUT_DIRS = dict(prepare="prepared", features="features", train="models", evaluate="evaluation",
+                   report="report")
 
 DEFAULTS = dict(
     # data
-    data="demo", storage_options={}, categories=None, demo_users=None, demo_items=None, remote_timeout=30.0,
+    data="demo", storage_options={}, categories=None, demo_users=None, demo_items=None,
+    remote_timeout=30.0,
     # preprocessing
-    min_reviews=5, kcore=False, alpha=10.0, weighting="log", split="files", valid_frac=0.1, test_frac=0.1,
+    min_reviews=5, kcore=False, alpha=10.0, weighting="log", split="files", valid_frac=0.1,
+    test_frac=0.1,
     # features
-    item_groups=["category", "price", "rating", "store"], user_groups=["category_share", "price_share", "columns"],
+    item_groups=["category", "price", "rating", "store"],
+    user_groups=["category_share", "price_share", "columns"],
     identity=True, n_price_bins=5, n_rating_bins=5, top_stores=200,
     # models
     models=["popularity", "als", "lightfm_cf", "lightfm_hybrid"],
     components=32, loss="warp", learning_rate=0.05, item_alpha=0.0, user_alpha=0.0, max_sampled=10,
-    epochs=30, early_stopping=True, patience=3, eval_every=1, als_factors=64, als_regularization=100.0, als_epochs=15,
+    epochs=30, early_stopping=True, patience=3, eval_every=1,
+    als_factors=64, als_regularization=100.0, als_epochs=15,
     # evaluation
     k=[5, 10, 20], seed_protocol=False, sample_users=None, eval_memory_mb=512,
     # run
@@ -40,11 +45,15 @@ DEFAULTS = dict(
 )
 
 STAGE_PARAMS = dict(
-    prepare=["data", "storage_options", "categories", "demo_users", "demo_items", "min_reviews", "kcore", "alpha",
+    prepare=["data", "storage_options", "categories", "demo_users", "demo_items", "min_reviews",
+             "kcore", "alpha",
              "weighting", "split", "valid_frac", "test_frac", "seed"],
-    features=["item_groups", "user_groups", "identity", "n_price_bins", "n_rating_bins", "top_stores"],
-    train=["models", "components", "loss", "learning_rate", "item_alpha", "user_alpha", "max_sampled", "epochs",
-           "early_stopping", "patience", "eval_every", "als_factors", "als_regularization", "als_epochs", "seed", "threads"],
+    features=["item_groups", "user_groups", "identity", "n_price_bins", "n_rating_bins",
+              "top_stores"],
+    train=["models", "components", "loss", "learning_rate", "item_alpha", "user_alpha",
+           "max_sampled", "epochs",
+           "early_stopping", "patience", "eval_every", "als_factors", "als_regularization",
+           "als_epochs", "seed", "threads"],
     evaluate=["k", "seed_protocol", "sample_users", "seed", "threads"],
     report=[],
 )
@@ -53,14 +62,14 @@ MODEL_NAMES = ("popularity", "als", "lightfm_cf", "lightfm_hybrid")
 
 # %% ../nbs/05_pipeline.ipynb #2135ed41
 class PipelineError(RuntimeError):
-    "A run did not finish; the message names the stage and where its executed notebook is (exit status 1)."
+    "A run did not finish; the message names the stage and where its notebook is (exit status 1)."
     exit_code = 1
 
 class ParamError(InputError):
-    "A parameter has an unknown name, a wrong type or an out-of-range value; raised before any stage runs (exit 2)."
+    "An unknown name, a wrong type or an out-of-range value; raised before any stage runs (exit 2)."
 
 class StageError(PipelineError):
-    "A stage notebook failed: `kind` is 'input' (bad data, exit 2), 'memory' (out of memory, exit 4) or 'failed' (exit 1)."
+    "A stage notebook failed: `kind` 'input' (bad data, exit 2), 'memory' (4) or 'failed' (1)."
     CODES = dict(input=2, memory=4, failed=1)
 
     def __init__(self,
@@ -89,7 +98,7 @@ class Param:
     lo: float | None = None  # smallest allowed value (inclusive)
     gt: float | None = None  # values must be greater than this
     hi: float | None = None  # largest allowed value (inclusive)
-    choices: object = None  # allowed names: a tuple, or a function returning one (looked up when checking)
+    choices: object = None  # allowed names: a tuple, or a function returning one
     optional: bool = False  # None (null) is allowed
     min_len: int = 0  # fewest names in a list
 
@@ -119,19 +128,23 @@ def _losses():
     return tuple(LOSSES)
 
 PARAMS = dict(
-    data=Param("text", "demo, movielens-100k, movielens-1m, a folder or an fsspec URL (gs://bucket/prefix)"),
-    storage_options=Param("options", 'fsspec options for data, a JSON object such as {"token": "anon"}'),
-    categories=Param("names", "Amazon categories to read, e.g. Video_Games or Books,Toys_and_Games (null: all)", optional=True),
+    data=Param("text", "demo, movielens-100k, movielens-1m, a folder or an fsspec URL"),
+    storage_options=Param("options", 'fsspec options for data, a JSON object: {"token": "anon"}'),
+    categories=Param("names", "Amazon categories to read, e.g. Books,Toys_and_Games (null: all)",
+                     optional=True),
     demo_users=Param("int", "demo data: number of users (null: 5,000)", lo=1, optional=True),
-    demo_items=Param("int", "demo data: number of items, at least one per category (null: 2,000)", lo=5, optional=True),
-    remote_timeout=Param("float", "seconds a remote data source has to answer before the run stops", gt=0),
+    demo_items=Param("int", "demo data: number of items, at least one per category (null: 2,000)",
+                     lo=5, optional=True),
+    remote_timeout=Param("float", "seconds a remote data source has to answer", gt=0),
     min_reviews=Param("int", "users and items with fewer training reviews are dropped", lo=0),
     kcore=Param("bool", "repeat the activity filter until every user and item passes it"),
     alpha=Param("float", "confidence weight scale: weight = 1 + alpha * f(rating)", lo=0),
     weighting=Param("choice", "f(rating) in the confidence weight", choices=_weightings),
-    split=Param("choice", "files: the data's own splits; timestamp: global time cuts; last_out: each user's last reviews",
+    split=Param("choice", "files: the data's own splits; timestamp: global time cuts; "
+                          "last_out: each user's last reviews",
                 choices=_splits),
-    valid_frac=Param("float", "share of reviews in the validation split (split timestamp)", lo=0, hi=0.9),
+    valid_frac=Param("float", "share of reviews in the validation split (split timestamp)",
+                     lo=0, hi=0.9),
     test_frac=Param("float", "share of reviews in the test split (split timestamp)", lo=0, hi=0.9),
     item_groups=Param("names", "item side-feature groups", choices=_item_groups),
     user_groups=Param("names", "user side-feature groups", choices=_user_groups),
@@ -147,16 +160,17 @@ PARAMS = dict(
     user_alpha=Param("float", "LightFM L2 penalty on user features", lo=0),
     max_sampled=Param("int", "WARP: most negatives sampled per positive", lo=1),
     epochs=Param("int", "most training epochs (LightFM)", lo=1),
-    early_stopping=Param("bool", "stop when validation NDCG@10 stops improving, keep the best epoch"),
+    early_stopping=Param("bool", "stop when validation NDCG@10 stops improving"),
     patience=Param("int", "epochs without improvement before stopping", lo=1),
     eval_every=Param("int", "validate every this many epochs", lo=1),
     als_factors=Param("int", "ALS embedding size", lo=1),
     als_regularization=Param("float", "ALS L2 regularisation", lo=0),
     als_epochs=Param("int", "most ALS iterations", lo=1),
     k=Param("ints", "cut-offs of the ranking metrics, e.g. 10 or 5,10,20", lo=1, min_len=1),
-    seed_protocol=Param("bool", "also evaluate with the seed notebook's protocol (sampled users, nothing masked)"),
-    sample_users=Param("int", "evaluate this many sampled test users (null: every one)", lo=1, optional=True),
-    eval_memory_mb=Param("float", "memory budget of one block of scores in evaluation (smaller: less memory)", gt=0),
+    seed_protocol=Param("bool", "also evaluate with the seed notebook's protocol"),
+    sample_users=Param("int", "evaluate this many sampled test users (null: every one)", lo=1,
+                       optional=True),
+    eval_memory_mb=Param("float", "memory budget of one block of scores in evaluation", gt=0),
     seed=Param("int", "random seed of every random choice", lo=0),
     threads=Param("int", "threads for training and evaluation", lo=1),
 )
@@ -166,7 +180,7 @@ _TRUE = ("true", "yes", "y", "on", "1")
 _FALSE = ("false", "no", "n", "off", "0")
 
 def _as_int(v):
-    "An integer from an int, an integral float or integer text; None otherwise (booleans are not integers)."
+    "An integer from an int, an integral float or integer text; None otherwise (not booleans)."
     if isinstance(v, bool):
         return None
     if isinstance(v, int):
@@ -178,7 +192,7 @@ def _as_int(v):
     return None
 
 def _as_float(v):
-    "A float from a number or numeric text; None otherwise (booleans, NaN and infinity are not numbers here)."
+    "A float from a number or numeric text; None otherwise (not booleans, NaN or infinity)."
     if isinstance(v, bool):
         return None
     try:
@@ -226,20 +240,27 @@ def _names(name: str, values: list, choices: tuple) -> list:
         elif key in canon:
             out.append(canon[key])
         else:
-            raise ParamError(f"parameter '{name}': unknown name {v!r}{_hint(key, choices)}; expected some of {list(choices)}")
+            raise ParamError(f"parameter '{name}': unknown name {v!r}{_hint(key, choices)}; "
+                             f"expected some of {list(choices)}")
     return list(dict.fromkeys(out))
 
 # %% ../nbs/05_pipeline.ipynb #7a1f000d
 def _expected(spec: Param) -> str:
     "What a valid value of `spec` looks like, in words."
-    bounds = [f">= {spec.lo:g}" if spec.lo is not None else "", f"> {spec.gt:g}" if spec.gt is not None else "",
+    bounds = [f">= {spec.lo:g}" if spec.lo is not None else "",
+              f"> {spec.gt:g}" if spec.gt is not None else "",
               f"<= {spec.hi:g}" if spec.hi is not None else ""]
     rng = " and ".join(b for b in bounds if b)
     words = dict(int=f"an integer {rng}", float=f"a number {rng}", bool="true or false",
                  choice=f"one of {list(_choices(spec))}", ints=f"a list of integers {rng}",
-                 names=f"a list of names{' from ' + str(list(_choices(spec))) if spec.choices else ''}",
+                 names="a list of names" + (f" from {list(_choices(spec))}" if spec.choices else ""),
                  options="a JSON object", text="a non-empty text")[spec.kind]
     return words.strip() + (" or null" if spec.optional else "")
+
+def _example(name: str) -> str:
+    "An example value of a list parameter: the first of its default."
+    d = DEFAULTS[name]
+    return json.dumps(d[0]) if d else "..."
 
 def _in_range(spec: Param, x) -> bool:
     "Is the number `x` within the bounds of `spec`?"
@@ -290,12 +311,15 @@ def check_param(name: str,  # the parameter's name (a key of `PARAMS`)
         return None
     got = _read(name, spec, value)
     numbers = got if isinstance(got, list) and spec.kind == "ints" else [got]
-    ok = got is not None and (spec.kind not in ("int", "float", "ints") or all(_in_range(spec, x) for x in numbers))
+    numeric = spec.kind in ("int", "float", "ints")
+    ok = got is not None and (not numeric or all(_in_range(spec, x) for x in numbers))
     if ok and isinstance(got, list) and len(got) < spec.min_len:
         raise ParamError(f"parameter '{name}': the list is empty; give at least one, "
-                         f"e.g. -p {name} {json.dumps(DEFAULTS[name][0]) if DEFAULTS[name] else '...'} ({spec.doc})")
+                         f"e.g. -p {name} {_example(name)} ({spec.doc})")
     if not ok:
-        raise ParamError(f"parameter '{name}': expected {_expected(spec)} ({spec.doc}), got {json.dumps(value, default=str)}; "
+        got_text = json.dumps(value, default=str)
+        raise ParamError(f"parameter '{name}': expected {_expected(spec)} ({spec.doc}), "
+                         f"got {got_text}; "
                          f"default {json.dumps(DEFAULTS[name], default=str)}")
     return got
 
@@ -305,7 +329,8 @@ def check_params(p: dict,  # every run parameter
     "Every parameter normalised and checked (see `check_param`), and the rules between parameters."
     out = {name: check_param(name, value) for name, value in p.items()}
     if out["valid_frac"] + out["test_frac"] >= 1:
-        raise ParamError(f"parameters 'valid_frac' + 'test_frac' must be below 1 to leave training data, "
+        raise ParamError(f"parameters 'valid_frac' + 'test_frac' must be below 1 to leave "
+                         f"training data, "
                          f"got {out['valid_frac']} + {out['test_frac']}")
     return out
 
@@ -320,7 +345,7 @@ def _check_names(src: dict, where: str) -> None:
 def resolve_params(overrides: dict | None = None,  # the highest priority: e.g. `-p NAME VALUE`
                    base: dict | None = None,  # below them: e.g. a params file
                    ) -> dict:
-    "Defaults, then `base`, then `overrides`, all checked; unknown names are an error that lists the known ones."
+    "Defaults, then `base`, then `overrides`, all checked; unknown names are an error."
     p = dict(DEFAULTS)
     for src, where in ((base or {}), "params file: "), ((overrides or {}), ""):
         _check_names(src, where)
@@ -336,23 +361,26 @@ def read_params_file(path: str | os.PathLike,  # a YAML file of `name: value` li
     try:
         text = path.read_text()
     except OSError as e:
-        raise ParamError(f"--params {path}: cannot read it ({e.strerror or type(e).__name__})") from None
+        why = e.strerror or type(e).__name__
+        raise ParamError(f"--params {path}: cannot read it ({why})") from None
     try:
         spec = yaml.safe_load(text)
     except yaml.YAMLError as e:
         where = getattr(e, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
-        raise ParamError(f"--params {path}: not valid YAML{line} ({getattr(e, 'problem', None) or e})") from None
+        why = getattr(e, "problem", None) or e
+        raise ParamError(f"--params {path}: not valid YAML{line} ({why})") from None
     if spec is None:
         return {}
     if not isinstance(spec, dict):
-        raise ParamError(f"--params {path}: expected a mapping of parameter names to values (name: value lines), "
+        raise ParamError(f"--params {path}: expected a mapping of parameter names to values "
+                         f"(name: value lines), "
                          f"got a {type(spec).__name__}")
     return spec
 
 def parse_value(text: str,  # the VALUE of `-p NAME VALUE`
                 ):
-    "A `-p NAME VALUE` value: JSON if it parses (numbers, true/false/null, lists, objects), else the plain string."
+    "A `-p NAME VALUE` value: JSON if it parses (numbers, booleans, null, lists, objects), else text."
     try:
         return json.loads(text)
     except (json.JSONDecodeError, TypeError):
@@ -376,9 +404,9 @@ def _notebook_code(path: Path) -> bytes:
 def stage_key(stage: str,  # one of `STAGES`
               params: dict,  # every run parameter
               upstream: str = "",  # the key of the stage before
-              data: dict | None = None,  # the input data's identity (`source_identity`), for `prepare`
+              data: dict | None = None,  # the input data's identity (`source_identity`)
               ) -> str:
-    "Hash of the stage notebook's cells, the parameters it reads, the upstream stages' key and the data's identity."
+    "Hash of the stage notebook's cells, the parameters it reads, the upstream key and the data."
     nb = _notebook_code(stage_notebook(stage))
     used = {k: params[k] for k in STAGE_PARAMS[stage]}
     if data is not None:
@@ -505,21 +533,23 @@ def cold_user_eval(rec, prep, split: str="test", k=(10,), metrics=("precision", 
     return evaluate(scorer, H, T, k=k, metrics=metrics, users=users, name=f"{split} cold users"), len(users)
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fc1
-MODEL_COLOURS = dict(popularity="#8c8c8c", als="#6a51a3", lightfm_cf="#3182bd", lightfm_hybrid="#e6550d")
+MODEL_COLOURS = dict(popularity="#8c8c8c", als="#6a51a3", lightfm_cf="#3182bd",
+                     lightfm_hybrid="#e6550d")
 _SPARE_COLOURS = ("#31a354", "#de2d26", "#e7ba52", "#17becf", "#843c39", "#7b4173")
 
 def model_palette(names,  # the models of the run (any order)
                   ) -> dict:
-    "Model name -> colour (hex): `MODEL_COLOURS`, then spare colours for other names in sorted order."
+    "Model name -> colour (hex): `MODEL_COLOURS`, then spare colours for other names, sorted."
     names = list(dict.fromkeys(names))
     others = sorted(n for n in names if n not in MODEL_COLOURS)
     spare = {n: _SPARE_COLOURS[i % len(_SPARE_COLOURS)] for i, n in enumerate(others)}
     return {n: MODEL_COLOURS.get(n) or spare[n] for n in names}
 
 # %% ../nbs/05_pipeline.ipynb #e1f00002
-META = ".hybridrec"  # a run folder's bookkeeping: marker, lock, data hashes, staging of a live attempt
-RESULTS = ("params.json", "metrics.json", "report.html", "plots", "notebooks") + tuple(OUTPUT_DIRS.values())
-FAILED, KEEP_FAILED = "failed", 3  # the last 3 failed or interrupted attempts keep their notebooks there
+META = ".hybridrec"  # bookkeeping: marker, lock, data hashes, staging of a live attempt
+RESULTS = ("params.json", "metrics.json", "report.html", "plots", "notebooks")
+RESULTS += tuple(OUTPUT_DIRS.values())
+FAILED, KEEP_FAILED = "failed", 3  # the last 3 failed attempts keep their notebooks there
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -537,12 +567,13 @@ def _entries(out: Path) -> list:
     try:
         return sorted(p.name for p in out.iterdir()) if out.exists() else []
     except OSError as e:
-        raise InputError(f"--out {out}: cannot list it ({e.strerror or type(e).__name__}); choose another folder") from None
+        why = e.strerror or type(e).__name__
+        raise InputError(f"--out {out}: cannot list it ({why}); choose another folder") from None
 
 # %% ../nbs/05_pipeline.ipynb #e1f00003
 def claim_run_folder(out: str | os.PathLike,  # the run folder (`--out`)
                      ) -> list:
-    "Make `out` a run folder (writing its marker) or refuse it with nothing changed; returns notes for the user."
+    "Make `out` a run folder (writing its marker) or refuse it, changing nothing; notes for the user."
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: this is a file, not a folder; choose a folder path")
@@ -553,21 +584,24 @@ def claim_run_folder(out: str | os.PathLike,  # the run folder (`--out`)
     legacy = bool(entries) and _legacy_run(out)
     if entries and not legacy:
         shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
-        raise InputError(f"--out {out}: the folder is not empty and is not a hybridrec run folder (it holds {shown}); "
+        raise InputError(f"--out {out}: the folder is not empty and is not a hybridrec run folder "
+                         f"(it holds {shown}); "
                          "nothing was changed. Choose a new or empty folder")
     try:
         write_json(marker, dict(format="hybridrec-run", version=1, created=_now()))
     except OSError as e:
         raise InputError(f"--out {out}: cannot write there ({e.strerror or type(e).__name__}); "
                          "choose a folder you can write to") from None
-    return ["adopted a run folder written by an earlier hybridrec version; every stage runs again"] if legacy else []
+    if legacy:
+        return ["adopted a run folder of an earlier hybridrec version; every stage runs again"]
+    return []
 
 # %% ../nbs/05_pipeline.ipynb #e1f00006
 def _promote(out: Path,  # the run folder
              attempt_dir: Path,  # the attempt's staging folder
-             names: list,  # the result names the attempt has (recorded in the journal before the first move)
+             names: list,  # the result names the attempt has (journaled before the first move)
              ) -> None:
-    "Move the attempt's results into `out`, the current ones aside; safe to repeat after an interruption."
+    "Move the attempt's results into `out`, the current ones aside; safe to repeat if interrupted."
     retired = out / META / f"retired-{attempt_dir.name}"
     retired.mkdir(parents=True, exist_ok=True)
     for name in RESULTS:
@@ -584,7 +618,7 @@ def _promote(out: Path,  # the run folder
 def _keep_failed(out: Path,  # the run folder
                  attempt_dir: Path,  # the attempt's staging folder (removed)
                  ) -> Path:
-    "Move the attempt's notebooks, params.json and status.json to `failed/ID/`; drop its other files."
+    "Move the attempt's notebooks, params.json and status.json to `failed/ID/`; drop the rest."
     dest = out / FAILED / attempt_dir.name.removeprefix("attempt-")
     dest.mkdir(parents=True, exist_ok=True)
     for nb in (attempt_dir / "notebooks").glob(".*.running.ipynb"):   # the stage that was running
@@ -600,24 +634,27 @@ def _keep_failed(out: Path,  # the run folder
 # %% ../nbs/05_pipeline.ipynb #e1f0000b
 def _published(st: dict) -> dict:
     "The record of the results in place: the attempt and its stages."
-    return dict(attempt=st.get("attempt"), finished=st.get("finished") or _now(), stages=st.get("stages", {}))
+    finished = st.get("finished") or _now()
+    return dict(attempt=st.get("attempt"), finished=finished, stages=st.get("stages", {}))
 
 def _recover(out: Path,  # the run folder (its lock held)
              notes: list,  # notes for the user; what was found is appended
              ) -> dict:
-    "Repair what a dead run left (a switch cut short, a `running` status, staging folders); the current status."
+    "Repair what a dead run left (a switch cut short, a `running` status, staging); the status."
     st = read_json(out / "status.json", {}) or {}
     att = Path(st.get("attempt_dir") or out / META / "none")
     if st.get("status") == "promoting":
         _promote(out, att, st.get("promoting", []))
         st.update(status="finished", published=_published(st))
-        notes.append(f"finished switching to the results of attempt {st.get('attempt')}, cut short when its run was stopped")
+        notes.append(f"finished switching to the results of attempt {st.get('attempt')}, "
+                     "cut short when its run was stopped")
     elif st.get("status") == "running":
         st.update(status="killed", ended=_now())
         if att.exists():
             write_json(att / "status.json", st)
             st["attempt_notebooks"] = str(_keep_failed(out, att))
-        notes.append(f"the previous run here (PID {st.get('pid')}, started {st.get('started')}) stopped without finishing "
+        notes.append(f"the previous run here (PID {st.get('pid')}, started {st.get('started')}) "
+                     "stopped without finishing "
                      "(killed?); it is recorded as 'killed', and the finished results are unchanged")
     if st:
         write_json(out / "status.json", st)
@@ -628,7 +665,7 @@ def _recover(out: Path,  # the run folder (its lock held)
 
 # %% ../nbs/05_pipeline.ipynb #d881ee02
 class _Signals:
-    "SIGINT/SIGTERM during a run: kill the stage's kernel (mode 'stage'), wait ('defer') or raise ('raise')."
+    "SIGINT/SIGTERM in a run: kill the stage's kernel ('stage'), wait ('defer') or raise ('raise')."
     def __init__(self):
         self.received, self.mode, self.kernels, self.saved = None, "raise", [], {}
 
@@ -643,7 +680,8 @@ class _Signals:
         "Handle SIGINT and SIGTERM until `restore` (only possible in the main thread)."
         self.received = None
         if threading.current_thread() is threading.main_thread():
-            self.saved = {s: signal.signal(s, self.handler) for s in (signal.SIGINT, signal.SIGTERM)}
+            both = (signal.SIGINT, signal.SIGTERM)
+            self.saved = {s: signal.signal(s, self.handler) for s in both}
         return self
 
     def restore(self):
@@ -670,7 +708,7 @@ def _kill_kernels(kms: list) -> None:
 _KM_CLASS = []
 
 def _kernel_manager_class():
-    "AsyncKernelManager that registers its kernel with `_SIG` and skips the interrupt before a shutdown."
+    "AsyncKernelManager that registers its kernel with `_SIG`; no interrupt before a shutdown."
     if _KM_CLASS:
         return _KM_CLASS[0]
     from jupyter_client.manager import AsyncKernelManager
@@ -694,17 +732,19 @@ def _execute(template: Path,  # the stage notebook to run
              cwd: Path,  # the kernel's working folder
              kernel_name: str | None = None,  # the Jupyter kernel (None: the notebook's own)
              ) -> None:
-    "Execute `template` with papermill in a worker thread; raise what it raised, or `RunInterrupted` on a signal."
+    "Execute `template` with papermill in a worker thread; raise its error, or `RunInterrupted`."
     import logging, tempfile, papermill as pm
     from traitlets.config import Config
     sockets = tempfile.mkdtemp(prefix="hr-kernel-")
     cfg = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "k")}})
-    logging.getLogger("papermill").setLevel(logging.CRITICAL)   # failures are reported by the run, once
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)   # the run reports failures, once
     box = {}
     def work():
         try:
-            pm.execute_notebook(str(template), str(out_nb), parameters=params, progress_bar=False, kernel_name=kernel_name,
-                                cwd=str(cwd), config=cfg, kernel_manager_class=_kernel_manager_class())
+            pm.execute_notebook(str(template), str(out_nb), parameters=params, progress_bar=False,
+                                kernel_name=kernel_name,
+                                cwd=str(cwd), config=cfg,
+                                kernel_manager_class=_kernel_manager_class())
         except BaseException as e:
             box["error"] = e
     worker = threading.Thread(target=work, name="hybridrec-stage", daemon=True)
@@ -726,11 +766,15 @@ def _execute(template: Path,  # the stage notebook to run
 _INPUT_ERRORS = ("DataError", "ParamError", "InputError", "ModelError")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LEVERS = dict(
-    prepare="fewer categories (-p categories Video_Games), smaller demo data (-p demo_users, -p demo_items) "
+    prepare="fewer categories (-p categories Video_Games), smaller demo data "
+            "(-p demo_users, -p demo_items) "
             "or a higher -p min_reviews",
-    features="fewer feature groups (-p item_groups, -p user_groups), -p top_stores 50 or -p identity false",
-    train="fewer components (-p components 16, -p als_factors 32) or fewer models (-p models popularity,lightfm_hybrid)",
-    evaluate="a smaller block budget (-p eval_memory_mb 128), a user sample (-p sample_users 5000) or -p threads 1",
+    features="fewer feature groups (-p item_groups, -p user_groups), -p top_stores 50 "
+             "or -p identity false",
+    train="fewer components (-p components 16, -p als_factors 32) or fewer models "
+          "(-p models popularity,lightfm_hybrid)",
+    evaluate="a smaller block budget (-p eval_memory_mb 128), a user sample "
+             "(-p sample_users 5000) or -p threads 1",
     report="fewer models (-p models)",
 )
 
@@ -745,7 +789,8 @@ def _failure(e: BaseException) -> tuple:
     if ename == "MemoryError" or "bad_alloc" in str(e):
         return "memory", f"{ename or type(e).__name__}: {first or 'out of memory'}"
     if isinstance(e, DeadKernelError):
-        return "memory", "its kernel died: killed by the system (most likely for lack of memory) or crashed"
+        return "memory", ("its kernel died: killed by the system (most likely for lack of "
+                          "memory) or crashed")
     lines = [ln for ln in _ANSI.sub("", str(e)).strip().splitlines() if ln.strip()]
     return "failed", (lines[-1] if lines else type(e).__name__)[:500]
 
@@ -758,23 +803,25 @@ def _data_size(attempt_dir: Path, p: dict, data_id: dict | None) -> str:
                 f"{ds['train_interactions']:,} training interactions")
     if p["data"] == "demo":
         from hybridrec.demo import DEFAULT_USERS, DEFAULT_ITEMS
-        return f"demo data of {p['demo_users'] or DEFAULT_USERS:,} users x {p['demo_items'] or DEFAULT_ITEMS:,} items"
+        users, items = p["demo_users"] or DEFAULT_USERS, p["demo_items"] or DEFAULT_ITEMS
+        return f"demo data of {users:,} users x {items:,} items"
     files = (data_id or {}).get("files") or {}
     mib = sum(int(f.get("size", 0)) for f in files.values()) / 2**20
     return f"{p['data']} ({len(files)} files, {mib:,.0f} MiB)" if files else str(p["data"])
 
 # %% ../nbs/05_pipeline.ipynb #a77e0002
 class Attempt:
-    "One try at a run: a staging folder in `out/.hybridrec/`, moved into `out` only if every stage finishes."
+    "One try at a run: a staging folder in `out/.hybridrec/`, moved into `out` if all stages finish."
     def __init__(self,
                  out: Path,  # the run folder (claimed and locked)
                  params: dict,  # every run parameter, checked
                  data_id: dict,  # the input data's identity (`source_identity`)
-                 published: dict | None = None,  # the results in place: {"attempt", "finished", "stages"}
+                 published: dict | None = None,  # the results in place (attempt, finished, stages)
                  quiet: bool = False,  # no stage progress lines
                  kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
                  ):
-        self.out, self.p, self.data_id, self.quiet, self.kernel_name = out, params, data_id, quiet, kernel_name
+        self.out, self.p, self.data_id = out, params, data_id
+        self.quiet, self.kernel_name = quiet, kernel_name
         self.published = published or {}
         self.id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         self.dir = out / META / f"attempt-{self.id}"
@@ -791,7 +838,8 @@ def write_status(self: Attempt,
                  **extra,  # more fields: the stage running, the error, ...
                  ) -> dict:
     "Write `status.json` in the run folder and in the attempt; returns it."
-    st = dict(status=state, attempt=self.id, attempt_dir=str(self.dir), pid=os.getpid(), started=self.started,
+    st = dict(status=state, attempt=self.id, attempt_dir=str(self.dir), pid=os.getpid(),
+              started=self.started,
               run_dir=str(self.out), stages=self.stages, published=self.published or None, **extra)
     write_json(self.out / "status.json", st)
     if self.dir.exists():
@@ -800,7 +848,7 @@ def write_status(self: Attempt,
 
 @patch
 def start(self: Attempt) -> None:
-    "Create the staging folder with the run's parameters; the run folder's status becomes `running`."
+    "Create the staging folder with the run's parameters; the run folder's status: `running`."
     (self.dir / "notebooks").mkdir(parents=True)
     write_json(self.dir / "params.json", self.p)
     self.write_status("running")
@@ -819,7 +867,7 @@ def carry(self: Attempt,
           n: int,  # the stage's number (1-5)
           stage: str,  # the stage
           ) -> bool:
-    "Link the stage's outputs and executed notebook from `root` into the attempt; False if `root` lacks them."
+    "Link the stage's outputs and notebook from `root` into the attempt; False if `root` lacks them."
     src, nb = root / OUTPUT_DIRS[stage], root / "notebooks" / f"{n}_{stage}.ipynb"
     if not (src.is_dir() and nb.exists()):
         return False
@@ -828,7 +876,7 @@ def carry(self: Attempt,
     return True
 
 def _find_reusable(stage: str, key: str, reuse_from) -> tuple:
-    "(run folder, stage record) of a finished run among `reuse_from` whose `stage` has the key `key`."
+    "(run folder, stage record) of a finished run among `reuse_from` whose `stage` has key `key`."
     for d in reuse_from or ():
         pub = (read_json(Path(d) / "status.json", {}) or {}).get("published") or {}
         v = (pub.get("stages") or {}).get(stage, {})
@@ -842,7 +890,7 @@ def run_stage(self: Attempt,
               n: int,  # the stage's number (1-5)
               stage: str,  # the stage
               ) -> float:
-    "Execute the stage notebook in the attempt; its outputs are renamed into place only if it finished. Seconds."
+    "Execute the stage notebook; its outputs are renamed into place only if it finished. Seconds."
     tmp_dir = self.dir / f".{OUTPUT_DIRS[stage]}.tmp"
     nb_tmp = self.dir / "notebooks" / f".{n}_{stage}.running.ipynb"
     shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -864,12 +912,13 @@ def run_stage(self: Attempt,
 
 @patch
 def stage_error(self: Attempt, n: int, stage: str, e: Exception) -> StageError:
-    "The `StageError` for the exception `e` of stage `stage`: why, in one line, and where its notebook will be."
+    "The `StageError` for exception `e` of stage `stage`: why, in one line, and its notebook."
     kind, reason = _failure(e)
     where = self.out / FAILED / self.id / "notebooks" / f"{n}_{stage}.FAILED.ipynb"
     if kind == "memory":
         size = _data_size(self.dir, self.p, self.data_id)
-        msg = f"stage '{stage}' ran out of memory ({reason}) with {size}; to use less memory: {LEVERS[stage]}"
+        msg = (f"stage '{stage}' ran out of memory ({reason}) with {size}; "
+               f"to use less memory: {LEVERS[stage]}")
     elif kind == "input":
         msg = f"stage '{stage}': {reason}"
     else:
@@ -889,7 +938,8 @@ def do_stage(self: Attempt,
     tag = f"[{n}/{len(STAGES)}] {stage}"
     pub = (self.published.get("stages") or {}).get(stage, {})
     src, rec = _find_reusable(stage, key, reuse_from)
-    if resume and pub.get("key") == key and pub.get("state") == "finished" and self.carry(self.out, n, stage):
+    same = resume and pub.get("key") == key and pub.get("state") == "finished"
+    if same and self.carry(self.out, n, stage):
         self.stages[stage] = dict(pub, skipped=True)
         self.stages[stage].pop("reused_from", None)
         self.say(f"{tag}: unchanged, skipped")
@@ -905,7 +955,7 @@ def do_stage(self: Attempt,
 
 # %% ../nbs/05_pipeline.ipynb #a77e000c
 def _export_html(nb_path: Path, html_path: Path) -> None:
-    "Self-contained HTML (images embedded, code hidden) from an executed notebook, written atomically."
+    "Self-contained HTML (images embedded, code hidden) of an executed notebook, written atomically."
     import nbformat
     from nbconvert import HTMLExporter
     exp = HTMLExporter()
@@ -915,7 +965,7 @@ def _export_html(nb_path: Path, html_path: Path) -> None:
 
 @patch
 def assemble(self: Attempt) -> None:
-    "metrics.json (with stage seconds), plots/ (with palette.json) and report.html, inside the attempt."
+    "metrics.json (with stage seconds), plots/ (with palette.json) and report.html, in the attempt."
     ev = self.dir / OUTPUT_DIRS["evaluate"] / "metrics.json"
     if ev.exists():
         m = json.loads(ev.read_text())
@@ -933,7 +983,7 @@ def assemble(self: Attempt) -> None:
 # %% ../nbs/05_pipeline.ipynb #a77e000d
 @patch
 def promote(self: Attempt) -> dict:
-    "Switch the attempt's results into the run folder (signals deferred meanwhile); the final status."
+    "Switch the attempt's results into the run folder (signals deferred meanwhile); the status."
     names = [n for n in RESULTS if (self.dir / n).exists()]
     _SIG.mode = "defer"
     try:
@@ -945,7 +995,8 @@ def promote(self: Attempt) -> dict:
     finally:
         _SIG.mode = "raise"
     if _SIG.received:
-        print("hybridrec: note: a stop signal arrived while the results were being switched; the run finished first",
+        print("hybridrec: note: a stop signal arrived while the results were being switched; "
+              "the run finished first",
               file=sys.stderr)
     return st
 
@@ -982,7 +1033,8 @@ def run(self: Attempt,
     try:
         upstream = ""
         for n, stage in enumerate(STAGES, 1):
-            upstream = stage_key(stage, self.p, upstream, self.data_id if stage == "prepare" else None)
+            data = self.data_id if stage == "prepare" else None
+            upstream = stage_key(stage, self.p, upstream, data)
             self.do_stage(n, stage, upstream, resume, reuse_from)
         self.assemble()
     except BaseException as e:
@@ -990,14 +1042,16 @@ def run(self: Attempt,
         if isinstance(e, (RunInterrupted, KeyboardInterrupt)):
             signum = getattr(e, "signum", signal.SIGINT)
             during = f" during stage '{st['failed_stage']}'" if st.get("failed_stage") else ""
-            raise RunInterrupted(signum, f"interrupted by {signal.Signals(signum).name}{during}; the finished results "
-                                         f"are unchanged; this attempt's notebooks: {st['attempt_notebooks']}") from None
+            name = signal.Signals(signum).name
+            raise RunInterrupted(signum, f"interrupted by {name}{during}; the finished results "
+                                         f"are unchanged; this attempt's notebooks: "
+                                         f"{st['attempt_notebooks']}") from None
         raise
     return self.promote()
 
 # %% ../nbs/05_pipeline.ipynb #b0b00002
 def _run_params(data, params: dict | None, params_file) -> dict:
-    "The run's parameters: defaults, the params file, `params`, then `data`; checked; a local data path made absolute."
+    "The run's parameters: defaults, params file, `params`, `data`; checked; a local path absolute."
     from hybridrec.sources import is_builtin, is_remote
     base = read_params_file(params_file) if params_file else {}
     over = dict(params or {})
@@ -1015,10 +1069,11 @@ def _tell(notes: list) -> None:
         print(f"hybridrec: note: {note}", file=sys.stderr, flush=True)
 
 def _identity(out: Path, p: dict, created: bool) -> dict:
-    "The data's identity; if the data cannot be read and the run folder was created just now, remove it."
+    "The data's identity; if the data cannot be read and `out` was created just now, remove it."
     from hybridrec.sources import source_identity
     try:
-        return source_identity(p["data"], p["storage_options"], p["categories"], cache=str(out / META / "hashes.json"),
+        return source_identity(p["data"], p["storage_options"], p["categories"],
+                               cache=str(out / META / "hashes.json"),
                                timeout=p["remote_timeout"])
     except InputError:
         if created:
@@ -1035,7 +1090,7 @@ def run_pipeline(data: str | None = None,  # data source (overrides the `data` p
                  kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
                  reuse_from=None,  # other run folders whose finished stages may be copied (a sweep)
                  ) -> dict:
-    "Run the pipeline into the folder `out` as one transaction; returns the final `status.json` content."
+    "Run the pipeline into the folder `out` as one transaction; returns the final status."
     p = _run_params(data, params, params_file)
     out = Path(out).resolve()
     created = not out.exists()
@@ -1045,12 +1100,14 @@ def run_pipeline(data: str | None = None,  # data source (overrides the `data` p
     _SIG.install()
     try:
         if stale:
-            notes.append(f"took over the lock left by PID {stale.get('pid')} (started {stale.get('started')}), "
+            notes.append(f"took over the lock left by PID {stale.get('pid')} "
+                         f"(started {stale.get('started')}), "
                          "which is no longer running")
         st = _recover(out, notes)
         _tell(notes)
         data_id = _identity(out, p, created)
-        return Attempt(out, p, data_id, st.get("published"), quiet, kernel_name).run(resume, reuse_from)
+        attempt = Attempt(out, p, data_id, st.get("published"), quiet, kernel_name)
+        return attempt.run(resume, reuse_from)
     finally:
         _SIG.restore()
         lock.release()
@@ -1060,10 +1117,12 @@ def _grid_points(grid) -> list:
     "The cartesian product of a grid (name -> list of values)."
     import itertools
     if not isinstance(grid, dict):
-        raise ParamError(f"grid: expected a mapping of parameter names to lists of values, got a {type(grid).__name__}")
+        raise ParamError(f"grid: expected a mapping of parameter names to lists of values, "
+                         f"got a {type(grid).__name__}")
     bad = {k: v for k, v in grid.items() if not isinstance(v, list)}
     if bad:
-        raise ParamError(f"grid: each parameter needs a list of values, e.g. components: [16, 32]; got {bad}")
+        raise ParamError(f"grid: each parameter needs a list of values, e.g. components: [16, 32]; "
+                         f"got {bad}")
     names = list(grid)
     return [dict(zip(names, vals)) for vals in itertools.product(*(grid[n] for n in names))]
 
@@ -1071,10 +1130,11 @@ def sweep_points(grid: dict | None = None,  # name -> list of values (cartesian 
                  runs: list | None = None,  # explicit parameter sets (mappings)
                  base: dict | None = None,  # parameters every set starts from
                  ) -> list:
-    "Parameter sets of a sweep: the product of `grid`, then each set of `runs`; every one checked before any runs."
+    "Parameter sets of a sweep: the product of `grid`, then each of `runs`; all checked first."
     pts = _grid_points(grid) if grid else []
     if runs is not None and not (isinstance(runs, list) and all(isinstance(r, dict) for r in runs)):
-        raise ParamError("runs: expected a list of mappings of parameter names to values, e.g. [{components: 16}]")
+        raise ParamError("runs: expected a list of mappings of parameter names to values, "
+                         "e.g. [{components: 16}]")
     pts += [dict(r) for r in (runs or [])]
     if not pts:
         raise ParamError("sweep: no parameter sets (give a grid and/or a list of runs)")
@@ -1090,29 +1150,34 @@ def _label(point: dict) -> str:
 
 # %% ../nbs/05_pipeline.ipynb #b0b00008
 def _claim_sweep_folder(out: Path) -> None:
-    "Make `out` a sweep folder (`.hybridrec/sweep.json`) or refuse a non-empty folder that is not one."
+    "Make `out` a sweep folder (`.hybridrec/sweep.json`), or refuse a non-empty other folder."
     marker = out / META / "sweep.json"
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: this is a file, not a folder; choose a folder path")
     entries = _entries(out)
     if entries and not marker.exists() and not (out / "sweep.json").exists():
-        raise InputError(f"--out {out}: the folder is not empty and is not a hybridrec sweep folder "
-                         f"(it holds {', '.join(entries[:5])}); nothing was changed. Choose a new or empty folder")
+        raise InputError(f"--out {out}: the folder is not empty and is not a hybridrec sweep "
+                         f"folder (it holds {', '.join(entries[:5])}); nothing was changed. "
+                         "Choose a new or empty folder")
     try:
         write_json(marker, dict(format="hybridrec-sweep", version=1, created=_now()))
     except OSError as e:
-        raise InputError(f"--out {out}: cannot write there ({e.strerror or type(e).__name__})") from None
+        why = e.strerror or type(e).__name__
+        raise InputError(f"--out {out}: cannot write there ({why})") from None
 
 def _sweep_rows(run_dir: Path, point: dict, metrics) -> list:
     "One comparison row per model of a finished run."
     m = read_json(run_dir / "metrics.json")
     flat = {k: json.dumps(x) if isinstance(x, (list, dict)) else x for k, x in point.items()}
-    return [dict(run=run_dir.name, **flat, model=name, users=v["n_users"], **{k: v["metrics"].get(k) for k in metrics},
-                 best_epoch=v.get("training", {}).get("best_epoch")) for name, v in m["models"].items()]
+    def row(name, v):
+        return dict(run=run_dir.name, **flat, model=name, users=v["n_users"],
+                    **{k: v["metrics"].get(k) for k in metrics},
+                    best_epoch=v.get("training", {}).get("best_epoch"))
+    return [row(name, v) for name, v in m["models"].items()]
 
 # %% ../nbs/05_pipeline.ipynb #9cb2b94e
 def sweep(data: str | None,  # data source, as for `run_pipeline`
-          out: str | os.PathLike,  # the sweep folder: one run-NNN folder per set, sweep.csv, sweep.json
+          out: str | os.PathLike,  # the sweep folder: run-NNN folders, sweep.csv, sweep.json
           grid: dict | None = None,  # name -> list of values
           runs: list | None = None,  # explicit parameter sets
           params: dict | None = None,  # parameters for every run
@@ -1120,7 +1185,7 @@ def sweep(data: str | None,  # data source, as for `run_pipeline`
           metrics=("ndcg@10", "recall@10", "precision@10", "auc"),  # the metrics in the table
           quiet: bool = False,  # no progress lines
           ):
-    "Run every parameter set of a sweep under `out`; returns the comparison table (one row per run and model)."
+    "Run every parameter set of a sweep under `out`; the comparison table (one row per run, model)."
     import pandas as pd
     base = {**(read_params_file(params_file) if params_file else {}), **(params or {})}
     if data is not None:
@@ -1138,7 +1203,7 @@ def sweep(data: str | None,  # data source, as for `run_pipeline`
             try:
                 run_pipeline(None, run_dir, params={**base, **point}, quiet=quiet, reuse_from=done)
             except InputError:
-                if created and not done:   # bad input before anything finished: leave no folder behind
+                if created and not done:   # bad input, nothing finished: leave no folder
                     shutil.rmtree(out, ignore_errors=True)
                 raise
             done.append(run_dir)

@@ -29,7 +29,8 @@ def parse_storage_options(text: str | dict | None,  # a JSON object string (CLI)
     try:
         opts = json.loads(text)
     except json.JSONDecodeError as e:
-        raise DataError(f"--storage-options: expected a JSON object such as '{{\"token\": \"anon\"}}', got {text!r} ({e.msg})") from None
+        raise DataError(f"--storage-options: expected a JSON object such as '{{\"token\": \"anon\"}}', "
+                        f"got {text!r} ({e.msg})") from None
     if not isinstance(opts, dict):
         raise DataError(f"--storage-options: expected a JSON object, got {type(opts).__name__}")
     return opts
@@ -84,7 +85,7 @@ def within(seconds: float,  # how long to wait
            what: str,  # what is being reached, for the message (the URL)
            fn,  # the function to call, without arguments
            ):
-    "`fn()`'s result or exception, or a `DataError` naming `what` if it takes longer than `seconds`."
+    "`fn()`'s result or exception, or a `DataError` naming `what` if it takes over `seconds`."
     box = {}
     def run():
         try:
@@ -97,7 +98,8 @@ def within(seconds: float,  # how long to wait
     t.join(seconds)
     if t.is_alive():   # the client keeps retrying in the background: keep its log captured
         last = f" (last error: {clog.last})" if clog.last else ""
-        raise DataError(f"{what}: no answer within {seconds:g} s{last}; check the URL, the network and the credentials "
+        raise DataError(f"{what}: no answer within {seconds:g} s{last}; check the URL, the network "
+                        f"and the credentials "
                         f"(--storage-options), or allow longer with -p remote_timeout / --timeout")
     clog.restore()
     if "error" in box:
@@ -114,7 +116,7 @@ def check_reachable(location: str,  # a folder or fsspec URL
                     storage_options: dict | None = None,  # fsspec options for `location`
                     timeout: float = 30.0,  # seconds to wait for a remote location to answer
                     ) -> None:
-    "Raise a `DataError` naming the URL and the reason if a remote `location` cannot be listed within `timeout` s."
+    "A `DataError` naming the URL and the reason if a remote `location` cannot be listed in time."
     if not is_remote(location):
         return
     def probe():
@@ -125,7 +127,8 @@ def check_reachable(location: str,  # a folder or fsspec URL
     except (DataError, FileNotFoundError):
         raise
     except Exception as e:
-        raise DataError(f"{location}: cannot reach the storage ({_reason(e)}); check the URL, the network "
+        raise DataError(f"{location}: cannot reach the storage ({_reason(e)}); check the URL, "
+                        f"the network "
                         f"and the credentials (--storage-options)") from None
 
 # %% ../nbs/00c_sources.ipynb #5a0c000c
@@ -138,7 +141,7 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 def _cached_sha256(path: str, cache: dict) -> str:
-    "The file's SHA-256 from `cache` if its size and mtime are unchanged, else computed (and cached)."
+    "The file's SHA-256 from `cache` if its size and mtime are unchanged, else computed, cached."
     st = os.stat(path)
     key = os.path.abspath(path)
     hit = cache.get(key)
@@ -149,7 +152,8 @@ def _cached_sha256(path: str, cache: dict) -> str:
     return digest
 
 # %% ../nbs/00c_sources.ipynb #5a0c000d
-_CHECKSUMS = ("md5Hash", "crc32c", "etag", "ETag", "generation", "size", "updated", "mtime", "LastModified", "last_modified")
+_CHECKSUMS = ("md5Hash", "crc32c", "etag", "ETag", "generation", "size", "updated", "mtime",
+              "LastModified", "last_modified")
 
 def _is_memory(fs) -> bool:
     protocol = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
@@ -178,8 +182,8 @@ def _files_identity(location, storage_options, categories, cache) -> dict:
 
 def source_identity(source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
                     storage_options: dict | None = None,  # fsspec options for `source`
-                    categories: list | None = None,  # only these categories' files count (None: all)
-                    cache: str | None = None,  # JSON file caching local files' hashes by path, size and mtime
+                    categories: list | None = None,  # only these categories' files (None: all)
+                    cache: str | None = None,  # JSON file caching local files' hashes
                     timeout: float = 30.0,  # seconds a remote source has to answer
                     ) -> dict:
     "A JSON-able description of the data that changes exactly when their content does."
@@ -204,7 +208,7 @@ def load_source(source: str,  # demo, movielens-100k, movielens-1m, a folder or 
                 timeout: float | None = None,  # seconds a remote source has to answer (None: no check)
                 **kw,  # options of the built-in loaders (demo: users, items, seed)
                 ) -> ReviewData:
-    "Load `source`: `demo`, `movielens-100k`, `movielens-1m`, or a folder / fsspec URL of Amazon Reviews 2023 files."
+    "Load `source`: demo, movielens-100k, movielens-1m, or Amazon Reviews 2023 files (folder / URL)."
     s = str(source)
     if s == "demo":
         from hybridrec.demo import load_demo
