@@ -428,7 +428,10 @@ def read_json(path: str | os.PathLike,  # the file to read
     return json.loads(path.read_text()) if path.exists() else default
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1f9e
-def stage_paths(run_dir, stage_dir, stage: str):
+def stage_paths(run_dir,  # the run folder the runner passed (None: run by hand)
+                stage_dir,  # where this stage writes (None: `run_dir`/its output folder)
+                stage: str,  # the stage (one of `STAGES`)
+                ):
     "Resolve the folders a stage notebook works in; run by hand (`None`), it uses a temporary run folder."
     import tempfile
     run_dir = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="hybridrec-run-"))
@@ -440,7 +443,9 @@ def stage_paths(run_dir, stage_dir, stage: str):
 _PREP_FRAMES = ("cold", "train_df", "valid_df", "test_df", "items", "users")
 _PREP_MATS = ("train", "valid", "test")
 
-def save_prepared(prep, path) -> Path:
+def save_prepared(prep,  # a `hybridrec.preprocess.Prepared`
+                  path,  # the folder to write
+                  ) -> Path:
     "Write a `Prepared` to the folder `path`: frames as parquet, matrices as npz, ids and report as JSON/parquet."
     import scipy.sparse as sp, pandas as pd
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
@@ -472,7 +477,8 @@ def _read_frame(path):
     for name, s in cols.items(): df[name] = s.values
     return df[order]
 
-def load_prepared(path):
+def load_prepared(path,  # a folder written by `save_prepared`
+                  ):
     "Read what `save_prepared` wrote."
     import scipy.sparse as sp, pandas as pd
     from hybridrec.preprocess import Prepared
@@ -487,7 +493,9 @@ def load_prepared(path):
                     source=meta["source"], synthetic=meta["synthetic"])
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb3
-def build_model(name: str, p: dict):
+def build_model(name: str,  # one of `MODEL_NAMES`
+                p: dict,  # the run parameters
+                ):
     "A fresh model for the run parameters `p`: `popularity`, `als`, `lightfm_cf` (no side features) or `lightfm_hybrid`."
     from hybridrec.models import PopularityModel, ALSModel, LightFMModel
     if name == "popularity": return PopularityModel()
@@ -502,7 +510,12 @@ def build_model(name: str, p: dict):
     raise ParamError(f"parameter 'models': unknown model {name!r}; expected some of {list(MODEL_NAMES)}")
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb4
-def cold_user_eval(rec, prep, split: str="test", k=(10,), metrics=("precision", "recall", "ndcg")):
+def cold_user_eval(rec,  # a `hybridrec.models.Recommender`
+                   prep,  # the `Prepared` data it was trained on
+                   split: str = "test",  # the split whose new users are evaluated
+                   k=(10,),  # cut-offs
+                   metrics=("precision", "recall", "ndcg"),  # the metrics
+                   ):
     """Evaluate `rec` on the `split` rows of users that training never saw, each represented by the
     `history` of their first review in that split (their items before it) and, where the data has a users
     frame, their side features. Returns (EvalResult|None, n_users)."""
@@ -827,7 +840,10 @@ class Attempt:
         self.dir = out / META / f"attempt-{self.id}"
         self.stages, self.current, self.started = {}, None, _now()
 
-    def say(self, msg: str) -> None:
+    def say(self,
+            msg: str,  # a progress line
+            ) -> None:
+        "Print `msg` unless quiet."
         if not self.quiet:
             print(msg, flush=True)
 
