@@ -766,6 +766,8 @@ def _execute(template: Path,  # the stage notebook to run
         worker.start()
         while worker.is_alive():
             worker.join(0.5)
+            if _SIG.received:   # again: a kernel may have registered after the signal came
+                _kill_kernels(_SIG.kernels)
     finally:
         _SIG.mode = "raise"
         _SIG.kernels.clear()
@@ -1021,7 +1023,19 @@ def promote(self: Attempt) -> dict:
 def fail(self: Attempt,
          e: BaseException,  # what ended the attempt
          ) -> dict:
-    "Record the end of a failed or interrupted attempt; returns the run folder's status."
+    "Record the end of a failed or interrupted attempt (signals deferred meanwhile); the status."
+    _SIG.mode = "defer"
+    try:
+        return self._record_failure(e)
+    finally:
+        _SIG.mode = "raise"
+
+# %% ../nbs/05_pipeline.ipynb #a77e000g
+@patch
+def _record_failure(self: Attempt,
+                    e: BaseException,  # what ended the attempt
+                    ) -> dict:
+    "Write the failed attempt's status, keep its notebooks in failed/ID/, remove its staging folder."
     interrupted = isinstance(e, (RunInterrupted, KeyboardInterrupt))
     lines = str(e).strip().splitlines()
     extra = dict(ended=_now(), error=(lines[0] if lines else type(e).__name__)[:1000])

@@ -8,6 +8,20 @@ import pytest
 from runhelp import SMALL, hr, processes_in, snapshot, start, status, stop, wait_for
 
 FAST = ["-p", "epochs", "3", "-p", "als_epochs", "3", "-p", "threads", "1"]
+TWO = [*FAST, "-p", "models", "popularity,lightfm_hybrid"]   # two models: every stage, less time
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    "Demo data in a folder, and a finished run on them; tests work on copies of the run folder."
+    base = tmp_path_factory.mktemp("finished")
+    d, run = base / "d", base / "run"
+    hr("demo-data", d, "--users", 800, "--items", 300)
+    hr("run", "--data", d, "--out", run, *TWO, "-q")
+    return d, run
+
+def _copy(run: Path, dst: Path) -> Path:
+    shutil.copytree(run, dst, symlinks=True)
+    return dst
 
 def test_defect1_a_folder_that_is_not_a_run_folder_is_refused_untouched(tmp_path):
     x = tmp_path / "x"
@@ -33,14 +47,14 @@ def test_parameters_are_checked_before_any_stage(tmp_path):
 
 def test_defect2_changed_data_re_run_every_stage(tmp_path):
     m, r = tmp_path / "m", tmp_path / "r"
-    hr("demo-data", m, "--users", 1500, "--items", 500)
+    hr("demo-data", m, "--users", 600, "--items", 200)   # the sizes were 1500 x 500, 4000 x 1500
     # natural spellings: a bare model name and a bare k
     args = ["--data", m, "--out", r, *FAST, "-p", "models", "popularity", "-p", "k", "10", "-q"]
     hr("run", *args)
     first = json.loads((r / "metrics.json").read_text())
     assert list(first["models"]) == ["popularity"] and first["k"] == [10]
     assert (r / ".hybridrec" / "hashes.json").exists()
-    hr("demo-data", m, "--users", 4000, "--items", 1500, "--seed", 7)
+    hr("demo-data", m, "--users", 900, "--items", 300, "--seed", 7)
     out = hr("run", *args[:-1])
     st = status(r)
     assert not any(v["skipped"] for v in st["stages"].values()), st["stages"]
@@ -51,19 +65,21 @@ def test_defect2_changed_data_re_run_every_stage(tmp_path):
     again = hr("run", *args[:-1])
     assert again.stdout.count("unchanged, skipped") == 5
 
-def test_defect3_a_second_run_into_a_busy_folder_is_refused(tmp_path):
-    run = tmp_path / "run"
-    a = start("run", "--data", "demo", "--out", run, *SMALL, "-q")
+def test_defect3_a_second_run_into_a_busy_folder_is_refused(finished, tmp_path):
+    d, done = finished
+    run = _copy(done, tmp_path / "run")
+    a = start("run", "--data", d, "--out", run, *TWO, "-p", "min_reviews", "3", "-q")
     try:
         wait_for(lambda: status(run).get("status") == "running", a, what="run A to start")
-        b = hr("run", "--data", "demo", "--out", run, *SMALL, "-p", "epochs", "4", "-q", check=False)
+        b = hr("run", "--data", d, "--out", run, *TWO, "-p", "epochs", "4", "-q", check=False)
         assert b.returncode == 3, b.stderr
         assert f"PID {a.pid}" in b.stderr and "in use" in b.stderr and "Traceback" not in b.stderr
         out, err = a.communicate(timeout=900)
     finally:
         stop(a)
     assert a.returncode == 0, err
-    assert json.loads((run / "params.json").read_text())["epochs"] == 3   # run A's parameters, not B's
+    p = json.loads((run / "params.json").read_text())
+    assert p["min_reviews"] == 3 and p["epochs"] == 3   # run A's parameters, not B's
     st = status(run)
     assert st["status"] == "finished" and st["pid"] == a.pid
 
@@ -76,16 +92,15 @@ def _without_warm_test_users(src: Path, dst: Path) -> None:
         with gzip.open(f, "wt") as g:
             g.write("\n".join([head] + ["new-" + row for row in rows]) + "\n")
 
-def test_defect4_a_failed_rerun_leaves_the_finished_results_consistent(tmp_path):
-    d, run = tmp_path / "d", tmp_path / "f"
-    hr("demo-data", d, "--users", 800, "--items", 300)
-    hr("run", "--data", d, "--out", run, *FAST, "-q")
+def test_defect4_a_failed_rerun_leaves_the_finished_results_consistent(finished, tmp_path):
+    d, done = finished
+    run = _copy(done, tmp_path / "f")
     before = snapshot(run)
     _without_warm_test_users(d, tmp_path / "d2")
-    r = hr("run", "--data", tmp_path / "d2", "--out", run, *FAST, "-p", "min_reviews", "3", "-q", check=False)
-    assert r.returncode == 2, r.stderr   # bad data, found in the evaluate stage: the same status as `info` gives
+    r = hr("run", "--data", tmp_path / "d2", "--out", run, *TWO, "-p", "min_reviews", "3", "-q", check=False)
+    assert r.returncode == 2, r.stderr   # bad data, found in the evaluate stage: the status `info` gives
     assert "stage 'evaluate'" in r.stderr and "no interactions of users and items seen in training" in r.stderr
-    assert snapshot(run) == before   # params.json, prepared/, models/, metrics.json, report.html: all the old run's
+    assert snapshot(run) == before   # params.json, prepared/, models/, metrics.json, report.html: the old run's
     st = status(run)
     assert st["status"] == "failed" and st["failed_stage"] == "evaluate" and st["kind"] == "input"
     assert st["published"]["attempt"] != st["attempt"]
@@ -95,14 +110,14 @@ def test_defect4_a_failed_rerun_leaves_the_finished_results_consistent(tmp_path)
     assert json.loads((failed / "params.json").read_text())["min_reviews"] == 3
     assert not list((run / ".hybridrec").glob("attempt-*")) and not list(run.glob(".*.tmp*"))
     # the finished results are still the ones resume trusts
-    again = hr("run", "--data", d, "--out", run, *FAST)
+    again = hr("run", "--data", d, "--out", run, *TWO)
     assert again.stdout.count("unchanged, skipped") == 5 and snapshot(run)["metrics.json"] == before["metrics.json"]
 
-def test_defect8_sigterm_marks_the_run_interrupted(tmp_path):
-    run = tmp_path / "t"
-    hr("run", "--data", "demo", "--out", run, *SMALL, "-q")
+def test_defect8_sigterm_marks_the_run_interrupted(finished, tmp_path):
+    d, done = finished
+    run = _copy(done, tmp_path / "t")
     before = snapshot(run)
-    p = start("run", "--data", "demo", "--out", run, *SMALL, "-p", "min_reviews", "3")
+    p = start("run", "--data", d, "--out", run, *TWO, "-p", "min_reviews", "3")
     try:
         wait_for(lambda: status(run).get("stage") == "train", p, what="the train stage to start")
         os.kill(p.pid, signal.SIGTERM)
@@ -120,13 +135,13 @@ def test_defect8_sigterm_marks_the_run_interrupted(tmp_path):
 
 def test_defect8_a_killed_run_is_detected_at_the_next_start(tmp_path):
     run = tmp_path / "k"
-    p = start("run", "--data", "demo", "--out", run, *SMALL, "-q")
+    p = start("run", "--data", "demo", "--out", run, *SMALL, "-p", "models", "popularity", "-q")
     try:
         wait_for(lambda: status(run).get("stage") == "features", p, what="the features stage to start")
     finally:
         stop(p, signal.SIGKILL)
     assert status(run)["status"] == "running"   # what SIGKILL leaves; nobody can record it then
-    r = hr("run", "--data", "demo", "--out", run, *SMALL, "-q")
+    r = hr("run", "--data", "demo", "--out", run, *SMALL, "-p", "models", "popularity", "-q")
     assert f"took over the lock left by PID {p.pid}" in r.stderr
     assert "stopped without finishing" in r.stderr and "'killed'" in r.stderr
     st = status(run)
