@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse, json, sys, time
 from pathlib import Path
 from . import __version__
+from .core import InputError, LockedError
 from .data import DataError
 from .models import ModelError
 from .sources import load_source, parse_storage_options
@@ -15,124 +16,201 @@ from .sources import load_source, parse_storage_options
 __all__ = ['build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb #10e2b8d2
-def _demo_data(a):
+def _demo_data(a) -> int:
+    "hybridrec demo-data OUT: write the synthetic data set."
     from hybridrec.demo import write_demo
     t = time.perf_counter()
-    info = write_demo(a.out, users=a.users, items=a.items, seed=a.seed, storage_options=parse_storage_options(a.storage_options))
-    print(f"wrote SYNTHETIC demo data ({a.users:,} users x {a.items:,} items, seed {a.seed}) to {a.out} in {time.perf_counter()-t:.1f}s")
+    opts = parse_storage_options(a.storage_options)
+    write_demo(a.out, users=a.users, items=a.items, seed=a.seed, storage_options=opts)
+    secs = time.perf_counter() - t
+    print(f"wrote SYNTHETIC demo data ({a.users:,} users x {a.items:,} items, seed {a.seed}) "
+          f"to {a.out} in {secs:.1f}s")
     return 0
 
-def _info(a):
-    data = load_source(a.source, storage_options=a.storage_options, categories=a.categories, progress=not a.quiet)
+def _info(a) -> int:
+    "hybridrec info SOURCE: what a data source holds."
+    data = load_source(a.source, storage_options=a.storage_options, categories=a.categories,
+                       progress=not a.quiet,
+                       timeout=a.timeout)
     print(data)
     print(data.summary().to_string())
     if data.items is not None and "category" in data.items:
-        print("\nitems per category:\n" + data.items["category"].value_counts().sort_index().to_string())
+        counts = data.items["category"].value_counts().sort_index()
+        print("\nitems per category:\n" + counts.to_string())
     return 0
 
-def _recommend(a):
+def _recommend(a) -> int:
+    "hybridrec recommend: top-k items for a user from a saved model."
     from hybridrec.models import recommend_cli
-    out = recommend_cli(a.model, user_id=a.user, history=a.history, k=a.k)
-    print(json.dumps(out, indent=2))
+    print(json.dumps(recommend_cli(a.model, user_id=a.user, history=a.history, k=a.k), indent=2))
     return 0
 
-def _run(a):
-    from hybridrec.pipeline import run_pipeline, parse_value, PipelineError
-    over = {name: parse_value(value) for name, value in (a.p or [])}
-    if a.storage_options is not None: over["storage_options"] = parse_storage_options(a.storage_options)
-    try: st = run_pipeline(a.data, a.out, params=over, params_file=a.params, resume=not a.no_resume, quiet=a.quiet)
-    except PipelineError as e:
-        print(f"hybridrec run: {e}", file=sys.stderr); return 1
-    out = Path(a.out).resolve()
-    m = json.loads((out / "metrics.json").read_text())
+# %% ../nbs/10_cli.ipynb #10e2b804
+def _print_metrics(out: Path) -> None:
+    "The test metrics table of a finished run, and where its results are."
     import pandas as pd
+    m = json.loads((out / "metrics.json").read_text())
     kk = 10 if 10 in m["k"] else m["k"][0]
     cols = [f"precision@{kk}", f"recall@{kk}", f"ndcg@{kk}", f"map@{kk}", "auc", f"coverage@{kk}"]
-    tab = pd.DataFrame({n: {c: v["metrics"].get(c) for c in cols} for n, v in m["models"].items()}).T
+    tab = pd.DataFrame({n: {c: v["metrics"].get(c) for c in cols}
+                        for n, v in m["models"].items()}).T
     tab["users"] = [v["n_users"] for v in m["models"].values()]
     tag = "SYNTHETIC demo data, " if m.get("synthetic") else ""
     print(f"\ntest metrics ({tag}{m['protocol']} ranking, every test user):")
     print(tab.to_string(float_format=lambda x: f"{x:.4f}"))
-    print(f"\nreport:  {out / 'report.html'}\nmetrics: {out / 'metrics.json'}\nmodels:  {out / 'models'}")
+    print(f"\nreport:  {out / 'report.html'}\nmetrics: {out / 'metrics.json'}"
+          f"\nmodels:  {out / 'models'}")
+
+def _overrides(pairs) -> dict:
+    "`-p NAME VALUE` pairs as a dict (values parsed as JSON where they parse)."
+    from hybridrec.pipeline import parse_value
+    return {name: parse_value(value) for name, value in (pairs or [])}
+
+def _run(a) -> int:
+    "hybridrec run: the pipeline into a run folder."
+    from hybridrec.pipeline import run_pipeline
+    over = _overrides(a.p)
+    if a.storage_options is not None:
+        over["storage_options"] = parse_storage_options(a.storage_options)
+    run_pipeline(a.data, a.out, params=over, params_file=a.params, resume=not a.no_resume,
+                 quiet=a.quiet)
+    _print_metrics(Path(a.out).resolve())
     return 0
 
-def _sweep(a):
-    from hybridrec.pipeline import sweep, parse_value, PipelineError
-    grid, runs = {}, None
-    if a.grid:
-        import yaml
-        spec = yaml.safe_load(Path(a.grid).read_text()) or {}
-        if not isinstance(spec, dict) or not ({"grid", "runs"} & set(spec)):
-            print(f"hybridrec sweep: {a.grid}: expected a mapping with 'grid' (name -> list of values) and/or 'runs' (list of mappings)", file=sys.stderr); return 2
-        grid, runs = dict(spec.get("grid") or {}), spec.get("runs")
-    for name, values in (a.g or []): grid[name] = parse_value(values)
-    over = {name: parse_value(value) for name, value in (a.p or [])}
-    try: table = sweep(a.data, a.out, grid=grid, runs=runs, params=over, params_file=a.params, quiet=a.quiet)
-    except PipelineError as e:
-        print(f"hybridrec sweep: {e}", file=sys.stderr); return 1
+# %% ../nbs/10_cli.ipynb #10e2b806
+def _read_grid(path: str) -> tuple:
+    "(grid, runs) from a sweep YAML file, or a `ParamError` naming the file."
+    from hybridrec.pipeline import ParamError, read_params_file
+    spec = read_params_file(path)
+    if not ({"grid", "runs"} & set(spec)):
+        raise ParamError(f"--grid {path}: expected a mapping with 'grid' (name -> list of values) "
+                         f"and/or "
+                         f"'runs' (a list of mappings); found keys {sorted(spec)}")
+    return spec.get("grid") or {}, spec.get("runs")
+
+def _sweep(a) -> int:
+    "hybridrec sweep: several runs and one comparison table."
+    from hybridrec.pipeline import ParamError, parse_value, sweep
+    grid, runs = _read_grid(a.grid) if a.grid else ({}, None)
+    if not isinstance(grid, dict):
+        raise ParamError(f"--grid {a.grid}: 'grid' must map parameter names to lists of values, "
+                         f"got a {type(grid).__name__}")
+    for name, values in (a.g or []):
+        grid[name] = parse_value(values)
+    table = sweep(a.data, a.out, grid=grid, runs=runs, params=_overrides(a.p), params_file=a.params,
+                  quiet=a.quiet)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"\ntable: {Path(a.out).resolve() / 'sweep.csv'}")
     return 0
 
-def build_parser() -> argparse.ArgumentParser:
-    "The `hybridrec` argument parser (one subparser per subcommand)."
-    p = argparse.ArgumentParser(prog="hybridrec", description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.")
-    p.add_argument("--version", action="version", version=f"hybridrec {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    so_help = 'JSON object of fsspec storage options, e.g. \'{"token": "anon"}\''
+# %% ../nbs/10_cli.ipynb #10e2b808
+_SO_HELP = 'JSON object of fsspec storage options, e.g. \'{"token": "anon"}\''
 
-    d = sub.add_parser("demo-data", help="write the synthetic demo data set in the official Amazon Reviews 2023 layout")
+def _data_parsers(sub) -> None:
+    "The `demo-data` and `info` subcommands."
+    d = sub.add_parser("demo-data",
+                       help="write the synthetic demo data set in the official Amazon Reviews 2023 layout")
     d.add_argument("out", help="output folder or fsspec URL")
-    d.add_argument("--users", type=int, default=None, help="number of users (default: the demo default)")
-    d.add_argument("--items", type=int, default=None, help="number of items (default: the demo default)")
+    d.add_argument("--users", type=int, default=None,
+                   help="number of users (default: the demo default)")
+    d.add_argument("--items", type=int, default=None,
+                   help="number of items (default: the demo default)")
     d.add_argument("--seed", type=int, default=0)
-    d.add_argument("--storage-options", default=None, help=so_help)
+    d.add_argument("--storage-options", default=None, help=_SO_HELP)
     d.set_defaults(func=_demo_data)
-
-    i = sub.add_parser("info", help="read a data source and print what it holds (splits, users, items)")
-    i.add_argument("source", help="demo, movielens-100k, movielens-1m, a folder or an fsspec URL (gs://bucket/prefix)")
-    i.add_argument("--categories", nargs="*", default=None, help="categories to read (default: all found)")
-    i.add_argument("--storage-options", default=None, help=so_help)
+    i = sub.add_parser("info",
+                       help="read a data source and print what it holds (splits, users, items)")
+    i.add_argument("source",
+                   help="demo, movielens-100k, movielens-1m, a folder or an fsspec URL (gs://bucket/prefix)")
+    i.add_argument("--categories", nargs="*", default=None,
+                   help="categories to read (default: all found)")
+    i.add_argument("--storage-options", default=None, help=_SO_HELP)
+    i.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds a remote source has to answer (default 30)")
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=_info)
 
-    rn = sub.add_parser("run", help="run the pipeline notebooks (prepare, features, train, evaluate, report) with papermill")
-    rn.add_argument("--data", default=None, help="demo (default), movielens-100k, movielens-1m, a folder or an fsspec URL")
-    rn.add_argument("--out", required=True, help="run folder (created; a finished run there is resumed, unchanged stages skipped)")
-    rn.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), help="override a parameter (value parsed as JSON if it can be), repeatable")
+def _pipeline_parsers(sub) -> None:
+    "The `run` and `sweep` subcommands."
+    rn = sub.add_parser("run",
+                        help="run the pipeline notebooks (prepare, features, train, evaluate, report) with papermill")
+    rn.add_argument("--data", default=None,
+                    help="demo (default), movielens-100k, movielens-1m, a folder or an fsspec URL")
+    rn.add_argument("--out", required=True,
+                    help="run folder: new, empty or an earlier run's (unchanged stages are reused)")
+    rn.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                    help="override a parameter (JSON value, or text; lists may be comma-separated), repeatable")
     rn.add_argument("--params", default=None, help="YAML file of parameters (-p overrides it)")
-    rn.add_argument("--storage-options", default=None, help=so_help)
+    rn.add_argument("--storage-options", default=None, help=_SO_HELP)
     rn.add_argument("--no-resume", action="store_true", help="re-run every stage even if unchanged")
     rn.add_argument("-q", "--quiet", action="store_true", help="no stage progress lines")
     rn.set_defaults(func=_run)
-
-    sw = sub.add_parser("sweep", help="run a grid or list of parameter sets through the pipeline and write one comparison table")
+    sw = sub.add_parser("sweep",
+                        help="run a grid or list of parameter sets through the pipeline and write one comparison table")
     sw.add_argument("--data", default=None, help="as for run")
-    sw.add_argument("--out", required=True, help="sweep folder: one run-NNN folder per parameter set, sweep.csv")
-    sw.add_argument("--grid", default=None, help="YAML file with 'grid: {name: [values]}' and/or 'runs: [{name: value}, ...]'")
-    sw.add_argument("-g", nargs=2, action="append", metavar=("NAME", "JSON_LIST"), help="a grid axis, e.g. -g components '[16, 32]'")
-    sw.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a parameter for every run")
+    sw.add_argument("--out", required=True,
+                    help="sweep folder: one run-NNN folder per parameter set, sweep.csv")
+    sw.add_argument("--grid", default=None,
+                    help="YAML file with 'grid: {name: [values]}' and/or 'runs: [{name: value}, ...]'")
+    sw.add_argument("-g", nargs=2, action="append", metavar=("NAME", "JSON_LIST"),
+                    help="a grid axis, e.g. -g components '[16, 32]'")
+    sw.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                    help="a parameter for every run")
     sw.add_argument("--params", default=None, help="YAML file of base parameters")
     sw.add_argument("-q", "--quiet", action="store_true")
     sw.set_defaults(func=_sweep)
 
-    r = sub.add_parser("recommend", help="print top-k recommendations (JSON) for a user from a saved model folder")
-    r.add_argument("--model", required=True, help="folder written by hybridrec.models.save_model (or a run's models/NAME)")
-    r.add_argument("--user", default=None, help="user id; unknown users get a cold-start or popularity answer, flagged")
-    r.add_argument("--history", default=None, help="comma-separated parent_asins the (new) user interacted with")
+# %% ../nbs/10_cli.ipynb #10e2b809
+def build_parser() -> argparse.ArgumentParser:
+    "The `hybridrec` argument parser (one subparser per subcommand)."
+    p = argparse.ArgumentParser(prog="hybridrec",
+                                description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.")
+    p.add_argument("--version", action="version", version=f"hybridrec {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _data_parsers(sub)
+    _pipeline_parsers(sub)
+    r = sub.add_parser("recommend",
+                       help="print top-k recommendations (JSON) for a user from a saved model folder")
+    r.add_argument("--model", required=True,
+                   help="folder written by hybridrec.models.save_model (or a run's models/NAME)")
+    r.add_argument("--user", default=None,
+                   help="user id; unknown users get a cold-start or popularity answer, flagged")
+    r.add_argument("--history", default=None,
+                   help="comma-separated parent_asins the (new) user interacted with")
     r.add_argument("-k", type=int, default=10, help="number of items (default 10)")
     r.set_defaults(func=_recommend)
     return p
 
-def main(argv: list[str]|None=None) -> int:
-    "Entry point of the `hybridrec` console script."
+# %% ../nbs/10_cli.ipynb #10e2b80b
+def _exit_status(e: BaseException) -> int | None:
+    "The exit status for an exception of a known kind (None: a bug, which keeps its traceback)."
+    from hybridrec.pipeline import PipelineError
+    if isinstance(e, (InputError, ModelError, LockedError, PipelineError)):
+        return getattr(e, "exit_code", 2)
+    if isinstance(e, MemoryError):
+        return 4
+    if isinstance(e, KeyboardInterrupt):
+        return 130
+    return None
+
+def main(argv: list[str] | None = None,  # the arguments (default: sys.argv[1:])
+         ) -> int:
+    "Entry point of the `hybridrec` console script; returns the exit status."
     p = build_parser()
     a = p.parse_args(argv)
-    if a.command is None: p.print_help(); return 0
+    if a.command is None:
+        p.print_help()
+        return 0
     if getattr(a, "users", 0) is None or getattr(a, "items", 0) is None:
         from hybridrec.demo import DEFAULT_USERS, DEFAULT_ITEMS
-        a.users = a.users or DEFAULT_USERS; a.items = a.items or DEFAULT_ITEMS
-    try: return a.func(a)
-    except (DataError, ModelError) as e:
-        print(f"hybridrec {a.command}: error: {e}", file=sys.stderr)
-        return 2
+        a.users = a.users or DEFAULT_USERS
+        a.items = a.items or DEFAULT_ITEMS
+    try:
+        return a.func(a)
+    except (Exception, KeyboardInterrupt) as e:
+        code = _exit_status(e)
+        if code is None:
+            raise
+        text = str(e) or ("out of memory" if isinstance(e, MemoryError) else "interrupted")
+        print(f"hybridrec {a.command}: error: {text}", file=sys.stderr)
+        return code

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #87d573f1
 from __future__ import annotations
-import csv, io, json, logging, os, re, posixpath
+import contextlib, csv, gzip, io, json, logging, os, re, posixpath, time, zlib
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
@@ -13,23 +13,26 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import fsspec
+from fsspec.implementations.local import LocalFileSystem
 from tqdm.auto import tqdm
+from .core import InputError, pid_alive
 
 # %% auto #0
-__all__ = ['log', 'SPLITS', 'SYNTHETIC_MARKER', 'REVIEW_COLUMNS', 'META_COLUMNS', 'DataError', 'get_fs', 'find_files',
-           'validate_reviews', 'read_reviews', 'read_meta', 'ReviewData', 'drop_duplicate_reviews', 'share_id_space',
-           'load_amazon']
+__all__ = ['log', 'SPLITS', 'SYNTHETIC_MARKER', 'WRITING_MARKER', 'REVIEW_COLUMNS', 'META_COLUMNS', 'MS_FLOOR', 'PRICE_PATTERN',
+           'DataError', 'get_fs', 'find_files', 'validate_reviews', 'read_reviews', 'parse_prices', 'read_meta',
+           'ReviewData', 'drop_duplicate_reviews', 'share_id_space', 'load_amazon']
 
 # %% ../nbs/00_data.ipynb #094cfcb9
 log = logging.getLogger("hybridrec")
 
 SPLITS = ("train", "valid", "test")
 SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"  # written by `hybridrec.demo`; data read from a folder holding it is labelled synthetic
+WRITING_MARKER = ".hybridrec-writing"  # present while `hybridrec.demo` replaces a folder's files
 REVIEW_COLUMNS = ("user_id", "parent_asin", "rating", "timestamp")
 META_COLUMNS = ("parent_asin", "title", "main_category", "average_rating", "rating_number", "price", "store", "categories")
 
-class DataError(ValueError):
-    "Bad or missing input data; the message names the file and column and what was expected."
+class DataError(InputError):
+    "Bad or missing input data; the message names the file, the column and what was expected (exit 2)."
 
 # %% ../nbs/00_data.ipynb #51f12d50
 _REVIEW_RE = re.compile(r"^(?P<category>.+)\.(?P<split>train|valid|test)\.(?P<fmt>csv|csv\.gz|parquet)$")
@@ -45,43 +48,119 @@ def _names(fs, root):
     try: return sorted(posixpath.basename(p.rstrip("/")) for p in fs.ls(root, detail=False))
     except FileNotFoundError: return None
 
-def find_files(location:str, storage_options:dict|None=None) -> pd.DataFrame:
+def _classify(fs, root, n) -> list[tuple]:
+    "The rows of `find_files` for the entry `n` of the folder (none for other names)."
+    path = f"{root}/{n}"
+    if m := _REVIEW_RE.match(n): return [(m["category"], "reviews", m["split"], m["fmt"], path)]
+    if m := _META_RE.match(n): return [(m["category"], "meta", None, m["fmt"], path)]
+    if n == "train_df.parquet": return [(None, "seed_train", "train", "parquet", path)]
+    if n == SYNTHETIC_MARKER: return [(None, "synthetic_marker", None, "txt", path)]
+    if n != "test_data": return []
+    tests = [(t, _SEED_TEST_RE.match(t)) for t in _names(fs, path) or []]
+    return [(m["category"], "seed_test", "test", m["fmt"], f"{path}/{t}") for t, m in tests if m]
+
+def find_files(location: str,  # a folder or fsspec URL
+               storage_options: dict | None = None,  # fsspec options for `location`
+               ) -> pd.DataFrame:
     "Table of the review/meta files at `location`: columns `category, kind, split, format, path`."
     fs, root = get_fs(location, storage_options)
     names = _names(fs, root)
     if names is None: raise DataError(f"{location}: no such folder or bucket prefix")
-    rows = []
-    for n in names:
-        path = f"{root}/{n}"
-        if m := _REVIEW_RE.match(n): rows.append((m["category"], "reviews", m["split"], m["fmt"], path))
-        elif m := _META_RE.match(n): rows.append((m["category"], "meta", None, m["fmt"], path))
-        elif n == "train_df.parquet": rows.append((None, "seed_train", "train", "parquet", path))
-        elif n == SYNTHETIC_MARKER: rows.append((None, "synthetic_marker", None, "txt", path))
-        elif n == "test_data":
-            for t in _names(fs, path) or []:
-                if m := _SEED_TEST_RE.match(t): rows.append((m["category"], "seed_test", "test", m["fmt"], f"{path}/{t}"))
+    if WRITING_MARKER in names: _half_written(fs, root, location)
+    rows = [r for n in names if not n.startswith(".") for r in _classify(fs, root, n)]
     return pd.DataFrame(rows, columns=["category", "kind", "split", "format", "path"])
+
+# %% ../nbs/00_data.ipynb #460fb02b
+def _half_written(fs, root, location):
+    "Raise the `DataError` for a folder holding the writing flag: being written now, or interrupted."
+    try: rec = json.loads(fs.cat_file(f"{root}/{WRITING_MARKER}") or b"{}")
+    except (ValueError, OSError): rec = {}
+    pid = rec.get("pid", "?")
+    if isinstance(pid, int) and pid_alive(pid):
+        raise DataError(f"{location}: its files are being replaced right now (PID {pid}); "
+                        "wait for that command to finish")
+    raise DataError(f"{location}: an interrupted `hybridrec demo-data` (PID {pid}) left its files "
+                    f"half replaced, "
+                    f"possibly mixing two data sets; run `hybridrec demo-data {location}` again")
 
 # %% ../nbs/00_data.ipynb #b232c4c8
 def _open(fs, path):
+    "A Python file object, gzip-decompressed if the name ends in .gz: for small reads (the header)."
     return fs.open(path, "rb", compression="infer")
 
+@contextlib.contextmanager
+def _stream(fs, path):
+    "The file as an Arrow input stream; Arrow decompresses `.gz` itself (no Python on its threads)."
+    codec = "gzip" if str(path).endswith(".gz") else None
+    if isinstance(fs, LocalFileSystem):
+        with pa.input_stream(str(path), compression=codec) as s:
+            yield s
+        return
+    with fs.open(path, "rb") as raw:
+        src = pa.PythonFile(raw, mode="r")
+        yield pa.CompressedInputStream(src, codec) if codec else src
+
+# %% ../nbs/00_data.ipynb #b232c4d1
+_BROKEN = (EOFError, zlib.error, gzip.BadGzipFile, OSError, pa.ArrowInvalid)
+_BROKEN_WORDS = ("truncated", "compressed", "gzip", "magic", "corrupt", "end-of-stream",
+                 "unexpected end", "inflate")
+
+def _broken_message(path, e: BaseException) -> str:
+    "One line naming `path`, the reason, and the fix."
+    text = str(e).strip().splitlines()
+    reason = f"{type(e).__name__}: {text[0] if text else ''}".rstrip(": ")
+    looks_broken = isinstance(e, (EOFError, zlib.error))
+    looks_broken = looks_broken or any(w in reason.lower() for w in _BROKEN_WORDS)
+    fix = "check the file"
+    if looks_broken:
+        fix = "the file looks truncated or corrupt: download or copy it again"
+    return f"{path}: cannot be read ({reason}); {fix}"
+
+@contextlib.contextmanager
+def _reading(path):
+    "Re-raise any error from reading the bytes of `path` as a `DataError` that names it."
+    try:
+        yield
+    except DataError:
+        raise
+    except _BROKEN as e:
+        raise DataError(_broken_message(path, e)) from None
+
+# %% ../nbs/00_data.ipynb #b232c4d4
 def _header(fs, path) -> list[str]:
-    with _open(fs, path) as f: line = f.readline().decode("utf-8-sig")
-    if not line.strip(): raise DataError(f"{path}: the file is empty (no header line); expected a CSV with columns {', '.join(REVIEW_COLUMNS)}")
+    "The column names on the first line of a CSV file."
+    with _open(fs, path) as f:
+        line = f.readline().decode("utf-8-sig")
+    if not line.strip():
+        raise DataError(f"{path}: the file is empty (no header line); expected a CSV with columns "
+                        f"{', '.join(REVIEW_COLUMNS)}")
     return next(csv.reader([line]))
 
+def _where(path, i: int) -> str:
+    "Data row `i` (0-based index) in words: 1-based, and the file line for text files with a header."
+    if str(path).endswith(".parquet"):
+        return f"row {i + 1}"
+    return f"data row {i + 1} (file line {i + 2})"
+
 def _bad(path, col, values, mask, expected):
+    "Raise the `DataError` for the first value of `values` where `mask` is true."
     idx = np.flatnonzero(mask)
     first = values[idx[0]]
-    raise DataError(f"{path}: column '{col}': expected {expected}, found {first!r} at data row {idx[0]+1} "
-                    f"({len(idx)} bad value{'s' if len(idx)>1 else ''})")
+    first = first.item() if isinstance(first, np.generic) else first   # 'x', not np.str_('x')
+    many = f"{len(idx)} bad value{'s' if len(idx) > 1 else ''}"
+    where = _where(path, idx[0])
+    raise DataError(f"{path}: column '{col}': expected {expected}, found {first!r} at {where} ({many})")
 
 def _check_columns(path, present, required):
+    "Raise a `DataError` listing the `required` columns missing from `present`."
     missing = [c for c in required if c not in present]
-    if missing: raise DataError(f"{path}: missing required column{'s' if len(missing)>1 else ''} {', '.join(repr(c) for c in missing)}; "
-                                f"found columns {list(present)}")
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        names = ", ".join(repr(c) for c in missing)
+        raise DataError(f"{path}: missing required column{plural} {names}; "
+                        f"found columns {list(present)}")
 
+# %% ../nbs/00_data.ipynb #b232c4d7
 def _parse_history(arr) -> pd.Series:
     "Space-separated item ids -> pyarrow list<string> column ([] for empty or missing)."
     arr = pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
@@ -92,114 +171,247 @@ def _parse_history(arr) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(lists))
 
 def _numeric(s: pd.Series) -> np.ndarray:
-    "Column -> float64 array, NaN where missing or not a number (pyarrow cast first; slow path only on bad text)."
-    if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype): return s.to_numpy(dtype="float64", na_value=np.nan)
-    arr = pa.array(s.to_numpy(dtype=object, na_value=None)) if not isinstance(s.dtype, pd.ArrowDtype) else pa.chunked_array(s.array._pa_array)
-    try: return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
+    "Column -> float64 array, NaN where missing or not a number (Arrow cast first; slow path on bad text)."
+    if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
+        return s.to_numpy(dtype="float64", na_value=np.nan)
+    if isinstance(s.dtype, pd.ArrowDtype):
+        arr = pa.chunked_array(s.array._pa_array)
+    else:
+        arr = pa.array(s.to_numpy(dtype=object, na_value=None))
+    try:
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return pd.to_numeric(pd.Series(s.to_numpy(dtype=object, na_value=None)), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        obj = pd.Series(s.to_numpy(dtype=object, na_value=None))
+        return pd.to_numeric(obj, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
-def _to_timestamp_ms(path, s: pd.Series) -> np.ndarray:
-    num = pd.Series(_numeric(s))
-    bad = num.isna().to_numpy()
-    if bad.any():  # maybe ISO dates: accept them only if all of the non-numeric ones parse
-        dt = pd.to_datetime(s[bad], errors="coerce", utc=True, format="ISO8601")
-        still = dt.isna().to_numpy()
-        if still.any(): _bad(path, "timestamp", s.to_numpy()[bad], still, "integer milliseconds since 1970 or an ISO date")
-        num[bad] = dt.dt.as_unit("ms").astype("int64").to_numpy()
-    v = num.to_numpy(dtype="float64")
-    if not np.isfinite(v).all(): _bad(path, "timestamp", s.to_numpy(), ~np.isfinite(v), "finite integer milliseconds")
-    return v.astype("int64")
+# %% ../nbs/00_data.ipynb #b232c4d9
+MS_FLOOR = 100_000_000_000  # 1973-03-03 in ms: a smaller "millisecond" timestamp is seconds
 
-def validate_reviews(df: pd.DataFrame, path: str) -> pd.DataFrame:
-    "Check and type a raw review frame read from `path`: rating float32 in [1, 5], timestamp int64 ms."
+def _ms_ceiling() -> int:
+    "Tomorrow, in milliseconds since 1970: a later timestamp is an error."
+    return int((time.time() + 86_400) * 1000)
+
+def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
+    "The column as float64: numbers kept, ISO dates converted to ms; other text: an error at its row."
+    num = np.array(_numeric(s), dtype="float64")   # a writable copy
+    text = np.isnan(num)
+    if text.any():
+        rows = np.flatnonzero(text)
+        dt = pd.to_datetime(s.iloc[rows], errors="coerce", utc=True, format="ISO8601")
+        bad = np.zeros(len(s), bool)
+        bad[rows[dt.isna().to_numpy()]] = True
+        if bad.any():
+            expected = "integer milliseconds since 1970 or an ISO date"
+            _bad(path, "timestamp", s.to_numpy(), bad, expected)
+        num[rows] = dt.dt.as_unit("ms").astype("int64").to_numpy()
+    return num
+
+# %% ../nbs/00_data.ipynb #b232c4da
+def _date(ms: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(ms / 1000))
+
+def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
+    "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible values are errors."
+    v = _timestamp_numbers(path, s)
+    hi = _ms_ceiling()
+    in_ms = (v >= MS_FLOOR) & (v <= hi)
+    if in_ms.all():
+        return v.astype("int64")
+    in_s = (v >= MS_FLOOR / 1000) & (v <= hi / 1000)
+    if in_s.all():
+        log.warning("%s: column 'timestamp' holds seconds (%s .. %s), not the milliseconds "
+                    "Amazon Reviews 2023 uses; "
+                    "converted to milliseconds", path, _date(v.min() * 1000), _date(v.max() * 1000))
+        return np.round(v * 1000).astype("int64")
+    seconds = in_s.sum() > in_ms.sum()
+    unit, scale = ("seconds", 1000) if seconds else ("milliseconds", 1)
+    expected = (f"{unit} since 1970 from {MS_FLOOR // scale} to {hi // scale} "
+                f"({_date(MS_FLOOR)} .. {_date(hi)}), the unit of the file's other rows")
+    _bad(path, "timestamp", s.to_numpy(), ~(in_s if seconds else in_ms), expected)
+
+# %% ../nbs/00_data.ipynb #b232c4dc
+def _ids(df, path, col) -> pd.Series:
+    "An id column as strings; a missing id is an error at its row."
+    ids = df[col].astype("string").reset_index(drop=True)
+    if ids.isna().any():
+        _bad(path, col, ids.to_numpy(), ids.isna().to_numpy(), "a non-empty id")
+    return ids
+
+def _history(h: pd.Series) -> pd.Series:
+    "The `history` column as a pyarrow list column, from lists or from space-separated text."
+    if isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype):
+        return h.reset_index(drop=True)
+    return _parse_history(pa.array(h.astype("string").to_numpy(na_value=None), type=pa.string()))
+
+def validate_reviews(df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rating, timestamp
+                     path: str,  # the file they came from, for messages
+                     check_time: bool = False,  # apply the Amazon unit/range rule to timestamps
+                     ) -> pd.DataFrame:
+    "Check and type a raw review frame read from `path`: rating float32 in [1, 5], timestamp ms."
     _check_columns(path, df.columns, REVIEW_COLUMNS)
-    if len(df) == 0: raise DataError(f"{path}: the file has a header but no rows")
+    if len(df) == 0:
+        raise DataError(f"{path}: the file has a header but no rows")
     out = pd.DataFrame(index=pd.RangeIndex(len(df)))
-    for c in ("user_id", "parent_asin"):
-        ids = df[c].astype("string").reset_index(drop=True)
-        if ids.isna().any(): _bad(path, c, ids.to_numpy(), ids.isna().to_numpy(), "a non-empty id")
-        out[c] = ids
+    out["user_id"] = _ids(df, path, "user_id")
+    out["parent_asin"] = _ids(df, path, "parent_asin")
     r = _numeric(df["rating"].reset_index(drop=True))
     bad = ~((r >= 1) & (r <= 5))  # also catches NaN
-    if bad.any(): _bad(path, "rating", df["rating"].to_numpy(), bad, "a number from 1 to 5")
+    if bad.any():
+        _bad(path, "rating", df["rating"].to_numpy(), bad, "a number from 1 to 5")
     out["rating"] = r.astype("float32")
-    out["timestamp"] = _to_timestamp_ms(path, df["timestamp"].reset_index(drop=True))
+    ts = df["timestamp"].reset_index(drop=True)
+    if check_time:
+        out["timestamp"] = _timestamps_ms(path, ts)
+    else:
+        out["timestamp"] = _timestamp_numbers(path, ts).astype("int64")
     if "history" in df.columns:
-        h = df["history"]
-        out["history"] = h.reset_index(drop=True) if isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype) \
-            else _parse_history(pa.array(h.astype("string").to_numpy(na_value=None), type=pa.string()))
+        out["history"] = _history(df["history"])
     return out
 
+# %% ../nbs/00_data.ipynb #b232c4de
 def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFrame:
-    "One open of a parquet file: check `required` columns against its schema, read the `columns` it has (all if None)."
+    "One open of a parquet file: check `required` columns in its schema, read `columns` (None: all)."
     import pyarrow.parquet as pq
-    with fs.open(path, "rb") as f:
+    with _reading(path), fs.open(path, "rb") as f:
         pf = pq.ParquetFile(f)
         present = pf.schema_arrow.names
         _check_columns(path, present, required)
-        return pf.read(columns=None if columns is None else [c for c in columns if c in present]).to_pandas(**to_pandas)
+        use = None if columns is None else [c for c in columns if c in present]
+        return pf.read(columns=use).to_pandas(**to_pandas)
 
-def read_reviews(path:str, storage_options:dict|None=None, fs=None, columns=REVIEW_COLUMNS+("history",)) -> pd.DataFrame:
+def _read_csv(fs, path, use) -> pa.Table:
+    "The columns `use` of a CSV file, all as text."
+    types = {c: pa.string() for c in use}
+    opts = pacsv.ConvertOptions(include_columns=use, column_types=types, strings_can_be_null=True)
+    with _reading(path), _stream(fs, path) as f:
+        try:
+            return pacsv.read_csv(f, convert_options=opts)
+        except pa.ArrowInvalid as e:
+            raise DataError(f"{path}: not a valid CSV file: {e}") from None
+
+# %% ../nbs/00_data.ipynb #b232c4df
+def read_reviews(path: str,  # a review file: .csv, .csv.gz or .parquet
+                 storage_options: dict | None = None,  # fsspec options when `path` is a URL
+                 fs=None,  # an fsspec filesystem to read `path` with
+                 columns=REVIEW_COLUMNS + ("history",),  # the columns to keep (required ones always)
+                 ) -> pd.DataFrame:
     "Read and validate one review file (CSV, gzipped CSV or parquet) at `path`."
-    if fs is None: fs, path = get_fs(path, storage_options)
+    if fs is None:
+        fs, path = get_fs(path, storage_options)
     if str(path).endswith(".parquet"):
-        return validate_reviews(_read_parquet(fs, path, columns, REVIEW_COLUMNS, types_mapper=pd.ArrowDtype), path)
-    present = _header(fs, path)
+        raw = _read_parquet(fs, path, columns, REVIEW_COLUMNS, types_mapper=pd.ArrowDtype)
+        return validate_reviews(raw, path, check_time=True)
+    with _reading(path):
+        present = _header(fs, path)
     _check_columns(path, present, REVIEW_COLUMNS)
     use = [c for c in columns if c in present]
-    with _open(fs, path) as f:
-        try:
-            tbl = pacsv.read_csv(f, convert_options=pacsv.ConvertOptions(include_columns=use, column_types={c: pa.string() for c in use},
-                                                                          strings_can_be_null=True))
-        except pa.ArrowInvalid as e: raise DataError(f"{path}: not a valid CSV file: {e}") from e
-    df = pd.DataFrame({c: pd.Series(pd.arrays.ArrowExtensionArray(tbl[c])) for c in use if c != "history"})
-    if "history" in use: df["history"] = _parse_history(tbl["history"])
-    return validate_reviews(df, path)
+    tbl = _read_csv(fs, path, use)
+    text = [c for c in use if c != "history"]
+    df = pd.DataFrame({c: pd.Series(pd.arrays.ArrowExtensionArray(tbl[c])) for c in text})
+    if "history" in use:
+        df["history"] = _parse_history(tbl["history"])
+    return validate_reviews(df, path, check_time=True)
 
 # %% ../nbs/00_data.ipynb #31398ae5
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_MONEY = r"(?:US\s?)?[$£€]?\s*"
+PRICE_PATTERN = re.compile(rf"^\s*(?:from\s+|starting\s+at\s+)?{_MONEY}(?P<num>{_NUM})"
+                           rf"(?:\s*(?:-|–|to)\s*{_MONEY}{_NUM})?\s*$", re.IGNORECASE)
+_NO_PRICE = ("", "none", "null", "nan", "n/a", "na", "-", "—")
+
+def parse_prices(s: pd.Series,  # prices: numbers, or text as Amazon writes them
+                 path: str = "",  # the file they came from, for the warning about unreadable ones
+                 ) -> pd.Series:
+    "Prices as float64: '$12.99', '1,299.00', 'from 3.00', ranges (lower bound); others NaN, counted."
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    txt = s.astype("string").str.strip()
+    num = txt.str.extract(PRICE_PATTERN, expand=False)
+    value = pd.to_numeric(num.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+    missing = txt.isna() | txt.str.lower().isin(_NO_PRICE)
+    unread = (value.isna() & ~missing).to_numpy()
+    if unread.any():
+        examples = txt[unread].drop_duplicates().head(3).tolist()
+        log.warning("%s: column 'price': %d of %d values are not prices and were read as "
+                    "missing, e.g. %s",
+                    path or "prices", int(unread.sum()), len(s), examples)
+    return value
+
+# %% ../nbs/00_data.ipynb #31398ae8
 _META_TYPES = {"parent_asin": pa.string(), "title": pa.string(), "main_category": pa.string(), "average_rating": pa.float64(),
                "rating_number": pa.float64(), "price": pa.float64(), "store": pa.string(), "categories": pa.list_(pa.string())}
 
-def _coerce_price(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(s): return s.astype("float64")
-    txt = s.astype("string").str.replace(r"[$,\s]", "", regex=True)
-    return pd.to_numeric(txt, errors="coerce").astype("float64")
+def _meta_fast(fs, path, columns) -> pd.DataFrame | None:
+    "Arrow's JSON reader with an explicit schema; None when a field changes type between lines."
+    schema = pa.schema([(c, _META_TYPES.get(c, pa.string())) for c in columns])
+    opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        with _stream(fs, path) as f:
+            return pajson.read_json(f, parse_options=opts).to_pandas()
+    except pa.ArrowInvalid:
+        return None
 
-def _meta_slow(fs, path, columns):
+def _meta_slow(fs, path, columns) -> pd.DataFrame:
+    "One `json.loads` per line; a line that is not JSON is an error naming its line number."
     recs = []
     with _open(fs, path) as f:
         for i, line in enumerate(f, 1):
-            if not line.strip(): continue
-            try: o = json.loads(line)
-            except json.JSONDecodeError as e: raise DataError(f"{path}: line {i} is not valid JSON ({e.msg})") from e
+            if not line.strip():
+                continue
+            try:
+                o = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise DataError(f"{path}: line {i} is not valid JSON ({e.msg})") from None
             recs.append({c: o.get(c) for c in columns})
     return pd.DataFrame.from_records(recs, columns=list(columns))
 
-def read_meta(path:str, storage_options:dict|None=None, fs=None, columns=META_COLUMNS) -> pd.DataFrame:
-    "Read item metadata (`meta_*.jsonl[.gz]` or parquet) keeping `columns`; price coerced to float (non-numeric -> NaN)."
-    if fs is None: fs, path = get_fs(path, storage_options)
-    if "parent_asin" not in columns: columns = ("parent_asin",) + tuple(columns)
-    if str(path).endswith(".parquet"): df = _read_parquet(fs, path, columns)
-    else:
-        with _open(fs, path) as f: first = f.read(1 << 16)
-        if not first.strip(): raise DataError(f"{path}: the file is empty; expected JSON lines with at least 'parent_asin'")
-        schema = pa.schema([(c, _META_TYPES.get(c, pa.string())) for c in columns])
-        try:
-            with _open(fs, path) as f:
-                tbl = pajson.read_json(f, parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"))
-            df = tbl.to_pandas()
-        except pa.ArrowInvalid: df = _meta_slow(fs, path, columns)
-    if "parent_asin" not in df.columns or df["parent_asin"].isna().all():
-        raise DataError(f"{path}: column 'parent_asin' is missing; every meta record needs one")
-    if df["parent_asin"].isna().any(): _bad(path, "parent_asin", df["parent_asin"].to_numpy(), df["parent_asin"].isna().to_numpy(), "a non-empty id")
-    if "price" in df: df["price"] = _coerce_price(df["price"])
+# %% ../nbs/00_data.ipynb #31398aea
+def _meta_frame(fs, path, columns) -> pd.DataFrame:
+    "The raw meta records of `path` (parquet or JSON lines)."
+    if str(path).endswith(".parquet"):
+        return _read_parquet(fs, path, columns)
+    with _open(fs, path) as f:
+        first = f.read(1 << 16)
+    if not first.strip():
+        raise DataError(f"{path}: the file is empty; expected JSON lines with at least "
+                        "'parent_asin'")
+    df = _meta_fast(fs, path, columns)
+    return _meta_slow(fs, path, columns) if df is None else df
+
+def _type_meta(df: pd.DataFrame, path) -> pd.DataFrame:
+    "Typed meta columns: prices parsed, ratings float32, categories lists, text as strings."
+    if "price" in df:
+        df["price"] = parse_prices(df["price"], path)
     for c in ("average_rating", "rating_number"):
-        if c in df: df[c] = pd.to_numeric(df[c], errors="coerce").astype("float32")
-    if "categories" in df: df["categories"] = df["categories"].map(lambda v: list(v) if isinstance(v, (list, np.ndarray)) else [])
+        if c in df:
+            df[c] = pd.to_numeric(df[c], errors="coerce").astype("float32")
+    if "categories" in df:
+        as_list = lambda v: list(v) if isinstance(v, (list, np.ndarray)) else []
+        df["categories"] = df["categories"].map(as_list)
     for c in ("title", "main_category", "store", "parent_asin"):
-        if c in df: df[c] = df[c].astype("string")
+        if c in df:
+            df[c] = df[c].astype("string")
     return df.reset_index(drop=True)
+
+# %% ../nbs/00_data.ipynb #31398aeb
+def read_meta(path: str,  # a meta file: meta_*.jsonl[.gz], .json[.gz] or .parquet
+              storage_options: dict | None = None,  # fsspec options when `path` is a URL
+              fs=None,  # an fsspec filesystem to read `path` with
+              columns=META_COLUMNS,  # the fields to keep (`parent_asin` always)
+              ) -> pd.DataFrame:
+    "Read item metadata keeping `columns`; prices by `parse_prices`; a truncated file: `DataError`."
+    if fs is None:
+        fs, path = get_fs(path, storage_options)
+    if "parent_asin" not in columns:
+        columns = ("parent_asin",) + tuple(columns)
+    with _reading(path):
+        df = _meta_frame(fs, path, columns)
+    ids = df["parent_asin"] if "parent_asin" in df.columns else None
+    if ids is None or ids.isna().all():
+        raise DataError(f"{path}: column 'parent_asin' is missing; every meta record needs one")
+    if ids.isna().any():
+        _bad(path, "parent_asin", ids.to_numpy(), ids.isna().to_numpy(), "a non-empty id")
+    return _type_meta(df, path)
 
 # %% ../nbs/00_data.ipynb #1bd48e58
 @dataclass
@@ -319,13 +531,13 @@ def _load_seed_layout(fs, files, location, categories, progress):
     path = files.loc[files.kind == "seed_train", "path"].iloc[0]
     raw = _read_parquet(fs, path, None, REVIEW_COLUMNS + ("category",))
     if categories is not None: raw = raw[raw["category"].isin([categories] if isinstance(categories, str) else categories)]
-    train = validate_reviews(raw.reset_index(drop=True), path)
+    train = validate_reviews(raw.reset_index(drop=True), path, check_time=True)
     train["category"] = raw["category"].astype("string").to_numpy()
     train, n = drop_duplicate_reviews(train)
     dropped = {"train": n} if n else {}
     meta_cols = [c for c in ("parent_asin", "title", "average_rating", "price", "store", "category") if c in raw.columns]
     items = raw[meta_cols].drop_duplicates("parent_asin").reset_index(drop=True)
-    if "price" in items: items["price"] = _coerce_price(items["price"]).where(lambda p: p != -1)  # seed: -1 = missing
+    if "price" in items: items["price"] = parse_prices(items["price"], path).where(lambda p: p != -1)  # seed: -1 = missing
     tests = []
     for r in files[files.kind == "seed_test"].itertuples():
         if categories is None or r.category in categories: tests.append(_read_split(fs, r.path, r.category, "test", dropped))

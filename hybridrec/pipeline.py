@@ -4,95 +4,434 @@
 
 # %% ../nbs/05_pipeline.ipynb #54f32e05
 from __future__ import annotations
-import hashlib, json, os, shutil, sys, time, traceback, contextlib
+import dataclasses, difflib, hashlib, json, os, re, shutil, signal, sys, threading, time
 from pathlib import Path
 import importlib.resources as ir
+from fastcore.basics import patch
+from .core import InputError, LockedError, FolderLock, atomic_write, pid_alive
 
 # %% auto #0
-__all__ = ['STAGES', 'OUTPUT_DIRS', 'DEFAULTS', 'STAGE_PARAMS', 'MODEL_NAMES', 'PipelineError', 'stage_notebook',
-           'resolve_params', 'parse_value', 'stage_key', 'write_json', 'read_json', 'stage_paths', 'save_prepared',
-           'load_prepared', 'build_model', 'cold_user_eval', 'run_pipeline', 'sweep_points', 'sweep']
+__all__ = ['STAGES', 'OUTPUT_DIRS', 'DEFAULTS', 'STAGE_PARAMS', 'MODEL_NAMES', 'PARAMS', 'MODEL_COLOURS', 'META', 'RESULTS',
+           'FAILED', 'KEEP_FAILED', 'LEVERS', 'PipelineError', 'ParamError', 'StageError', 'RunInterrupted', 'Param',
+           'check_param', 'check_params', 'resolve_params', 'read_params_file', 'parse_value', 'stage_notebook',
+           'stage_key', 'write_json', 'read_json', 'stage_paths', 'save_prepared', 'load_prepared', 'build_model',
+           'cold_user_eval', 'model_palette', 'claim_run_folder', 'Attempt', 'run_pipeline', 'sweep_points', 'sweep']
 
 # %% ../nbs/05_pipeline.ipynb #2135ed34
 STAGES = ("prepare", "features", "train", "evaluate", "report")
-OUTPUT_DIRS = dict(prepare="prepared", features="features", train="models", evaluate="evaluation", report="report")
+OUTPUT_DIRS = dict(prepare="prepared", features="features", train="models", evaluate="evaluation",
+                   report="report")
 
 DEFAULTS = dict(
     # data
     data="demo", storage_options={}, categories=None, demo_users=None, demo_items=None,
+    remote_timeout=30.0,
     # preprocessing
-    min_reviews=5, kcore=False, alpha=10.0, weighting="log", split="files", valid_frac=0.1, test_frac=0.1,
+    min_reviews=5, kcore=False, alpha=10.0, weighting="log", split="files", valid_frac=0.1,
+    test_frac=0.1,
     # features
-    item_groups=["category", "price", "rating", "store"], user_groups=["category_share", "price_share", "columns"],
+    item_groups=["category", "price", "rating", "store"],
+    user_groups=["category_share", "price_share", "columns"],
     identity=True, n_price_bins=5, n_rating_bins=5, top_stores=200,
     # models
     models=["popularity", "als", "lightfm_cf", "lightfm_hybrid"],
     components=32, loss="warp", learning_rate=0.05, item_alpha=0.0, user_alpha=0.0, max_sampled=10,
-    epochs=30, early_stopping=True, patience=3, eval_every=1, als_factors=64, als_regularization=100.0, als_epochs=15,
+    epochs=30, early_stopping=True, patience=3, eval_every=1,
+    als_factors=64, als_regularization=100.0, als_epochs=15,
     # evaluation
-    k=[5, 10, 20], seed_protocol=False, sample_users=None,
+    k=[5, 10, 20], seed_protocol=False, sample_users=None, eval_memory_mb=512,
     # run
     seed=0, threads=1,
 )
 
 STAGE_PARAMS = dict(
-    prepare=["data", "storage_options", "categories", "demo_users", "demo_items", "min_reviews", "kcore", "alpha", "weighting",
-             "split", "valid_frac", "test_frac", "seed"],
-    features=["item_groups", "user_groups", "identity", "n_price_bins", "n_rating_bins", "top_stores"],
-    train=["models", "components", "loss", "learning_rate", "item_alpha", "user_alpha", "max_sampled", "epochs", "early_stopping",
-           "patience", "eval_every", "als_factors", "als_regularization", "als_epochs", "seed", "threads"],
+    prepare=["data", "storage_options", "categories", "demo_users", "demo_items", "min_reviews",
+             "kcore", "alpha",
+             "weighting", "split", "valid_frac", "test_frac", "seed"],
+    features=["item_groups", "user_groups", "identity", "n_price_bins", "n_rating_bins",
+              "top_stores"],
+    train=["models", "components", "loss", "learning_rate", "item_alpha", "user_alpha",
+           "max_sampled", "epochs",
+           "early_stopping", "patience", "eval_every", "als_factors", "als_regularization",
+           "als_epochs", "seed", "threads"],
     evaluate=["k", "seed_protocol", "sample_users", "seed", "threads"],
     report=[],
 )
 
+MODEL_NAMES = ("popularity", "als", "lightfm_cf", "lightfm_hybrid")
+
+# %% ../nbs/05_pipeline.ipynb #2135ed41
 class PipelineError(RuntimeError):
-    "A stage failed; the message names the stage and the executed notebook that shows where."
+    "A run did not finish; the message names the stage and where its notebook is (exit status 1)."
+    exit_code = 1
+
+class ParamError(InputError):
+    "An unknown name, a wrong type or an out-of-range value; raised before any stage runs (exit 2)."
+
+class StageError(PipelineError):
+    "A stage notebook failed: `kind` 'input' (bad data, exit 2), 'memory' (4) or 'failed' (1)."
+    CODES = dict(input=2, memory=4, failed=1)
+
+    def __init__(self,
+                 message: str,  # one line: the stage, what happened, where its notebook is
+                 stage: str,  # the stage that failed
+                 kind: str = "failed",  # input, memory or failed
+                 ):
+        super().__init__(message)
+        self.stage, self.kind, self.exit_code = stage, kind, self.CODES[kind]
+
+class RunInterrupted(PipelineError):
+    "SIGINT or SIGTERM stopped the run; exit status 128 + the signal number (130, 143)."
+    def __init__(self,
+                 signum: int,  # the signal received
+                 message: str = "",  # what was interrupted, and what was kept
+                 ):
+        super().__init__(message or f"interrupted by {signal.Signals(signum).name}")
+        self.signum, self.exit_code = signum, 128 + signum
+
+# %% ../nbs/05_pipeline.ipynb #7a1f0002
+@dataclasses.dataclass(frozen=True)
+class Param:
+    "How one run parameter is checked, and what it does."
+    kind: str  # int, float, bool, choice, names, ints, options or text
+    doc: str  # one line: what the parameter does
+    lo: float | None = None  # smallest allowed value (inclusive)
+    gt: float | None = None  # values must be greater than this
+    hi: float | None = None  # largest allowed value (inclusive)
+    choices: object = None  # allowed names: a tuple, or a function returning one
+    optional: bool = False  # None (null) is allowed
+    min_len: int = 0  # fewest names in a list
+
+def _choices(spec: Param) -> tuple:
+    "The allowed names of `spec` (calling the function that lists them, if it is one)."
+    return tuple(spec.choices()) if callable(spec.choices) else tuple(spec.choices or ())
+
+# %% ../nbs/05_pipeline.ipynb #7a1f0004
+def _weightings():
+    from hybridrec.preprocess import WEIGHTINGS
+    return tuple(WEIGHTINGS)
+
+def _splits():
+    from hybridrec.preprocess import SPLIT_METHODS
+    return tuple(SPLIT_METHODS)
+
+def _item_groups():
+    from hybridrec.features import ITEM_GROUPS
+    return tuple(ITEM_GROUPS)
+
+def _user_groups():
+    from hybridrec.features import USER_GROUPS
+    return tuple(USER_GROUPS)
+
+def _losses():
+    from hybridrec.models import LOSSES
+    return tuple(LOSSES)
+
+PARAMS = dict(
+    data=Param("text", "demo, movielens-100k, movielens-1m, a folder or an fsspec URL"),
+    storage_options=Param("options", 'fsspec options for data, a JSON object: {"token": "anon"}'),
+    categories=Param("names", "Amazon categories to read, e.g. Books,Toys_and_Games (null: all)",
+                     optional=True),
+    demo_users=Param("int", "demo data: number of users (null: 5,000)", lo=1, optional=True),
+    demo_items=Param("int", "demo data: number of items, at least one per category (null: 2,000)",
+                     lo=5, optional=True),
+    remote_timeout=Param("float", "seconds a remote data source has to answer", gt=0),
+    min_reviews=Param("int", "users and items with fewer training reviews are dropped", lo=0),
+    kcore=Param("bool", "repeat the activity filter until every user and item passes it"),
+    alpha=Param("float", "confidence weight scale: weight = 1 + alpha * f(rating)", lo=0),
+    weighting=Param("choice", "f(rating) in the confidence weight", choices=_weightings),
+    split=Param("choice", "files: the data's own splits; timestamp: global time cuts; "
+                          "last_out: each user's last reviews",
+                choices=_splits),
+    valid_frac=Param("float", "share of reviews in the validation split (split timestamp)",
+                     lo=0, hi=0.9),
+    test_frac=Param("float", "share of reviews in the test split (split timestamp)", lo=0, hi=0.9),
+    item_groups=Param("names", "item side-feature groups", choices=_item_groups),
+    user_groups=Param("names", "user side-feature groups", choices=_user_groups),
+    identity=Param("bool", "also give every user and item its own feature (LightFM hybrid)"),
+    n_price_bins=Param("int", "price quantile bins", lo=1),
+    n_rating_bins=Param("int", "average-rating quantile bins", lo=1),
+    top_stores=Param("int", "stores kept as features (the others share one)", lo=0),
+    models=Param("names", "models to train and compare", choices=MODEL_NAMES, min_len=1),
+    components=Param("int", "LightFM embedding size", lo=1),
+    loss=Param("choice", "LightFM loss", choices=_losses),
+    learning_rate=Param("float", "LightFM learning rate", gt=0),
+    item_alpha=Param("float", "LightFM L2 penalty on item features", lo=0),
+    user_alpha=Param("float", "LightFM L2 penalty on user features", lo=0),
+    max_sampled=Param("int", "WARP: most negatives sampled per positive", lo=1),
+    epochs=Param("int", "most training epochs (LightFM)", lo=1),
+    early_stopping=Param("bool", "stop when validation NDCG@10 stops improving"),
+    patience=Param("int", "epochs without improvement before stopping", lo=1),
+    eval_every=Param("int", "validate every this many epochs", lo=1),
+    als_factors=Param("int", "ALS embedding size", lo=1),
+    als_regularization=Param("float", "ALS L2 regularisation", lo=0),
+    als_epochs=Param("int", "most ALS iterations", lo=1),
+    k=Param("ints", "cut-offs of the ranking metrics, e.g. 10 or 5,10,20", lo=1, min_len=1),
+    seed_protocol=Param("bool", "also evaluate with the seed notebook's protocol"),
+    sample_users=Param("int", "evaluate this many sampled test users (null: every one)", lo=1,
+                       optional=True),
+    eval_memory_mb=Param("float", "memory budget of one block of scores in evaluation", gt=0),
+    seed=Param("int", "random seed of every random choice", lo=0),
+    threads=Param("int", "threads for training and evaluation", lo=1),
+)
+
+# %% ../nbs/05_pipeline.ipynb #7a1f0007
+_TRUE = ("true", "yes", "y", "on", "1")
+_FALSE = ("false", "no", "n", "off", "0")
+
+def _as_int(v):
+    "An integer from an int, an integral float or integer text; None otherwise (not booleans)."
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, str) and v.strip().lstrip("+-").replace("_", "").isdigit():
+        return int(v.strip().replace("_", ""))
+    return None
+
+def _as_float(v):
+    "A float from a number or numeric text; None otherwise (not booleans, NaN or infinity)."
+    if isinstance(v, bool):
+        return None
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if x == x and abs(x) != float("inf") else None
+
+def _as_bool(v):
+    "True/False from a boolean, 0/1 or a word such as yes/no/on/off; None otherwise."
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in _TRUE + _FALSE:
+        return v.strip().lower() in _TRUE
+    return None
+
+def _as_list(v) -> list | None:
+    "A list from a list, a comma-separated string or a single value."
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    if isinstance(v, str):
+        return [x.strip() for x in v.split(",") if x.strip()]
+    if v is None or isinstance(v, dict):
+        return None
+    return [v]
+
+# %% ../nbs/05_pipeline.ipynb #7a1f000a
+def _hint(name: str, known) -> str:
+    "'; did you mean X?' for the closest of `known` to `name`, or ''."
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+def _names(name: str, values: list, choices: tuple) -> list:
+    "Normalised names: known ones in their canonical spelling, `all` expanded, duplicates dropped."
+    if not choices:
+        return list(dict.fromkeys(str(v) for v in values))
+    canon = {c.lower().replace("-", "_"): c for c in choices}
+    out = []
+    for v in values:
+        key = str(v).strip().lower().replace("-", "_")
+        if key == "all":
+            out += list(choices)
+        elif key in canon:
+            out.append(canon[key])
+        else:
+            raise ParamError(f"parameter '{name}': unknown name {v!r}{_hint(key, choices)}; "
+                             f"expected some of {list(choices)}")
+    return list(dict.fromkeys(out))
+
+# %% ../nbs/05_pipeline.ipynb #7a1f000d
+def _expected(spec: Param) -> str:
+    "What a valid value of `spec` looks like, in words."
+    bounds = [f">= {spec.lo:g}" if spec.lo is not None else "",
+              f"> {spec.gt:g}" if spec.gt is not None else "",
+              f"<= {spec.hi:g}" if spec.hi is not None else ""]
+    rng = " and ".join(b for b in bounds if b)
+    words = dict(int=f"an integer {rng}", float=f"a number {rng}", bool="true or false",
+                 choice=f"one of {list(_choices(spec))}", ints=f"a list of integers {rng}",
+                 names="a list of names" + (f" from {list(_choices(spec))}" if spec.choices else ""),
+                 options="a JSON object", text="a non-empty text")[spec.kind]
+    return words.strip() + (" or null" if spec.optional else "")
+
+def _example(name: str) -> str:
+    "An example value of a list parameter: the first of its default."
+    d = DEFAULTS[name]
+    return json.dumps(d[0]) if d else "..."
+
+def _in_range(spec: Param, x) -> bool:
+    "Is the number `x` within the bounds of `spec`?"
+    return ((spec.lo is None or x >= spec.lo) and (spec.gt is None or x > spec.gt)
+            and (spec.hi is None or x <= spec.hi))
+
+# %% ../nbs/05_pipeline.ipynb #7a1f000e
+def _read(name: str, spec: Param, value):
+    "The value read as its kind (None if it cannot be)."
+    if spec.kind == "int":
+        return _as_int(value)
+    if spec.kind == "float":
+        return _as_float(value)
+    if spec.kind == "bool":
+        return _as_bool(value)
+    if spec.kind == "choice":
+        return _names(name, [value], _choices(spec))[0] if isinstance(value, str) else None
+    if spec.kind == "names":
+        items = _as_list(value)
+        return None if items is None else _names(name, items, _choices(spec))
+    if spec.kind == "ints":
+        items = _as_list(value)
+        ints = None if items is None else [_as_int(x) for x in items]
+        return None if ints is None or None in ints else sorted(set(ints))
+    if spec.kind == "options":
+        return _options(value)
+    return str(value) if isinstance(value, (str, os.PathLike)) and str(value).strip() else None
+
+def _options(value):
+    "Storage options: a dict, or a JSON object as text; None otherwise."
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+# %% ../nbs/05_pipeline.ipynb #7a1f000f
+def check_param(name: str,  # the parameter's name (a key of `PARAMS`)
+                value,  # its value, as given (JSON value, text, ...)
+                ):
+    "The value normalised to its kind, or a `ParamError` saying what was expected."
+    spec = PARAMS[name]
+    if value is None and spec.optional:
+        return None
+    got = _read(name, spec, value)
+    numbers = got if isinstance(got, list) and spec.kind == "ints" else [got]
+    numeric = spec.kind in ("int", "float", "ints")
+    ok = got is not None and (not numeric or all(_in_range(spec, x) for x in numbers))
+    if ok and isinstance(got, list) and len(got) < spec.min_len:
+        raise ParamError(f"parameter '{name}': the list is empty; give at least one, "
+                         f"e.g. -p {name} {_example(name)} ({spec.doc})")
+    if not ok:
+        got_text = json.dumps(value, default=str)
+        raise ParamError(f"parameter '{name}': expected {_expected(spec)} ({spec.doc}), "
+                         f"got {got_text}; "
+                         f"default {json.dumps(DEFAULTS[name], default=str)}")
+    return got
+
+# %% ../nbs/05_pipeline.ipynb #7a1f0012
+def check_params(p: dict,  # every run parameter
+                 ) -> dict:
+    "Every parameter normalised and checked (see `check_param`), and the rules between parameters."
+    out = {name: check_param(name, value) for name, value in p.items()}
+    if out["valid_frac"] + out["test_frac"] >= 1:
+        raise ParamError(f"parameters 'valid_frac' + 'test_frac' must be below 1 to leave "
+                         f"training data, "
+                         f"got {out['valid_frac']} + {out['test_frac']}")
+    return out
+
+def _check_names(src: dict, where: str) -> None:
+    "Refuse names that are not parameters, suggesting the closest known one."
+    unknown = [n for n in src if n not in DEFAULTS]
+    if unknown:
+        hints = ", ".join(f"{n!r}{_hint(n, DEFAULTS)}" for n in unknown)
+        plural = "s" if len(unknown) > 1 else ""
+        raise ParamError(f"{where}unknown parameter{plural} {hints}; known: {sorted(DEFAULTS)}")
+
+def resolve_params(overrides: dict | None = None,  # the highest priority: e.g. `-p NAME VALUE`
+                   base: dict | None = None,  # below them: e.g. a params file
+                   ) -> dict:
+    "Defaults, then `base`, then `overrides`, all checked; unknown names are an error."
+    p = dict(DEFAULTS)
+    for src, where in ((base or {}), "params file: "), ((overrides or {}), ""):
+        _check_names(src, where)
+        p.update(src)
+    return check_params(p)
+
+# %% ../nbs/05_pipeline.ipynb #7a1f0014
+def read_params_file(path: str | os.PathLike,  # a YAML file of `name: value` lines
+                     ) -> dict:
+    "The parameters in a YAML file, or a `ParamError` naming the file and the problem."
+    import yaml
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise ParamError(f"--params {path}: cannot read it ({why})") from None
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        why = getattr(e, "problem", None) or e
+        raise ParamError(f"--params {path}: not valid YAML{line} ({why})") from None
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise ParamError(f"--params {path}: expected a mapping of parameter names to values "
+                         f"(name: value lines), "
+                         f"got a {type(spec).__name__}")
+    return spec
+
+def parse_value(text: str,  # the VALUE of `-p NAME VALUE`
+                ):
+    "A `-p NAME VALUE` value: JSON if it parses (numbers, booleans, null, lists, objects), else text."
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        return text
 
 # %% ../nbs/05_pipeline.ipynb #cd8e8aa9
-def stage_notebook(stage: str) -> Path:
+def stage_notebook(stage: str,  # one of `STAGES`
+                   ) -> Path:
     "Path of the shipped template notebook for `stage`."
     i = STAGES.index(stage) + 1
     return Path(str(ir.files("hybridrec") / "pipelines" / f"{i}_{stage}.ipynb"))
 
-def resolve_params(overrides: dict|None=None, base: dict|None=None) -> dict:
-    "Defaults, then `base` (e.g. a params file), then `overrides`; unknown names are an error that lists the known ones."
-    p = dict(DEFAULTS)
-    for src in (base or {}), (overrides or {}):
-        unknown = sorted(set(src) - set(DEFAULTS))
-        if unknown: raise PipelineError(f"unknown parameter{'s' if len(unknown)>1 else ''} {unknown}; known: {sorted(DEFAULTS)}")
-        p.update(src)
-    return p
-
-def parse_value(text: str):
-    "A `-p NAME VALUE` value: JSON if it parses (numbers, true/false/null, lists, objects), else the plain string."
-    try: return json.loads(text)
-    except (json.JSONDecodeError, TypeError): return text
-
-def _sha(b: bytes) -> str: return hashlib.sha256(b).hexdigest()
+def _sha(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
 
 def _notebook_code(path: Path) -> bytes:
     "The cells' types and sources: what a stage does, without ids, metadata or stored outputs."
     nb = json.loads(Path(path).read_text())
     return json.dumps([(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]).encode()
 
-def stage_key(stage: str, params: dict, upstream: str = "") -> str:
-    "Hash of the stage notebook's cells, the parameters it reads and the upstream stages' key."
+def stage_key(stage: str,  # one of `STAGES`
+              params: dict,  # every run parameter
+              upstream: str = "",  # the key of the stage before
+              data: dict | None = None,  # the input data's identity (`source_identity`)
+              ) -> str:
+    "Hash of the stage notebook's cells, the parameters it reads, the upstream key and the data."
     nb = _notebook_code(stage_notebook(stage))
     used = {k: params[k] for k in STAGE_PARAMS[stage]}
+    if data is not None:
+        used["_data"] = data
     return _sha(nb + json.dumps(used, sort_keys=True, default=str).encode() + upstream.encode())
 
-def write_json(path: Path, obj) -> None:
+# %% ../nbs/05_pipeline.ipynb #cd8e8aae
+def write_json(path: str | os.PathLike,  # the file to (re)write
+               obj,  # anything JSON can hold (other values are written as text)
+               ) -> None:
     "Write JSON atomically (temp file in the same folder, then rename)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(obj, indent=2, default=str)); os.replace(tmp, path)
+    atomic_write(path, json.dumps(obj, indent=2, default=str))
 
-def read_json(path: Path, default=None):
+def read_json(path: str | os.PathLike,  # the file to read
+              default=None,  # returned if the file does not exist
+              ):
+    "The JSON in `path`, or `default` if there is no such file."
     path = Path(path)
     return json.loads(path.read_text()) if path.exists() else default
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1f9e
-def stage_paths(run_dir, stage_dir, stage: str):
+def stage_paths(run_dir,  # the run folder the runner passed (None: run by hand)
+                stage_dir,  # where this stage writes (None: `run_dir`/its output folder)
+                stage: str,  # the stage (one of `STAGES`)
+                ):
     "Resolve the folders a stage notebook works in; run by hand (`None`), it uses a temporary run folder."
     import tempfile
     run_dir = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="hybridrec-run-"))
@@ -100,10 +439,13 @@ def stage_paths(run_dir, stage_dir, stage: str):
     stage_dir.mkdir(parents=True, exist_ok=True)
     return run_dir, stage_dir
 
+# %% ../nbs/05_pipeline.ipynb #ad5e1fb1
 _PREP_FRAMES = ("cold", "train_df", "valid_df", "test_df", "items", "users")
 _PREP_MATS = ("train", "valid", "test")
 
-def save_prepared(prep, path) -> Path:
+def save_prepared(prep,  # a `hybridrec.preprocess.Prepared`
+                  path,  # the folder to write
+                  ) -> Path:
     "Write a `Prepared` to the folder `path`: frames as parquet, matrices as npz, ids and report as JSON/parquet."
     import scipy.sparse as sp, pandas as pd
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
@@ -119,6 +461,7 @@ def save_prepared(prep, path) -> Path:
                                             source=prep.source, synthetic=bool(prep.synthetic)))
     return path
 
+# %% ../nbs/05_pipeline.ipynb #ad5e1fb2
 def _read_frame(path):
     "Parquet -> DataFrame keeping list columns as pyarrow lists (pandas' own reader fails on them: pandas 3 / pyarrow 26)."
     import pyarrow as pa, pyarrow.parquet as pq, pandas as pd
@@ -134,7 +477,8 @@ def _read_frame(path):
     for name, s in cols.items(): df[name] = s.values
     return df[order]
 
-def load_prepared(path):
+def load_prepared(path,  # a folder written by `save_prepared`
+                  ):
     "Read what `save_prepared` wrote."
     import scipy.sparse as sp, pandas as pd
     from hybridrec.preprocess import Prepared
@@ -148,9 +492,10 @@ def load_prepared(path):
     return Prepared(user_ids=uids, item_ids=iids, **mats, **frames, report=meta["report"], params=meta["params"],
                     source=meta["source"], synthetic=meta["synthetic"])
 
-MODEL_NAMES = ("popularity", "als", "lightfm_cf", "lightfm_hybrid")
-
-def build_model(name: str, p: dict):
+# %% ../nbs/05_pipeline.ipynb #ad5e1fb3
+def build_model(name: str,  # one of `MODEL_NAMES`
+                p: dict,  # the run parameters
+                ):
     "A fresh model for the run parameters `p`: `popularity`, `als`, `lightfm_cf` (no side features) or `lightfm_hybrid`."
     from hybridrec.models import PopularityModel, ALSModel, LightFMModel
     if name == "popularity": return PopularityModel()
@@ -162,9 +507,15 @@ def build_model(name: str, p: dict):
                             user_alpha=p["user_alpha"], max_sampled=p["max_sampled"], use_features=(name == "lightfm_hybrid"),
                             seed=p["seed"], num_threads=p["threads"], epochs=p["epochs"], early_stopping=p["early_stopping"],
                             patience=p["patience"], eval_every=p["eval_every"])
-    raise PipelineError(f"models: unknown model {name!r}; expected some of {list(MODEL_NAMES)}")
+    raise ParamError(f"parameter 'models': unknown model {name!r}; expected some of {list(MODEL_NAMES)}")
 
-def cold_user_eval(rec, prep, split: str="test", k=(10,), metrics=("precision", "recall", "ndcg")):
+# %% ../nbs/05_pipeline.ipynb #ad5e1fb4
+def cold_user_eval(rec,  # a `hybridrec.models.Recommender`
+                   prep,  # the `Prepared` data it was trained on
+                   split: str = "test",  # the split whose new users are evaluated
+                   k=(10,),  # cut-offs
+                   metrics=("precision", "recall", "ndcg"),  # the metrics
+                   ):
     """Evaluate `rec` on the `split` rows of users that training never saw, each represented by the
     `history` of their first review in that split (their items before it) and, where the data has a users
     frame, their side features. Returns (EvalResult|None, n_users)."""
@@ -194,145 +545,700 @@ def cold_user_eval(rec, prep, split: str="test", k=(10,), metrics=("precision", 
     if len(users) == 0: return None, 0
     return evaluate(scorer, H, T, k=k, metrics=metrics, users=users, name=f"{split} cold users"), len(users)
 
-# %% ../nbs/05_pipeline.ipynb #d881eea1
-def _export_html(nb_path: Path, html_path: Path):
-    "Self-contained HTML (images embedded, code hidden) from an executed notebook."
-    import nbformat
-    from nbconvert import HTMLExporter
-    exp = HTMLExporter(); exp.exclude_input = True; exp.exclude_input_prompt = True; exp.exclude_output_prompt = True
-    body, _ = exp.from_notebook_node(nbformat.read(str(nb_path), as_version=4))
-    tmp = html_path.with_name(f".{html_path.name}.tmp-{os.getpid()}")
-    tmp.write_text(body, encoding="utf-8"); os.replace(tmp, html_path)
+# %% ../nbs/05_pipeline.ipynb #ad5e1fc1
+MODEL_COLOURS = dict(popularity="#8c8c8c", als="#6a51a3", lightfm_cf="#3182bd",
+                     lightfm_hybrid="#e6550d")
+_SPARE_COLOURS = ("#31a354", "#de2d26", "#e7ba52", "#17becf", "#843c39", "#7b4173")
 
-def _say(msg, quiet):
-    if not quiet: print(msg, flush=True)
+def model_palette(names,  # the models of the run (any order)
+                  ) -> dict:
+    "Model name -> colour (hex): `MODEL_COLOURS`, then spare colours for other names, sorted."
+    names = list(dict.fromkeys(names))
+    others = sorted(n for n in names if n not in MODEL_COLOURS)
+    spare = {n: _SPARE_COLOURS[i % len(_SPARE_COLOURS)] for i, n in enumerate(others)}
+    return {n: MODEL_COLOURS.get(n) or spare[n] for n in names}
 
-def _find_reusable(stage, key, reuse_from):
-    "A finished run folder among `reuse_from` whose `stage` has the same key."
+# %% ../nbs/05_pipeline.ipynb #e1f00002
+META = ".hybridrec"  # bookkeeping: marker, lock, data hashes, staging of a live attempt
+RESULTS = ("params.json", "metrics.json", "report.html", "plots", "notebooks")
+RESULTS += tuple(OUTPUT_DIRS.values())
+FAILED, KEEP_FAILED = "failed", 3  # the last 3 failed attempts keep their notebooks there
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+def _legacy_run(out: Path) -> bool:
+    "A run folder from before the marker: a `status.json` with stages, and a `params.json`."
+    try:
+        st = read_json(out / "status.json", None)
+    except ValueError:
+        return False
+    return isinstance(st, dict) and "stages" in st and (out / "params.json").exists()
+
+def _entries(out: Path) -> list:
+    "The names in `out` ([] if it does not exist); an unreadable folder is an `InputError`."
+    try:
+        return sorted(p.name for p in out.iterdir()) if out.exists() else []
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise InputError(f"--out {out}: cannot list it ({why}); choose another folder") from None
+
+# %% ../nbs/05_pipeline.ipynb #e1f00003
+def claim_run_folder(out: str | os.PathLike,  # the run folder (`--out`)
+                     ) -> list:
+    "Make `out` a run folder (writing its marker) or refuse it, changing nothing; notes for the user."
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: this is a file, not a folder; choose a folder path")
+    marker = out / META / "run.json"
+    if marker.exists():
+        return []
+    entries = _entries(out)
+    legacy = bool(entries) and _legacy_run(out)
+    if entries and not legacy:
+        shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+        raise InputError(f"--out {out}: the folder is not empty and is not a hybridrec run folder "
+                         f"(it holds {shown}); "
+                         "nothing was changed. Choose a new or empty folder")
+    try:
+        write_json(marker, dict(format="hybridrec-run", version=1, created=_now()))
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot write there ({e.strerror or type(e).__name__}); "
+                         "choose a folder you can write to") from None
+    if legacy:
+        return ["adopted a run folder of an earlier hybridrec version; every stage runs again"]
+    return []
+
+# %% ../nbs/05_pipeline.ipynb #e1f00006
+def _promote(out: Path,  # the run folder
+             attempt_dir: Path,  # the attempt's staging folder
+             names: list,  # the result names the attempt has (journaled before the first move)
+             ) -> None:
+    "Move the attempt's results into `out`, the current ones aside; safe to repeat if interrupted."
+    retired = out / META / f"retired-{attempt_dir.name}"
+    retired.mkdir(parents=True, exist_ok=True)
+    for name in RESULTS:
+        src, dst = attempt_dir / name, out / name
+        if name in names and not src.exists():
+            continue   # moved by an earlier, interrupted promotion
+        if dst.exists():
+            os.replace(dst, retired / name)
+        if name in names:
+            os.replace(src, dst)
+    shutil.rmtree(retired, ignore_errors=True)
+
+# %% ../nbs/05_pipeline.ipynb #e1f00008
+def _keep_failed(out: Path,  # the run folder
+                 attempt_dir: Path,  # the attempt's staging folder (removed)
+                 ) -> Path:
+    "Move the attempt's notebooks, params.json and status.json to `failed/ID/`; drop the rest."
+    dest = out / FAILED / attempt_dir.name.removeprefix("attempt-")
+    dest.mkdir(parents=True, exist_ok=True)
+    for nb in (attempt_dir / "notebooks").glob(".*.running.ipynb"):   # the stage that was running
+        os.replace(nb, nb.with_name(nb.name[1:].replace(".running.", ".FAILED.")))
+    for name in ("notebooks", "params.json", "status.json"):
+        if (attempt_dir / name).exists():
+            os.replace(attempt_dir / name, dest / name)
+    shutil.rmtree(attempt_dir, ignore_errors=True)
+    for old in sorted(p for p in (out / FAILED).iterdir() if p.is_dir())[:-KEEP_FAILED]:
+        shutil.rmtree(old, ignore_errors=True)
+    return dest
+
+# %% ../nbs/05_pipeline.ipynb #e1f0000b
+def _published(st: dict) -> dict:
+    "The record of the results in place: the attempt and its stages."
+    finished = st.get("finished") or _now()
+    return dict(attempt=st.get("attempt"), finished=finished, stages=st.get("stages", {}))
+
+def _recover(out: Path,  # the run folder (its lock held)
+             notes: list,  # notes for the user; what was found is appended
+             ) -> dict:
+    "Repair what a dead run left (a switch cut short, a `running` status, staging); the status."
+    st = read_json(out / "status.json", {}) or {}
+    att = Path(st.get("attempt_dir") or out / META / "none")
+    if st.get("status") == "promoting":
+        _promote(out, att, st.get("promoting", []))
+        st.update(status="finished", published=_published(st))
+        notes.append(f"finished switching to the results of attempt {st.get('attempt')}, "
+                     "cut short when its run was stopped")
+    elif st.get("status") == "running":
+        st.update(status="killed", ended=_now())
+        if att.exists():
+            write_json(att / "status.json", st)
+            st["attempt_notebooks"] = str(_keep_failed(out, att))
+        notes.append(f"the previous run here (PID {st.get('pid')}, started {st.get('started')}) "
+                     "stopped without finishing "
+                     "(killed?); it is recorded as 'killed', and the finished results are unchanged")
+    if st:
+        write_json(out / "status.json", st)
+    for p in (out / META).glob("*-*"):
+        if p.is_dir() and p.name.startswith(("attempt-", "retired-")):
+            shutil.rmtree(p, ignore_errors=True)
+    return st
+
+# %% ../nbs/05_pipeline.ipynb #d881ee02
+class _Signals:
+    "SIGINT/SIGTERM in a run: kill the stage's kernel ('stage'), wait ('defer') or raise ('raise')."
+    def __init__(self):
+        self.received, self.mode, self.kernels, self.saved = None, "raise", [], {}
+
+    def handler(self, signum, frame):
+        self.received = signum
+        if self.mode == "stage":
+            _kill_kernels(self.kernels)
+        elif self.mode == "raise":
+            raise RunInterrupted(signum)
+
+    def install(self):
+        "Handle SIGINT and SIGTERM until `restore` (only possible in the main thread)."
+        self.received = None
+        if threading.current_thread() is threading.main_thread():
+            both = (signal.SIGINT, signal.SIGTERM)
+            self.saved = {s: signal.signal(s, self.handler) for s in both}
+        return self
+
+    def restore(self):
+        for s, h in self.saved.items():
+            signal.signal(s, h)
+        self.saved = {}
+
+_SIG = _Signals()
+
+def _kill_kernels(kms: list) -> None:
+    "SIGKILL the process group (or process) of each kernel of `kms`."
+    for km in list(kms):
+        prov = getattr(km, "provisioner", None)
+        pid, pgid = getattr(prov, "pid", None), getattr(prov, "pgid", None)
+        try:
+            if pgid and pgid != os.getpgrp():
+                os.killpg(pgid, signal.SIGKILL)
+            elif pid:
+                os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+# %% ../nbs/05_pipeline.ipynb #d881ee03
+_KM_CLASS = []
+
+def _kernel_manager_class():
+    "AsyncKernelManager that registers its kernel with `_SIG`; no interrupt before a shutdown."
+    if _KM_CLASS:
+        return _KM_CLASS[0]
+    from jupyter_client.manager import AsyncKernelManager
+
+    class StageKernelManager(AsyncKernelManager):
+        async def _async_post_start_kernel(self, **kw):
+            _SIG.kernels.append(self)
+            await super()._async_post_start_kernel(**kw)
+
+        async def _async_interrupt_kernel(self):
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    _KM_CLASS.append(StageKernelManager)
+    return StageKernelManager
+
+# %% ../nbs/05_pipeline.ipynb #d881ee04
+def _execute(template: Path,  # the stage notebook to run
+             out_nb: Path,  # where the executed notebook is written
+             params: dict,  # the parameters papermill injects
+             cwd: Path,  # the kernel's working folder
+             kernel_name: str | None = None,  # the Jupyter kernel (None: the notebook's own)
+             ) -> None:
+    "Execute `template` with papermill in a worker thread; raise its error, or `RunInterrupted`."
+    import logging, tempfile, papermill as pm
+    from traitlets.config import Config
+    sockets = tempfile.mkdtemp(prefix="hr-kernel-")
+    cfg = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "k")}})
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)   # the run reports failures, once
+    box = {}
+    def work():
+        try:
+            pm.execute_notebook(str(template), str(out_nb), parameters=params, progress_bar=False,
+                                kernel_name=kernel_name,
+                                cwd=str(cwd), config=cfg,
+                                kernel_manager_class=_kernel_manager_class())
+        except BaseException as e:
+            box["error"] = e
+    worker = threading.Thread(target=work, name="hybridrec-stage", daemon=True)
+    _SIG.mode = "stage"
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+            if _SIG.received:   # again: a kernel may have registered after the signal came
+                _kill_kernels(_SIG.kernels)
+    finally:
+        _SIG.mode = "raise"
+        _SIG.kernels.clear()
+        shutil.rmtree(sockets, ignore_errors=True)
+    if _SIG.received:
+        raise RunInterrupted(_SIG.received)
+    if "error" in box:
+        raise box["error"]
+
+# %% ../nbs/05_pipeline.ipynb #d881ee06
+_INPUT_ERRORS = ("DataError", "ParamError", "InputError", "ModelError")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+LEVERS = dict(
+    prepare="fewer categories (-p categories Video_Games), smaller demo data "
+            "(-p demo_users, -p demo_items) "
+            "or a higher -p min_reviews",
+    features="fewer feature groups (-p item_groups, -p user_groups), -p top_stores 50 "
+             "or -p identity false",
+    train="fewer components (-p components 16, -p als_factors 32) or fewer models "
+          "(-p models popularity,lightfm_hybrid)",
+    evaluate="a smaller block budget (-p eval_memory_mb 128), a user sample "
+             "(-p sample_users 5000) or -p threads 1",
+    report="fewer models (-p models)",
+)
+
+def _failure(e: BaseException) -> tuple:
+    "(kind, one-line reason) of a stage's exception: 'input', 'memory' or 'failed'."
+    from nbclient.exceptions import DeadKernelError
+    ename = getattr(e, "ename", None)
+    evalue = _ANSI.sub("", str(getattr(e, "evalue", "") or "")).strip()
+    first = evalue.splitlines()[0] if evalue else ""
+    if ename in _INPUT_ERRORS:
+        return "input", first
+    if ename == "MemoryError" or "bad_alloc" in str(e):
+        return "memory", f"{ename or type(e).__name__}: {first or 'out of memory'}"
+    if isinstance(e, DeadKernelError):
+        return "memory", ("its kernel died: killed by the system (most likely for lack of "
+                          "memory) or crashed")
+    lines = [ln for ln in _ANSI.sub("", str(e)).strip().splitlines() if ln.strip()]
+    return "failed", (lines[-1] if lines else type(e).__name__)[:500]
+
+# %% ../nbs/05_pipeline.ipynb #d881ee07
+def _data_size(attempt_dir: Path, p: dict, data_id: dict | None) -> str:
+    "How big the data of the run are, in words: prepared shape, demo size or input files."
+    ds = read_json(attempt_dir / OUTPUT_DIRS["prepare"] / "dataset.json", None)
+    if ds:
+        return (f"{ds['n_users']:,} users x {ds['n_items']:,} items, "
+                f"{ds['train_interactions']:,} training interactions")
+    if p["data"] == "demo":
+        from hybridrec.demo import DEFAULT_USERS, DEFAULT_ITEMS
+        users, items = p["demo_users"] or DEFAULT_USERS, p["demo_items"] or DEFAULT_ITEMS
+        return f"demo data of {users:,} users x {items:,} items"
+    files = (data_id or {}).get("files") or {}
+    mib = sum(int(f.get("size", 0)) for f in files.values()) / 2**20
+    return f"{p['data']} ({len(files)} files, {mib:,.0f} MiB)" if files else str(p["data"])
+
+# %% ../nbs/05_pipeline.ipynb #a77e0002
+class Attempt:
+    "One try at a run: a staging folder in `out/.hybridrec/`, moved into `out` if all stages finish."
+    def __init__(self,
+                 out: Path,  # the run folder (claimed and locked)
+                 params: dict,  # every run parameter, checked
+                 data_id: dict,  # the input data's identity (`source_identity`)
+                 published: dict | None = None,  # the results in place (attempt, finished, stages)
+                 quiet: bool = False,  # no stage progress lines
+                 kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
+                 ):
+        self.out, self.p, self.data_id = out, params, data_id
+        self.quiet, self.kernel_name = quiet, kernel_name
+        self.published = published or {}
+        self.id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        self.dir = out / META / f"attempt-{self.id}"
+        self.stages, self.current, self.started = {}, None, _now()
+
+    def say(self,
+            msg: str,  # a progress line
+            ) -> None:
+        "Print `msg` unless quiet."
+        if not self.quiet:
+            print(msg, flush=True)
+
+# %% ../nbs/05_pipeline.ipynb #a77e0004
+@patch
+def write_status(self: Attempt,
+                 state: str,  # running, promoting, finished, failed or interrupted
+                 **extra,  # more fields: the stage running, the error, ...
+                 ) -> dict:
+    "Write `status.json` in the run folder and in the attempt; returns it."
+    st = dict(status=state, attempt=self.id, attempt_dir=str(self.dir), pid=os.getpid(),
+              started=self.started,
+              run_dir=str(self.out), stages=self.stages, published=self.published or None, **extra)
+    write_json(self.out / "status.json", st)
+    if self.dir.exists():
+        write_json(self.dir / "status.json", st)
+    return st
+
+@patch
+def start(self: Attempt) -> None:
+    "Create the staging folder with the run's parameters; the run folder's status: `running`."
+    (self.dir / "notebooks").mkdir(parents=True)
+    write_json(self.dir / "params.json", self.p)
+    self.write_status("running")
+
+# %% ../nbs/05_pipeline.ipynb #a77e0006
+def _link_or_copy(src: str, dst: str) -> None:
+    "Hard-link `src` to `dst`, or copy it where links are impossible."
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+@patch
+def carry(self: Attempt,
+          root: Path,  # a run folder holding finished results
+          n: int,  # the stage's number (1-5)
+          stage: str,  # the stage
+          ) -> bool:
+    "Link the stage's outputs and notebook from `root` into the attempt; False if `root` lacks them."
+    src, nb = root / OUTPUT_DIRS[stage], root / "notebooks" / f"{n}_{stage}.ipynb"
+    if not (src.is_dir() and nb.exists()):
+        return False
+    shutil.copytree(src, self.dir / OUTPUT_DIRS[stage], copy_function=_link_or_copy)
+    _link_or_copy(str(nb), str(self.dir / "notebooks" / nb.name))
+    return True
+
+def _find_reusable(stage: str, key: str, reuse_from) -> tuple:
+    "(run folder, stage record) of a finished run among `reuse_from` whose `stage` has key `key`."
     for d in reuse_from or ():
-        st = read_json(Path(d) / "status.json", {}) or {}
-        v = st.get("stages", {}).get(stage, {})
-        if v.get("key") == key and v.get("state") == "finished" and (Path(d) / OUTPUT_DIRS[stage]).exists(): return Path(d), v
+        pub = (read_json(Path(d) / "status.json", {}) or {}).get("published") or {}
+        v = (pub.get("stages") or {}).get(stage, {})
+        if v.get("key") == key and v.get("state") == "finished":
+            return Path(d), v
     return None, None
 
-def run_pipeline(data: str|None=None, out: str="runs/demo", params: dict|None=None, params_file: str|None=None,
-                 stages=STAGES, resume: bool=True, quiet: bool=False, kernel_name: str|None=None, reuse_from=None) -> dict:
-    "Run the pipeline stages into the folder `out`; returns the final `status.json` content."
-    import papermill as pm
-    out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
-    base = {}
-    if params_file:
-        import yaml
-        base = yaml.safe_load(Path(params_file).read_text()) or {}
-        if not isinstance(base, dict): raise PipelineError(f"{params_file}: expected a mapping of parameter names to values")
-    over = dict(params or {})
-    if data is not None: over["data"] = str(data)
-    p = resolve_params(over, base)
-    if p["data"] and "://" not in str(p["data"]) and Path(str(p["data"])).exists(): p["data"] = str(Path(p["data"]).resolve())
-    write_json(out / "params.json", p)
-    status = read_json(out / "status.json", {}) or {}
-    done = status.get("stages", {}) if resume else {}
-    status = dict(status="running", started=time.strftime("%Y-%m-%dT%H:%M:%S"), run_dir=str(out), stages=dict(done))
-    write_json(out / "status.json", status)
-    (out / "notebooks").mkdir(exist_ok=True)
-    upstream = ""
-    for n, stage in enumerate(STAGES, 1):
-        key = stage_key(stage, p, upstream); upstream = key
-        if stage not in stages: continue
-        prev = done.get(stage, {})
-        final_dir = out / OUTPUT_DIRS[stage]
-        if resume and prev.get("key") == key and prev.get("state") == "finished" and final_dir.exists():
-            status["stages"][stage] = dict(prev, skipped=True); write_json(out / "status.json", status)
-            _say(f"[{n}/{len(STAGES)}] {stage}: unchanged, skipped", quiet); continue
-        src, v = _find_reusable(stage, key, reuse_from)
-        if src is not None:   # identical stage already computed in a sibling run (a sweep): copy it
-            tmp_dir = out / f".{OUTPUT_DIRS[stage]}.tmp-{os.getpid()}"
-            shutil.rmtree(tmp_dir, ignore_errors=True); shutil.copytree(src / OUTPUT_DIRS[stage], tmp_dir)
-            if final_dir.exists(): shutil.rmtree(final_dir)
-            os.replace(tmp_dir, final_dir)
-            shutil.copy2(src / "notebooks" / f"{n}_{stage}.ipynb", out / "notebooks" / f"{n}_{stage}.ipynb")
-            status["stages"][stage] = dict(v, skipped=True, reused_from=str(src)); write_json(out / "status.json", status)
-            _say(f"[{n}/{len(STAGES)}] {stage}: identical in {src.name}, reused", quiet); continue
-        _say(f"[{n}/{len(STAGES)}] {stage}: running", quiet)
-        tmp_dir = out / f".{OUTPUT_DIRS[stage]}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp_dir, ignore_errors=True); tmp_dir.mkdir()
-        nb_out = out / "notebooks" / f"{n}_{stage}.ipynb"
-        nb_tmp = out / "notebooks" / f".{n}_{stage}.running.ipynb"
-        t0 = time.perf_counter()
-        try:
-            pm.execute_notebook(str(stage_notebook(stage)), str(nb_tmp), parameters=dict(p, run_dir=str(out), stage_dir=str(tmp_dir)),
-                                progress_bar=False, kernel_name=kernel_name, cwd=str(out))
-        except BaseException as e:
-            failed = out / "notebooks" / f"{n}_{stage}.FAILED.ipynb"
-            if nb_tmp.exists(): os.replace(nb_tmp, failed)
-            shutil.rmtree(tmp_dir, ignore_errors=True)
-            msg = str(e).strip().splitlines()
-            short = next((l for l in reversed(msg) if l.strip()), type(e).__name__)[:500]
-            status.update(status="failed", failed_stage=stage, error=short, failed_notebook=str(failed))
-            status["stages"][stage] = dict(state="failed", key=key)
-            write_json(out / "status.json", status)
-            if isinstance(e, KeyboardInterrupt): raise
-            raise PipelineError(f"stage '{stage}' failed: {short}\n  see the executed notebook {failed}") from None
-        secs = time.perf_counter() - t0
-        if final_dir.exists(): shutil.rmtree(final_dir)
-        os.replace(tmp_dir, final_dir); os.replace(nb_tmp, nb_out)
-        status["stages"][stage] = dict(state="finished", key=key, seconds=round(secs, 2), skipped=False)
-        write_json(out / "status.json", status)
-        _say(f"[{n}/{len(STAGES)}] {stage}: done in {secs:.1f}s", quiet)
-    _publish(out, status)
-    status.update(status="finished", finished=time.strftime("%Y-%m-%dT%H:%M:%S")); status.pop("failed_stage", None); status.pop("error", None)
-    write_json(out / "status.json", status)
-    return status
+# %% ../nbs/05_pipeline.ipynb #a77e0008
+@patch
+def run_stage(self: Attempt,
+              n: int,  # the stage's number (1-5)
+              stage: str,  # the stage
+              ) -> float:
+    "Execute the stage notebook; its outputs are renamed into place only if it finished. Seconds."
+    tmp_dir = self.dir / f".{OUTPUT_DIRS[stage]}.tmp"
+    nb_tmp = self.dir / "notebooks" / f".{n}_{stage}.running.ipynb"
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    tmp_dir.mkdir()
+    self.current = stage
+    self.write_status("running", stage=stage)
+    t0 = time.perf_counter()
+    params = dict(self.p, run_dir=str(self.dir), stage_dir=str(tmp_dir))
+    try:
+        _execute(stage_notebook(stage), nb_tmp, params, self.dir, self.kernel_name)
+    except (RunInterrupted, KeyboardInterrupt):
+        raise
+    except Exception as e:
+        raise self.stage_error(n, stage, e) from None
+    os.replace(tmp_dir, self.dir / OUTPUT_DIRS[stage])
+    os.replace(nb_tmp, self.dir / "notebooks" / f"{n}_{stage}.ipynb")
+    self.current = None
+    return time.perf_counter() - t0
 
-def _publish(out: Path, status: dict):
-    "Top-level results: metrics.json (with stage seconds), plots/, report.html."
-    ev = out / OUTPUT_DIRS["evaluate"] / "metrics.json"
+@patch
+def stage_error(self: Attempt, n: int, stage: str, e: Exception) -> StageError:
+    "The `StageError` for exception `e` of stage `stage`: why, in one line, and its notebook."
+    kind, reason = _failure(e)
+    where = self.out / FAILED / self.id / "notebooks" / f"{n}_{stage}.FAILED.ipynb"
+    if kind == "memory":
+        size = _data_size(self.dir, self.p, self.data_id)
+        msg = (f"stage '{stage}' ran out of memory ({reason}) with {size}; "
+               f"to use less memory: {LEVERS[stage]}")
+    elif kind == "input":
+        msg = f"stage '{stage}': {reason}"
+    else:
+        msg = f"stage '{stage}' failed: {reason}"
+    return StageError(f"{msg} (notebook: {where})", stage, kind)
+
+# %% ../nbs/05_pipeline.ipynb #a77e000a
+@patch
+def do_stage(self: Attempt,
+             n: int,  # the stage's number (1-5)
+             stage: str,  # the stage
+             key: str,  # its key
+             resume: bool,  # reuse the finished results' stage if its key matches
+             reuse_from=None,  # other run folders whose finished stages may be copied (a sweep)
+             ) -> None:
+    "Produce the stage's outputs in the attempt, doing as little work as the keys allow."
+    tag = f"[{n}/{len(STAGES)}] {stage}"
+    pub = (self.published.get("stages") or {}).get(stage, {})
+    src, rec = _find_reusable(stage, key, reuse_from)
+    same = resume and pub.get("key") == key and pub.get("state") == "finished"
+    if same and self.carry(self.out, n, stage):
+        self.stages[stage] = dict(pub, skipped=True)
+        self.stages[stage].pop("reused_from", None)
+        self.say(f"{tag}: unchanged, skipped")
+    elif src is not None and self.carry(src, n, stage):
+        self.stages[stage] = dict(rec, skipped=True, reused_from=str(src))
+        self.say(f"{tag}: identical in {src.name}, reused")
+    else:
+        self.say(f"{tag}: running")
+        secs = self.run_stage(n, stage)
+        self.stages[stage] = dict(state="finished", key=key, seconds=round(secs, 2), skipped=False)
+        self.say(f"{tag}: done in {secs:.1f}s")
+    self.write_status("running")
+
+# %% ../nbs/05_pipeline.ipynb #a77e000c
+def _export_html(nb_path: Path, html_path: Path) -> None:
+    "Self-contained HTML (images embedded, code hidden) of an executed notebook, written atomically."
+    import nbformat
+    from nbconvert import HTMLExporter
+    exp = HTMLExporter()
+    exp.exclude_input = exp.exclude_input_prompt = exp.exclude_output_prompt = True
+    body, _ = exp.from_notebook_node(nbformat.read(str(nb_path), as_version=4))
+    atomic_write(html_path, body)
+
+@patch
+def assemble(self: Attempt) -> None:
+    "metrics.json (with stage seconds), plots/ (with palette.json) and report.html, in the attempt."
+    ev = self.dir / OUTPUT_DIRS["evaluate"] / "metrics.json"
     if ev.exists():
         m = json.loads(ev.read_text())
-        m["stage_seconds"] = {s: v.get("seconds") for s, v in status["stages"].items()}
-        write_json(out / "metrics.json", m)
-    plots = out / "plots"; plots.mkdir(exist_ok=True)
+        m["stage_seconds"] = {s: v.get("seconds") for s, v in self.stages.items()}
+        write_json(self.dir / "metrics.json", m)
+    plots = self.dir / "plots"
+    plots.mkdir(exist_ok=True)
     for d in (OUTPUT_DIRS["evaluate"], OUTPUT_DIRS["train"], OUTPUT_DIRS["report"]):
-        for png in (out / d).glob("*.png"): shutil.copy2(png, plots / png.name)
-    rep = out / "notebooks" / f"{STAGES.index('report')+1}_report.ipynb"
-    if rep.exists(): _export_html(rep, out / "report.html")
+        for f in [*(self.dir / d).glob("*.png"), *(self.dir / d).glob("palette.json")]:
+            shutil.copy2(f, plots / f.name)
+    rep = self.dir / "notebooks" / f"{STAGES.index('report') + 1}_report.ipynb"
+    if rep.exists():
+        _export_html(rep, self.dir / "report.html")
 
-# %% ../nbs/05_pipeline.ipynb #9cb2b94e
-def sweep_points(grid: dict|None=None, runs: list|None=None) -> list[dict]:
-    "Parameter sets of a sweep: the cartesian product of `grid` (name -> list of values), then each dict of `runs`."
+# %% ../nbs/05_pipeline.ipynb #a77e000d
+@patch
+def promote(self: Attempt) -> dict:
+    "Switch the attempt's results into the run folder (signals deferred meanwhile); the status."
+    names = [n for n in RESULTS if (self.dir / n).exists()]
+    _SIG.mode = "defer"
+    try:
+        self.write_status("promoting", promoting=names)
+        _promote(self.out, self.dir, names)
+        self.published = dict(attempt=self.id, finished=_now(), stages=self.stages)
+        st = self.write_status("finished", finished=self.published["finished"])
+        shutil.rmtree(self.dir, ignore_errors=True)
+    finally:
+        _SIG.mode = "raise"
+    if _SIG.received:
+        print("hybridrec: note: a stop signal arrived while the results were being switched; "
+              "the run finished first",
+              file=sys.stderr)
+    return st
+
+# %% ../nbs/05_pipeline.ipynb #a77e000f
+@patch
+def fail(self: Attempt,
+         e: BaseException,  # what ended the attempt
+         ) -> dict:
+    "Record the end of a failed or interrupted attempt (signals deferred meanwhile); the status."
+    _SIG.mode = "defer"
+    try:
+        return self._record_failure(e)
+    finally:
+        _SIG.mode = "raise"
+
+# %% ../nbs/05_pipeline.ipynb #a77e000g
+@patch
+def _record_failure(self: Attempt,
+                    e: BaseException,  # what ended the attempt
+                    ) -> dict:
+    "Write the failed attempt's status, keep its notebooks in failed/ID/, remove its staging folder."
+    interrupted = isinstance(e, (RunInterrupted, KeyboardInterrupt))
+    lines = str(e).strip().splitlines()
+    extra = dict(ended=_now(), error=(lines[0] if lines else type(e).__name__)[:1000])
+    if isinstance(e, StageError):
+        extra.update(failed_stage=e.stage, kind=e.kind)
+    elif self.current:
+        extra.update(failed_stage=self.current)
+    st = self.write_status("interrupted" if interrupted else "failed", **extra)
+    dest = _keep_failed(self.out, self.dir)
+    st["attempt_notebooks"] = str(dest)
+    failed_nb = sorted(dest.glob("notebooks/*.FAILED.ipynb"))
+    if failed_nb:
+        st["failed_notebook"] = str(failed_nb[0])
+    write_json(self.out / "status.json", st)
+    return st
+
+# %% ../nbs/05_pipeline.ipynb #a77e0011
+@patch
+def run(self: Attempt,
+        resume: bool = True,  # reuse finished stages whose keys match
+        reuse_from=None,  # sibling run folders whose finished stages may be copied (a sweep)
+        ) -> dict:
+    "Run the attempt to the end and promote it; on failure record it and raise."
+    self.start()
+    try:
+        upstream = ""
+        for n, stage in enumerate(STAGES, 1):
+            data = self.data_id if stage == "prepare" else None
+            upstream = stage_key(stage, self.p, upstream, data)
+            self.do_stage(n, stage, upstream, resume, reuse_from)
+        self.assemble()
+    except BaseException as e:
+        st = self.fail(e)
+        if isinstance(e, (RunInterrupted, KeyboardInterrupt)):
+            signum = getattr(e, "signum", signal.SIGINT)
+            during = f" during stage '{st['failed_stage']}'" if st.get("failed_stage") else ""
+            name = signal.Signals(signum).name
+            raise RunInterrupted(signum, f"interrupted by {name}{during}; the finished results "
+                                         f"are unchanged; this attempt's notebooks: "
+                                         f"{st['attempt_notebooks']}") from None
+        raise
+    return self.promote()
+
+# %% ../nbs/05_pipeline.ipynb #b0b00002
+def _run_params(data, params: dict | None, params_file) -> dict:
+    "The run's parameters: defaults, params file, `params`, `data`; checked; a local path absolute."
+    from hybridrec.sources import is_builtin, is_remote
+    base = read_params_file(params_file) if params_file else {}
+    over = dict(params or {})
+    if data is not None:
+        over["data"] = str(data)
+    p = resolve_params(over, base)
+    d = p["data"]
+    if not is_builtin(d) and not is_remote(d) and Path(d).exists():
+        p["data"] = str(Path(d).resolve())
+    return p
+
+def _tell(notes: list) -> None:
+    "Print notes for the user on stderr (they matter even with --quiet)."
+    for note in notes:
+        print(f"hybridrec: note: {note}", file=sys.stderr, flush=True)
+
+def _identity(out: Path, p: dict, created: bool) -> dict:
+    "The data's identity; if the data cannot be read and `out` was created just now, remove it."
+    from hybridrec.sources import source_identity
+    try:
+        return source_identity(p["data"], p["storage_options"], p["categories"],
+                               cache=str(out / META / "hashes.json"),
+                               timeout=p["remote_timeout"])
+    except InputError:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+# %% ../nbs/05_pipeline.ipynb #b0b00003
+def run_pipeline(data: str | None = None,  # data source (overrides the `data` parameter)
+                 out: str | os.PathLike = "runs/demo",  # the run folder
+                 params: dict | None = None,  # parameter overrides
+                 params_file: str | None = None,  # YAML file of parameters (`params` override it)
+                 resume: bool = True,  # reuse finished stages whose keys match
+                 quiet: bool = False,  # no stage progress lines
+                 kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
+                 reuse_from=None,  # other run folders whose finished stages may be copied (a sweep)
+                 ) -> dict:
+    "Run the pipeline into the folder `out` as one transaction; returns the final status."
+    p = _run_params(data, params, params_file)
+    out = Path(out).resolve()
+    created = not out.exists()
+    notes = claim_run_folder(out)
+    lock = FolderLock(out / META / "lock", "run folder", label=str(out))
+    stale = lock.acquire()
+    _SIG.install()
+    try:
+        if stale:
+            notes.append(f"took over the lock left by PID {stale.get('pid')} "
+                         f"(started {stale.get('started')}), "
+                         "which is no longer running")
+        st = _recover(out, notes)
+        _tell(notes)
+        data_id = _identity(out, p, created)
+        attempt = Attempt(out, p, data_id, st.get("published"), quiet, kernel_name)
+        return attempt.run(resume, reuse_from)
+    finally:
+        _SIG.restore()
+        lock.release()
+
+# %% ../nbs/05_pipeline.ipynb #b0b00007
+def _grid_points(grid) -> list:
+    "The cartesian product of a grid (name -> list of values)."
     import itertools
-    pts = []
-    if grid:
-        bad = {k: v for k, v in grid.items() if not isinstance(v, list)}
-        if bad: raise PipelineError(f"grid: each parameter needs a list of values; got {bad}")
-        names = list(grid)
-        pts += [dict(zip(names, vals)) for vals in itertools.product(*(grid[n] for n in names))]
+    if not isinstance(grid, dict):
+        raise ParamError(f"grid: expected a mapping of parameter names to lists of values, "
+                         f"got a {type(grid).__name__}")
+    bad = {k: v for k, v in grid.items() if not isinstance(v, list)}
+    if bad:
+        raise ParamError(f"grid: each parameter needs a list of values, e.g. components: [16, 32]; "
+                         f"got {bad}")
+    names = list(grid)
+    return [dict(zip(names, vals)) for vals in itertools.product(*(grid[n] for n in names))]
+
+def sweep_points(grid: dict | None = None,  # name -> list of values (cartesian product)
+                 runs: list | None = None,  # explicit parameter sets (mappings)
+                 base: dict | None = None,  # parameters every set starts from
+                 ) -> list:
+    "Parameter sets of a sweep: the product of `grid`, then each of `runs`; all checked first."
+    pts = _grid_points(grid) if grid else []
+    if runs is not None and not (isinstance(runs, list) and all(isinstance(r, dict) for r in runs)):
+        raise ParamError("runs: expected a list of mappings of parameter names to values, "
+                         "e.g. [{components: 16}]")
     pts += [dict(r) for r in (runs or [])]
-    if not pts: raise PipelineError("sweep: no parameter sets (give a grid and/or a list of runs)")
-    for q in pts: resolve_params(q)   # unknown names fail before anything runs
+    if not pts:
+        raise ParamError("sweep: no parameter sets (give a grid and/or a list of runs)")
+    for i, q in enumerate(pts, 1):
+        try:
+            resolve_params({**(base or {}), **q})
+        except ParamError as e:
+            raise ParamError(f"sweep set {i} ({_label(q)}): {e}") from None
     return pts
 
 def _label(point: dict) -> str:
     return ",".join(f"{k}={json.dumps(v, separators=(',', ':'))}" for k, v in point.items())
 
-def sweep(data: str|None, out: str, grid: dict|None=None, runs: list|None=None, params: dict|None=None,
-          params_file: str|None=None, metrics=("ndcg@10", "recall@10", "precision@10", "auc"), quiet: bool=False):
-    "Run every parameter set of a sweep under `out`; returns the comparison table (one row per run and model)."
+# %% ../nbs/05_pipeline.ipynb #b0b00008
+def _claim_sweep_folder(out: Path) -> None:
+    "Make `out` a sweep folder (`.hybridrec/sweep.json`), or refuse a non-empty other folder."
+    marker = out / META / "sweep.json"
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: this is a file, not a folder; choose a folder path")
+    entries = _entries(out)
+    if entries and not marker.exists() and not (out / "sweep.json").exists():
+        raise InputError(f"--out {out}: the folder is not empty and is not a hybridrec sweep "
+                         f"folder (it holds {', '.join(entries[:5])}); nothing was changed. "
+                         "Choose a new or empty folder")
+    try:
+        write_json(marker, dict(format="hybridrec-sweep", version=1, created=_now()))
+    except OSError as e:
+        why = e.strerror or type(e).__name__
+        raise InputError(f"--out {out}: cannot write there ({why})") from None
+
+def _sweep_rows(run_dir: Path, point: dict, metrics) -> list:
+    "One comparison row per model of a finished run."
+    m = read_json(run_dir / "metrics.json")
+    flat = {k: json.dumps(x) if isinstance(x, (list, dict)) else x for k, x in point.items()}
+    def row(name, v):
+        return dict(run=run_dir.name, **flat, model=name, users=v["n_users"],
+                    **{k: v["metrics"].get(k) for k in metrics},
+                    best_epoch=v.get("training", {}).get("best_epoch"))
+    return [row(name, v) for name, v in m["models"].items()]
+
+# %% ../nbs/05_pipeline.ipynb #9cb2b94e
+def sweep(data: str | None,  # data source, as for `run_pipeline`
+          out: str | os.PathLike,  # the sweep folder: run-NNN folders, sweep.csv, sweep.json
+          grid: dict | None = None,  # name -> list of values
+          runs: list | None = None,  # explicit parameter sets
+          params: dict | None = None,  # parameters for every run
+          params_file: str | None = None,  # YAML file of base parameters
+          metrics=("ndcg@10", "recall@10", "precision@10", "auc"),  # the metrics in the table
+          quiet: bool = False,  # no progress lines
+          ):
+    "Run every parameter set of a sweep under `out`; the comparison table (one row per run, model)."
     import pandas as pd
-    out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
-    pts = sweep_points(grid, runs)
+    base = {**(read_params_file(params_file) if params_file else {}), **(params or {})}
+    if data is not None:
+        base["data"] = str(data)
+    pts = sweep_points(grid, runs, base)
+    out = Path(out).resolve()
+    created = not out.exists()
+    _claim_sweep_folder(out)
     rows, done = [], []
-    for i, point in enumerate(pts, 1):
-        run_dir = out / f"run-{i:03d}"
-        _say(f"=== sweep run {i}/{len(pts)}: {_label(point)}", quiet)
-        run_pipeline(data, run_dir, params={**(params or {}), **point}, params_file=params_file, quiet=quiet, reuse_from=done)
-        done.append(run_dir)
-        m = read_json(run_dir / "metrics.json")
-        for name, v in m["models"].items():
-            rows.append(dict(run=run_dir.name, **{k: json.dumps(x) if isinstance(x, (list, dict)) else x for k, x in point.items()},
-                             model=name, users=v["n_users"], **{k: v["metrics"].get(k) for k in metrics},
-                             best_epoch=v.get("training", {}).get("best_epoch")))
-    table = pd.DataFrame(rows)
-    tmp = out / f".sweep.csv.tmp-{os.getpid()}"; table.to_csv(tmp, index=False); os.replace(tmp, out / "sweep.csv")
-    write_json(out / "sweep.json", dict(points=pts, rows=rows))
+    with FolderLock(out / META / "lock", "sweep folder", label=str(out)):
+        for i, point in enumerate(pts, 1):
+            run_dir = out / f"run-{i:03d}"
+            if not quiet:
+                print(f"=== sweep run {i}/{len(pts)}: {_label(point)}", flush=True)
+            try:
+                run_pipeline(None, run_dir, params={**base, **point}, quiet=quiet, reuse_from=done)
+            except InputError:
+                if created and not done:   # bad input, nothing finished: leave no folder
+                    shutil.rmtree(out, ignore_errors=True)
+                raise
+            done.append(run_dir)
+            rows += _sweep_rows(run_dir, point, metrics)
+        table = pd.DataFrame(rows)
+        atomic_write(out / "sweep.csv", table.to_csv(index=False))
+        write_json(out / "sweep.json", dict(points=pts, rows=rows))
     return table

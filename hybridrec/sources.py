@@ -4,26 +4,211 @@
 
 # %% ../nbs/00c_sources.ipynb #1d454c83
 from __future__ import annotations
-import json
-from .data import ReviewData, load_amazon, DataError
+import hashlib, json, logging, os, threading, time
+from pathlib import Path
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+from . import __version__
+from .core import atomic_write
+from .data import ReviewData, load_amazon, find_files, get_fs, DataError
 
 # %% auto #0
-__all__ = ['BUILTIN_SOURCES', 'parse_storage_options', 'load_source']
+__all__ = ['BUILTIN_SOURCES', 'parse_storage_options', 'is_builtin', 'is_remote', 'within', 'check_reachable', 'source_identity',
+           'load_source']
 
 # %% ../nbs/00c_sources.ipynb #68b50b97
 BUILTIN_SOURCES = ("demo", "movielens-100k", "movielens-1m")
 
-def parse_storage_options(text: str|dict|None) -> dict:
+def parse_storage_options(text: str | dict | None,  # a JSON object string (CLI), a dict, or None
+                          ) -> dict:
     "Storage options from a JSON object string (CLI) or a dict; `None` -> `{}`."
-    if text is None or text == "": return {}
-    if isinstance(text, dict): return dict(text)
-    try: opts = json.loads(text)
-    except json.JSONDecodeError as e: raise DataError(f"--storage-options: expected a JSON object such as '{{\"token\": \"anon\"}}', got {text!r} ({e.msg})") from e
-    if not isinstance(opts, dict): raise DataError(f"--storage-options: expected a JSON object, got {type(opts).__name__}")
+    if text is None or text == "":
+        return {}
+    if isinstance(text, dict):
+        return dict(text)
+    try:
+        opts = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DataError(f"--storage-options: expected a JSON object such as '{{\"token\": \"anon\"}}', "
+                        f"got {text!r} ({e.msg})") from None
+    if not isinstance(opts, dict):
+        raise DataError(f"--storage-options: expected a JSON object, got {type(opts).__name__}")
     return opts
 
-def load_source(source: str, storage_options: dict|str|None=None, categories: list|None=None, progress: bool=True, **kw) -> ReviewData:
-    "Load `source`: `demo`, `movielens-100k`, `movielens-1m`, or a folder / fsspec URL of Amazon Reviews 2023 files."
+# %% ../nbs/00c_sources.ipynb #5a0c0002
+def is_builtin(source: str,  # a source string
+               ) -> bool:
+    "True for the sources hybridrec generates or ships: `demo`, `movielens-100k`, `movielens-1m`."
+    return str(source) in BUILTIN_SOURCES
+
+def is_remote(source: str,  # a source string
+              ) -> bool:
+    "True for fsspec URLs other than local files (`gs://`, `s3://`, `memory://`, ...)."
+    s = str(source)
+    return "://" in s and not s.startswith("file://")
+
+# %% ../nbs/00c_sources.ipynb #5a0c0005
+class _ClientLog(logging.Handler):
+    "Capture the storage clients' log records (gcsfs, fsspec, aiohttp) instead of printing them."
+    NAMES = ("gcsfs", "fsspec", "aiohttp")
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.last = None
+        self.saved = {}
+
+    def emit(self, record):
+        msg = record.getMessage().strip().splitlines()
+        if msg:
+            self.last = msg[0][:300]
+
+    def capture(self):
+        "Start capturing; `restore` undoes it."
+        for n in self.NAMES:
+            lg = logging.getLogger(n)
+            self.saved[n] = (lg.level, lg.propagate)
+            lg.setLevel(logging.DEBUG)
+            lg.propagate = False
+            lg.addHandler(self)
+        return self
+
+    def restore(self):
+        "Give the loggers back their own level, propagation and handlers."
+        for n, (level, propagate) in self.saved.items():
+            lg = logging.getLogger(n)
+            lg.removeHandler(self)
+            lg.setLevel(level)
+            lg.propagate = propagate
+
+# %% ../nbs/00c_sources.ipynb #5a0c0007
+def within(seconds: float,  # how long to wait
+           what: str,  # what is being reached, for the message (the URL)
+           fn,  # the function to call, without arguments
+           ):
+    "`fn()`'s result or exception, or a `DataError` naming `what` if it takes over `seconds`."
+    box = {}
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as e:
+            box["error"] = e
+    t = threading.Thread(target=run, daemon=True, name="hybridrec-remote")
+    clog = _ClientLog().capture()
+    t.start()
+    t.join(seconds)
+    if t.is_alive():   # the client keeps retrying in the background: keep its log captured
+        last = f" (last error: {clog.last})" if clog.last else ""
+        raise DataError(f"{what}: no answer within {seconds:g} s{last}; check the URL, the network "
+                        f"and the credentials "
+                        f"(--storage-options), or allow longer with -p remote_timeout / --timeout")
+    clog.restore()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+# %% ../nbs/00c_sources.ipynb #5a0c0009
+def _reason(e: BaseException) -> str:
+    "An exception as one short line: its type and the first line of its message."
+    lines = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {lines[0][:300]}" if lines else type(e).__name__
+
+def check_reachable(location: str,  # a folder or fsspec URL
+                    storage_options: dict | None = None,  # fsspec options for `location`
+                    timeout: float = 30.0,  # seconds to wait for a remote location to answer
+                    ) -> None:
+    "A `DataError` naming the URL and the reason if a remote `location` cannot be listed in time."
+    if not is_remote(location):
+        return
+    def probe():
+        fs, root = get_fs(location, storage_options)
+        return fs.ls(root, detail=False)
+    try:
+        within(timeout, location, probe)
+    except (DataError, FileNotFoundError):
+        raise
+    except Exception as e:
+        raise DataError(f"{location}: cannot reach the storage ({_reason(e)}); check the URL, "
+                        f"the network "
+                        f"and the credentials (--storage-options)") from None
+
+# %% ../nbs/00c_sources.ipynb #5a0c000c
+def _sha256(path: str) -> str:
+    "SHA-256 of a local file, read in 1 MiB blocks."
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+def _cached_sha256(path: str, cache: dict) -> str:
+    "The file's SHA-256 from `cache` if its size and mtime are unchanged, else computed, cached."
+    st = os.stat(path)
+    key = os.path.abspath(path)
+    hit = cache.get(key)
+    if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+        return hit[2]
+    digest = _sha256(path)
+    cache[key] = [st.st_size, st.st_mtime_ns, digest]
+    return digest
+
+# %% ../nbs/00c_sources.ipynb #5a0c000d
+_CHECKSUMS = ("md5Hash", "crc32c", "etag", "ETag", "generation", "size", "updated", "mtime",
+              "LastModified", "last_modified")
+
+def _is_memory(fs) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    return "memory" in protocol
+
+def _file_identity(fs, path: str, cache: dict) -> dict:
+    "Size and content hash (local, memory) or the store's checksums (remote) of one file."
+    if isinstance(fs, LocalFileSystem):
+        return dict(size=os.path.getsize(path), sha256=_cached_sha256(path, cache))
+    if _is_memory(fs):
+        data = fs.cat_file(path)
+        return dict(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    info = fs.info(path)
+    ids = {k: str(info[k]) for k in _CHECKSUMS if info.get(k) is not None}
+    return ids if len(ids) > 1 else dict(ids, checksum=str(fs.checksum(path)))
+
+# %% ../nbs/00c_sources.ipynb #5a0c000e
+def _files_identity(location, storage_options, categories, cache) -> dict:
+    "File name (relative to `location`) -> identity, for the files `load_amazon` would read."
+    files = find_files(location, storage_options)
+    if categories is not None:
+        cats = [categories] if isinstance(categories, str) else list(categories)
+        files = files[files.category.isna() | files.category.isin(cats)]
+    fs, root = get_fs(location, storage_options)
+    return {p[len(root):].lstrip("/"): _file_identity(fs, p, cache) for p in files.path}
+
+def source_identity(source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
+                    storage_options: dict | None = None,  # fsspec options for `source`
+                    categories: list | None = None,  # only these categories' files (None: all)
+                    cache: str | None = None,  # JSON file caching local files' hashes
+                    timeout: float = 30.0,  # seconds a remote source has to answer
+                    ) -> dict:
+    "A JSON-able description of the data that changes exactly when their content does."
+    s = str(source)
+    if is_builtin(s):
+        return dict(builtin=s, version=__version__)
+    hashes = json.loads(Path(cache).read_text()) if cache and Path(cache).exists() else {}
+    if is_remote(s):
+        check_reachable(s, storage_options, timeout)
+        files = within(timeout, s, lambda: _files_identity(s, storage_options, categories, hashes))
+    else:
+        files = _files_identity(s, storage_options, categories, hashes)
+    if cache:
+        atomic_write(cache, json.dumps(hashes))
+    return dict(location=s, files=files)
+
+# %% ../nbs/00c_sources.ipynb #5a0c0012
+def load_source(source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
+                storage_options: dict | str | None = None,  # fsspec options (dict or JSON text)
+                categories: list | None = None,  # Amazon categories to read (None: all found)
+                progress: bool = True,  # progress bar over files
+                timeout: float | None = None,  # seconds a remote source has to answer (None: no check)
+                **kw,  # options of the built-in loaders (demo: users, items, seed)
+                ) -> ReviewData:
+    "Load `source`: demo, movielens-100k, movielens-1m, or Amazon Reviews 2023 files (folder / URL)."
     s = str(source)
     if s == "demo":
         from hybridrec.demo import load_demo
@@ -31,4 +216,7 @@ def load_source(source: str, storage_options: dict|str|None=None, categories: li
     if s.startswith("movielens-"):
         from hybridrec.movielens import load_movielens
         return load_movielens(s.split("-", 1)[1], **kw)
-    return load_amazon(s, categories=categories, storage_options=parse_storage_options(storage_options), progress=progress)
+    opts = parse_storage_options(storage_options)
+    if timeout is not None:
+        check_reachable(s, opts, timeout)
+    return load_amazon(s, categories=categories, storage_options=opts, progress=progress)

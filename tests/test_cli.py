@@ -42,3 +42,14 @@ def test_bad_location_is_one_line_error(tmp_path):
 def test_bad_storage_options_named(tmp_path):
     r = run("info", tmp_path, "--storage-options", "token=anon", check=False)
     assert r.returncode == 2 and "--storage-options" in r.stderr
+
+def test_the_same_bad_input_gives_the_same_status_from_every_subcommand(tmp_path):
+    "A missing data folder: exit status 2 and one line from info, run and sweep; nothing is left behind."
+    missing = tmp_path / "no-such-data"
+    for args in (["info", missing, "-q"], ["run", "--data", missing, "--out", tmp_path / "r", "-q"],
+                 ["sweep", "--data", missing, "--out", tmp_path / "s", "-g", "epochs", "[1, 2]", "-q"]):
+        r = run(*args, check=False)
+        assert r.returncode == 2, (args, r.stderr)
+        assert "no-such-data" in r.stderr and "no such folder" in r.stderr and "Traceback" not in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists() and not (tmp_path / "s").exists()

@@ -25,9 +25,11 @@ def demo_run(tmp_path_factory):
 
 def test_run_writes_one_complete_folder(demo_run):
     out, r = demo_run
+    assert (out / ".hybridrec" / "run.json").exists() and not list((out / ".hybridrec").glob("attempt-*"))
     assert "report.html" in r.stdout and "ndcg@10" in r.stdout and "SYNTHETIC" in r.stdout
     st = json.loads((out / "status.json").read_text())
     assert st["status"] == "finished" and list(st["stages"]) == ["prepare", "features", "train", "evaluate", "report"]
+    assert st["published"]["stages"] == st["stages"] and st["published"]["attempt"] == st["attempt"]
     for i, s in enumerate(st["stages"], 1):
         nb = nbformat.read(out / "notebooks" / f"{i}_{s}.ipynb", 4)
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
@@ -66,24 +68,64 @@ def test_rerun_skips_and_override_reaches_notebooks(demo_run):
     inj = [c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])][0]
     assert "k = [3, 10]" in inj
 
-def test_failed_stage_is_marked_and_keeps_finished_results(demo_run, tmp_path):
-    src, _ = demo_run
-    out = tmp_path / "copy"; shutil.copytree(src, out)
-    metrics_before = (out / "metrics.json").read_bytes()
-    model_before = (out / "models" / "lightfm_hybrid" / "model.json").read_bytes()
+def test_bad_parameter_changes_nothing(demo_run):
+    "A bad value is refused before any stage runs: exit 2, one line naming it, the folder byte-identical."
+    out, _ = demo_run
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".hybridrec" not in p.parts}
     r = hr("run", "--data", "demo", "--out", out, *SMALL, "-p", "loss", "not-a-loss", check=False)
-    assert r.returncode == 1 and "train" in r.stderr and "FAILED" in r.stderr
-    st = json.loads((out / "status.json").read_text())
-    assert st["status"] == "failed" and st["failed_stage"] == "train" and "loss" in st["error"]
-    failed = nbformat.read(out / "notebooks" / "3_train.FAILED.ipynb", 4)
-    assert any(o.get("output_type") == "error" for c in failed.cells for o in c.get("outputs", []))
-    assert (out / "metrics.json").read_bytes() == metrics_before
-    assert (out / "models" / "lightfm_hybrid" / "model.json").read_bytes() == model_before
-    assert not list(out.glob(".models.tmp-*"))
+    assert r.returncode == 2 and "'loss'" in r.stderr and "warp" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == "" and len(r.stderr.strip().splitlines()) == 1
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".hybridrec" not in p.parts}
+    assert after == before
 
 def test_unknown_parameter_is_named(tmp_path):
     r = hr("run", "--out", tmp_path / "x", "-p", "epochz", "3", check=False)
-    assert r.returncode == 1 and "epochz" in r.stderr and "epochs" in r.stderr
+    assert r.returncode == 2 and "epochz" in r.stderr and "epochs" in r.stderr and not (tmp_path / "x").exists()
+
+def test_console_shows_only_the_pipeline(demo_run):
+    "Issue 10: no Jupyter kernel warnings (TCP without encryption, interrupts at shutdown) in a run's output."
+    _, r = demo_run
+    text = r.stdout + r.stderr
+    assert "without encryption" not in text and "[IPKernelApp]" not in text and "KeyboardInterrupt" not in text
+    assert r.stderr.strip() == "", r.stderr
+    assert r.stdout.count(": running") == 5 and r.stdout.count(": done in") == 5
+
+def _pixels(png, colour):
+    "How many pixels of `png` have exactly the colour `colour` ('#rrggbb')."
+    import numpy as np, matplotlib.image as mi
+    rgb = (mi.imread(png)[..., :3] * 255).round().astype(int)
+    want = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return int((rgb == want).all(-1).sum())
+
+def test_every_plot_uses_the_one_palette(demo_run):
+    "Issue 10: each model has one colour, hybridrec.pipeline.MODEL_COLOURS, in every plot of the run."
+    from hybridrec.pipeline import model_palette
+    out, _ = demo_run
+    m = json.loads((out / "metrics.json").read_text())
+    palette = json.loads((out / "plots" / "palette.json").read_text())
+    assert palette == model_palette(m["models"])
+    import pandas as pd
+    curves = sorted(set(pd.read_csv(out / "models" / "training_curves.csv").model))
+    cold = [n for n, v in m["models"].items() if v["cold_users"]["metrics"]]
+    plots = {"metrics_by_model": list(m["models"]), "ndcg_by_activity": list(m["models"]),
+             "ndcg_by_popularity": list(m["models"]), "training_curves": curves, "cold_start": cold}
+    assert curves and cold
+    for png, models in plots.items():
+        for name in models:
+            n = _pixels(out / "plots" / f"{png}.png", palette[name])
+            assert n >= 100, f"{png}.png: {name} is not drawn in its colour {palette[name]} ({n} pixels)"
+
+def test_stage_notebooks_take_their_defaults_from_DEFAULTS():
+    "The parameters cell of every stage notebook holds exactly hybridrec.pipeline.DEFAULTS."
+    from hybridrec.pipeline import DEFAULTS, STAGES, stage_notebook
+    for stage in STAGES:
+        nb = nbformat.read(stage_notebook(stage), 4)
+        cell = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(cell) == 1, stage
+        values = {}
+        exec(cell[0].source, {}, values)
+        assert values.pop("run_dir") is None and values.pop("stage_dir") is None
+        assert values == DEFAULTS, f"{stage}: {set(values.items()) ^ set((k, str(v)) for k, v in DEFAULTS.items())}"
 
 def test_recommend_cli_on_run_models(demo_run):
     out, _ = demo_run
