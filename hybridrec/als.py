@@ -6,7 +6,14 @@
 from __future__ import annotations
 import numpy as np
 from fastcore.basics import patch
-from .base import IterativeModel, as_interactions, check_int, check_num, fingerprint, register_model
+from hybridrec.base import (
+    IterativeModel,
+    as_interactions,
+    check_int,
+    check_num,
+    fingerprint,
+    register_model,
+)
 
 # %% auto #0
 __all__ = ['ALSModel']
@@ -14,24 +21,36 @@ __all__ = ['ALSModel']
 # %% ../nbs/03b_als.ipynb #a18f9d0f
 class ALSModel(IterativeModel):
     "Implicit-feedback matrix factorisation by alternating least squares (`implicit`), confidence from the train values."
-    _params = ("factors", "regularization", "alpha", "use_cg", "seed", "num_threads") + IterativeModel.TRAIN_PARAMS
 
-    def __init__(self,
-                 factors: int=64,             # latent dimensions
-                 regularization: float=0.01,  # L2 penalty on the factors
-                 alpha: float=1.0,            # multiplier of the confidence values (1: use them as they are)
-                 use_cg: bool=True,           # conjugate gradient (fast) instead of an exact solve
-                 seed: int=42,                # random seed of the initial factors
-                 num_threads: int|None=None,  # implicit's threads; None: every core
-                 epochs: int=15,              # at most this many ALS iterations
-                 early_stopping: bool=True,   # stop when validation NDCG stops improving, keep the best
-                 eval_every: int=1,           # validate every this many epochs
-                 patience: int=3,             # evaluations without gain before stopping
-                 min_delta: float=0.0,        # a gain must exceed this to count
-                 eval_k: int=10,              # the validation metric is NDCG@eval_k
-                 valid_users: int|None=None,  # validate on a fixed sample of this many validation users (None: all)
-                ):
-        for p in self._params: setattr(self, p, locals()[p])
+    _params = (
+        "factors",
+        "regularization",
+        "alpha",
+        "use_cg",
+        "seed",
+        "num_threads",
+    ) + IterativeModel.TRAIN_PARAMS
+
+    def __init__(
+        self,
+        factors: int = 64,  # latent dimensions
+        regularization: float = 0.01,  # L2 penalty on the factors
+        alpha: float = 1.0,  # multiplier of the confidence values (1: use them as they are)
+        use_cg: bool = True,  # conjugate gradient (fast) instead of an exact solve
+        seed: int = 42,  # random seed of the initial factors
+        num_threads: int | None = None,  # implicit's threads; None: every core
+        epochs: int = 15,  # at most this many ALS iterations
+        early_stopping: bool = True,  # stop when validation NDCG stops improving, keep the best
+        eval_every: int = 1,  # validate every this many epochs
+        patience: int = 3,  # evaluations without gain before stopping
+        min_delta: float = 0.0,  # a gain must exceed this to count
+        eval_k: int = 10,  # the validation metric is NDCG@eval_k
+        valid_users: (
+            int | None
+        ) = None,  # validate on a fixed sample of this many validation users (None: all)
+    ):
+        for p in self._params:
+            setattr(self, p, locals()[p])
         self.n_users = self.n_items = None
 
     def _check_params(self):
@@ -39,49 +58,66 @@ class ALSModel(IterativeModel):
         check_num("regularization", self.regularization)
         check_num("alpha", self.alpha, strict=True)
         check_int("seed", self.seed, lo=0)
-        if self.num_threads is not None: check_int("num_threads", self.num_threads)
+        if self.num_threads is not None:
+            check_int("num_threads", self.num_threads)
         self._check_train_params()
 
 # %% ../nbs/03b_als.ipynb #8471f324
 @patch
-def fit(self: ALSModel,
-        train,               # users x items confidence matrix
-        user_features=None,  # ignored: ALS is pure collaborative filtering
-        item_features=None,  # ignored
-        valid=None,          # users x items validation matrix for early stopping, or None
-        progress=True,       # True: a tqdm bar; a callable: one dict per epoch; False: quiet
-       ) -> ALSModel:
+def fit(
+    self: ALSModel,
+    train,  # users x items confidence matrix
+    user_features=None,  # ignored: ALS is pure collaborative filtering
+    item_features=None,  # ignored
+    valid=None,  # users x items validation matrix for early stopping, or None
+    progress=True,  # True: a tqdm bar; a callable: one dict per epoch; False: quiet
+) -> ALSModel:
     "Fit on the confidence matrix `train`, one ALS iteration per epoch."
     from threadpoolctl import threadpool_limits
     from implicit.cpu.als import AlternatingLeastSquares
+
     self._check_params()
     X = as_interactions(train)
     valid = None if valid is None else as_interactions(valid, "valid", X.shape)
     self.n_users, self.n_items = X.shape
     with threadpool_limits(1, "blas"):
-        self._als = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
-                                            alpha=self.alpha, use_cg=self.use_cg, iterations=1,
-                                            num_threads=self.num_threads or 0, random_state=self.seed)
+        self._als = AlternatingLeastSquares(
+            factors=self.factors,
+            regularization=self.regularization,
+            alpha=self.alpha,
+            use_cg=self.use_cg,
+            iterations=1,
+            num_threads=self.num_threads or 0,
+            random_state=self.seed,
+        )
         self._X = X
-        try: self._train(X, valid, progress)
-        finally: del self._X
+        try:
+            self._train(X, valid, progress)
+        finally:
+            del self._X
     self.fingerprint_ = fingerprint(X)
     return self
 
 # %% ../nbs/03b_als.ipynb #cb068c24
 @patch
 def _epoch(self: ALSModel, epoch):
-    self._als.fit(self._X, show_progress=False)        # one iteration; continues from the current factors
+    self._als.fit(self._X, show_progress=False)  # one iteration; continues from the current factors
+
 
 @patch
-def _param_arrays(self: ALSModel): return {"user_factors": self._als.user_factors, "item_factors": self._als.item_factors}
+def _param_arrays(self: ALSModel):
+    return {"user_factors": self._als.user_factors, "item_factors": self._als.item_factors}
+
 
 @patch
 def _set_param_arrays(self: ALSModel, arrays):
     self._als.user_factors, self._als.item_factors = arrays["user_factors"], arrays["item_factors"]
 
+
 @patch
-def _refresh(self: ALSModel): self._user_factors, self._item_factors = self._als.user_factors, self._als.item_factors
+def _refresh(self: ALSModel):
+    self._user_factors, self._item_factors = self._als.user_factors, self._als.item_factors
+
 
 @patch
 def _divergence_advice(self: ALSModel):
@@ -89,11 +125,17 @@ def _divergence_advice(self: ALSModel):
 
 # %% ../nbs/03b_als.ipynb #9fba5b68
 @patch
-def _state(self: ALSModel): return {"user_factors": self._user_factors, "item_factors": self._item_factors}
+def _state(self: ALSModel):
+    return {"user_factors": self._user_factors, "item_factors": self._item_factors}
+
 
 @patch
 def _expected_shapes(self: ALSModel, info):
-    return {"user_factors": (info["n_users"], self.factors), "item_factors": (info["n_items"], self.factors)}
+    return {
+        "user_factors": (info["n_users"], self.factors),
+        "item_factors": (info["n_items"], self.factors),
+    }
+
 
 @patch
 def _set_state(self: ALSModel, arrays, info):
@@ -102,8 +144,20 @@ def _set_state(self: ALSModel, arrays, info):
 
 # %% ../nbs/03b_als.ipynb #3e8fce71
 def _build_als(p: dict) -> ALSModel:
-    return ALSModel(factors=p["als_factors"], regularization=p["als_regularization"], alpha=p.get("als_alpha", 1.0),
-                    epochs=p["als_epochs"], seed=p["seed"], num_threads=p["threads"], early_stopping=p["early_stopping"],
-                    patience=p["patience"], eval_every=p["eval_every"], valid_users=p.get("valid_users"))
+    return ALSModel(
+        factors=p["als_factors"],
+        regularization=p["als_regularization"],
+        alpha=p.get("als_alpha", 1.0),
+        epochs=p["als_epochs"],
+        seed=p["seed"],
+        num_threads=p["threads"],
+        early_stopping=p["early_stopping"],
+        patience=p["patience"],
+        eval_every=p["eval_every"],
+        valid_users=p.get("valid_users"),
+    )
 
-register_model("als", ALSModel, _build_als, "matrix factorisation by alternating least squares (implicit)")
+
+register_model(
+    "als", ALSModel, _build_als, "matrix factorisation by alternating least squares (implicit)"
+)

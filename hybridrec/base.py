@@ -12,7 +12,9 @@ import pandas as pd
 import scipy.sparse as sp
 from fastcore.basics import patch
 from .evaluate import top_k
-from tqdm.std import tqdm   # a text bar: in a terminal, a log or a notebook alike (no widget dependency)
+from tqdm.std import (
+    tqdm,
+)  # a text bar: in a terminal, a log or a notebook alike (no widget dependency)
 
 log = logging.getLogger("hybridrec")
 
@@ -26,103 +28,136 @@ __all__ = ['log', 'MODELS', 'ModelError', 'NotFittedError', 'ColdStartError', 'D
 class ModelError(ValueError):
     "Bad model parameters or inputs; the message names the parameter and what was expected."
 
+
 class NotFittedError(ModelError):
     "The model was used before `fit` (or `load_model`)."
+
 
 class ColdStartError(ModelError):
     "The model has no representation for a user or item unseen in training (pure CF, ALS, popularity)."
 
+
 class DivergenceError(ModelError, FloatingPointError):
     "Training produced non-finite parameters (LightFM issue #432); the message names the epoch."
+
 
 class ModelFormatError(ModelError):
     "A saved model folder is corrupt, truncated, tampered with or of another format version."
 
 # %% ../nbs/03_base.ipynb #a298c7c1
-def check_int(name: str,  # the parameter's name, for the message
-              value,      # the value given
-              lo: int=1,  # smallest allowed value
-             ) -> int:
+def check_int(
+    name: str,  # the parameter's name, for the message
+    value,  # the value given
+    lo: int = 1,  # smallest allowed value
+) -> int:
     "`value` as an int if it is an integer (not a bool) >= `lo`, else a `ModelError`."
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
         raise ModelError(f"{name}: expected an integer >= {lo}, got {value!r}")
     return int(value)
 
 # %% ../nbs/03_base.ipynb #8c3f7bcb
-def check_num(name: str,         # the parameter's name, for the message
-              value,             # the value given
-              lo: float=0.0,     # lower bound
-              strict: bool=False, # True: value must be > lo; False: >= lo
-             ) -> float:
+def check_num(
+    name: str,  # the parameter's name, for the message
+    value,  # the value given
+    lo: float = 0.0,  # lower bound
+    strict: bool = False,  # True: value must be > lo; False: >= lo
+) -> float:
     "`value` as a float if it is a finite number above `lo`, else a `ModelError`."
-    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool
+    )
     above = is_number and np.isfinite(value) and (value > lo if strict else value >= lo)
     if not above:
-        raise ModelError(f"{name}: expected a finite number {'>' if strict else '>='} {lo}, got {value!r}")
+        raise ModelError(
+            f"{name}: expected a finite number {'>' if strict else '>='} {lo}, got {value!r}"
+        )
     return float(value)
 
 # %% ../nbs/03_base.ipynb #4a0fca45
-def check_bool(name: str,  # the parameter's name, for the message
-               value,      # the value given
-              ) -> bool:
+def check_bool(
+    name: str, value  # the parameter's name, for the message  # the value given
+) -> bool:
     "`value` if it is `True` or `False`, else a `ModelError` naming `name`."
-    if not isinstance(value, bool): raise ModelError(f"{name}: expected True or False, got {value!r}")
+    if not isinstance(value, bool):
+        raise ModelError(f"{name}: expected True or False, got {value!r}")
     return value
 
-def check_choice(name: str,      # the parameter's name, for the message
-                 value,          # the value given
-                 choices: tuple, # the allowed values
-                ):
+
+def check_choice(
+    name: str,  # the parameter's name, for the message
+    value,  # the value given
+    choices: tuple,  # the allowed values
+):
     "`value` if it is one of `choices`, else a `ModelError` listing them."
-    if value not in choices: raise ModelError(f"{name}: expected one of {choices}, got {value!r}")
+    if value not in choices:
+        raise ModelError(f"{name}: expected one of {choices}, got {value!r}")
     return value
 
 # %% ../nbs/03_base.ipynb #497a2d4a
 def _canonical_csr(X) -> sp.csr_matrix:
     "float32 CSR with duplicates summed, explicit zeros dropped and sorted indices; copies only when needed."
-    X = X if isinstance(X, sp.csr_matrix) and X.dtype == np.float32 else sp.csr_matrix(X, dtype=np.float32)
-    if X.has_canonical_format and (X.nnz == 0 or X.data.all()): return X
+    X = (
+        X
+        if isinstance(X, sp.csr_matrix) and X.dtype == np.float32
+        else sp.csr_matrix(X, dtype=np.float32)
+    )
+    if X.has_canonical_format and (X.nnz == 0 or X.data.all()):
+        return X
     X = X.copy()
     X.sum_duplicates()
     X.eliminate_zeros()
     X.sort_indices()
     return X
 
-def as_interactions(X,                      # users x items confidence weights (any scipy sparse format)
-                    name: str="train",      # what to call it in messages
-                    shape: tuple|None=None, # required shape, e.g. that of the training matrix
-                   ) -> sp.csr_matrix:
+
+def as_interactions(
+    X,  # users x items confidence weights (any scipy sparse format)
+    name: str = "train",  # what to call it in messages
+    shape: tuple | None = None,  # required shape, e.g. that of the training matrix
+) -> sp.csr_matrix:
     "`X` checked as a confidence matrix, as canonical float32 CSR."
     if not sp.issparse(X):
-        raise ModelError(f"{name}: expected a scipy sparse users x items matrix, got {type(X).__name__}")
+        raise ModelError(
+            f"{name}: expected a scipy sparse users x items matrix, got {type(X).__name__}"
+        )
     X = _canonical_csr(X)
     if shape is not None and X.shape != tuple(shape):
-        raise ModelError(f"{name}: expected shape {tuple(shape)} (users x items of the training matrix), got {X.shape}")
+        raise ModelError(
+            f"{name}: expected shape {tuple(shape)} (users x items of the training matrix), got {X.shape}"
+        )
     n_bad = int((~np.isfinite(X.data)).sum())
-    if n_bad: raise ModelError(f"{name}: {n_bad} non-finite values; expected finite confidence weights")
+    if n_bad:
+        raise ModelError(f"{name}: {n_bad} non-finite values; expected finite confidence weights")
     n_neg = int((X.data < 0).sum())
-    if n_neg: raise ModelError(f"{name}: {n_neg} negative values; expected confidence weights > 0")
+    if n_neg:
+        raise ModelError(f"{name}: {n_neg} negative values; expected confidence weights > 0")
     return X
 
 # %% ../nbs/03_base.ipynb #967b0667
-def as_features(features,     # one row per user (or item), one column per feature; None = no features
-                n_rows: int,  # rows expected: users (or items) of the training matrix
-                name: str,    # what to call it in messages
-               ) -> sp.csr_matrix|None:
+def as_features(
+    features,  # one row per user (or item), one column per feature; None = no features
+    n_rows: int,  # rows expected: users (or items) of the training matrix
+    name: str,  # what to call it in messages
+) -> sp.csr_matrix | None:
     "`features` checked as a feature matrix, as a float32 CSR copy with sorted indices."
-    if features is None: return None
+    if features is None:
+        return None
     if not sp.issparse(features):
-        raise ModelError(f"{name}: expected a scipy sparse matrix with one row per entity, got {type(features).__name__}")
+        raise ModelError(
+            f"{name}: expected a scipy sparse matrix with one row per entity, got {type(features).__name__}"
+        )
     out = sp.csr_matrix(features, dtype=np.float32, copy=True)
     out.sort_indices()
     if out.shape[0] != n_rows:
-        raise ModelError(f"{name}: expected {n_rows} rows (one per row/column of train), got {out.shape[0]}")
-    if out.nnz and not np.isfinite(out.data).all(): raise ModelError(f"{name}: non-finite feature values")
+        raise ModelError(
+            f"{name}: expected {n_rows} rows (one per row/column of train), got {out.shape[0]}"
+        )
+    if out.nnz and not np.isfinite(out.data).all():
+        raise ModelError(f"{name}: non-finite feature values")
     return out
 
 # %% ../nbs/03_base.ipynb #eb936ca9
-def fingerprint(X: sp.spmatrix,  # the training matrix
-               ) -> str:
+def fingerprint(X: sp.spmatrix) -> str:  # the training matrix
     "sha256 of a sparse matrix's shape and CSR arrays: identifies the training data a model was fitted on."
     X = sp.csr_matrix(X)
     h = hashlib.sha256(repr(X.shape).encode())
@@ -138,48 +173,63 @@ def _taste_reviews(rng, user_taste, item_taste, per_user):
         own, other = np.flatnonzero(item_taste == t), np.flatnonzero(item_taste != t)
         n_own = min(len(own), per_user - 2)
         rows += [u] * (n_own + 2)
-        cols += list(rng.choice(own, n_own, replace=False)) + list(rng.choice(other, 2, replace=False))
+        cols += list(rng.choice(own, n_own, replace=False)) + list(
+            rng.choice(other, 2, replace=False)
+        )
     return rows, cols
 
-def _one_hot(codes, n):
-    return sp.csr_matrix((np.ones(len(codes), np.float32), (np.arange(len(codes)), codes)), shape=(len(codes), n))
 
-def planted_tastes(n_users: int=300,  # users
-                   n_items: int=120,  # items
-                   n_tastes: int=4,   # tastes shared by users and items
-                   per_user: int=10,  # reviews per user, all but two of the user's taste
-                   seed: int=0,       # random seed
-                  ):
+def _one_hot(codes, n):
+    return sp.csr_matrix(
+        (np.ones(len(codes), np.float32), (np.arange(len(codes)), codes)), shape=(len(codes), n)
+    )
+
+
+def planted_tastes(
+    n_users: int = 300,  # users
+    n_items: int = 120,  # items
+    n_tastes: int = 4,  # tastes shared by users and items
+    per_user: int = 10,  # reviews per user, all but two of the user's taste
+    seed: int = 0,  # random seed
+):
     "Toy data: (train, valid, user_features, item_features, user_taste, item_taste); one valid item per user."
     rng = np.random.default_rng(seed)
     user_taste, item_taste = rng.integers(0, n_tastes, n_users), rng.integers(0, n_tastes, n_items)
     rows, cols = _taste_reviews(rng, user_taste, item_taste, per_user)
     confidence = (1 + 10 * np.log1p(rng.integers(1, 6, len(rows)))).astype(np.float32)
     X = sp.csr_matrix((confidence, (rows, cols)), shape=(n_users, n_items))
-    first = X.indices[X.indptr[:-1]]                          # each user's first item goes to validation
-    valid = sp.csr_matrix((np.ones(n_users, np.float32), (np.arange(n_users), first)), shape=X.shape)
+    first = X.indices[X.indptr[:-1]]  # each user's first item goes to validation
+    valid = sp.csr_matrix(
+        (np.ones(n_users, np.float32), (np.arange(n_users), first)), shape=X.shape
+    )
     train = (X - X.multiply(valid)).tocsr()
     train.eliminate_zeros()
-    user_features = sp.hstack([sp.identity(n_users, np.float32), _one_hot(user_taste, n_tastes)], format="csr")
-    item_features = sp.hstack([sp.identity(n_items, np.float32), _one_hot(item_taste, n_tastes)], format="csr")
+    user_features = sp.hstack(
+        [sp.identity(n_users, np.float32), _one_hot(user_taste, n_tastes)], format="csr"
+    )
+    item_features = sp.hstack(
+        [sp.identity(n_items, np.float32), _one_hot(item_taste, n_tastes)], format="csr"
+    )
     return train, valid, user_features, item_features, user_taste, item_taste
 
 # %% ../nbs/03_base.ipynb #ff336749
 class BaseModel(abc.ABC):
     "The interface every model shares; users and items are row and column numbers of the training matrix."
-    can_cold_users = False   # can it score users unseen in training (from their features)?
-    can_cold_items = False   # can it score items unseen in training?
-    use_features = False     # does `fit` use the user/item feature matrices?
-    _params: tuple = ()      # constructor parameter names, in order
+
+    can_cold_users = False  # can it score users unseen in training (from their features)?
+    can_cold_items = False  # can it score items unseen in training?
+    use_features = False  # does `fit` use the user/item feature matrices?
+    _params: tuple = ()  # constructor parameter names, in order
 
     @abc.abstractmethod
-    def fit(self,
-            train,               # users x items confidence matrix
-            user_features=None,  # users x user features, for models with `use_features`
-            item_features=None,  # items x item features, for models with `use_features`
-            valid=None,          # users x items validation matrix (early stopping), or None
-            progress=False,      # True: a progress bar; a callable: one dict per epoch; False: quiet
-           ) -> "BaseModel":
+    def fit(
+        self,
+        train,  # users x items confidence matrix
+        user_features=None,  # users x user features, for models with `use_features`
+        item_features=None,  # items x item features, for models with `use_features`
+        valid=None,  # users x items validation matrix (early stopping), or None
+        progress=False,  # True: a progress bar; a callable: one dict per epoch; False: quiet
+    ) -> "BaseModel":
         "Learn from the confidence matrix `train` (features and `valid` if the model uses them); returns `self`."
 
     @abc.abstractmethod
@@ -200,21 +250,29 @@ def get_params(self: BaseModel) -> dict:
     "Constructor parameters (JSON-serialisable): `type(m)(**m.get_params())` builds an unfitted copy."
     return {k: getattr(self, k) for k in self._params}
 
+
 @patch
 def __repr__(self: BaseModel):
     args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._params)
     return f"{type(self).__name__}({args})"
 
+
 @patch
-def _name(self: BaseModel) -> str: return type(self).__name__
+def _name(self: BaseModel) -> str:
+    return type(self).__name__
+
 
 @patch(as_prop=True)
-def is_fitted(self: BaseModel) -> bool: return getattr(self, "n_items", None) is not None
+def is_fitted(self: BaseModel) -> bool:
+    return getattr(self, "n_items", None) is not None
+
 
 @patch
 def _check_fitted(self: BaseModel):
     if not self.is_fitted:
-        raise NotFittedError(f"{self._name()} is not fitted: call fit(train, ...) or load_model(path) first")
+        raise NotFittedError(
+            f"{self._name()} is not fitted: call fit(train, ...) or load_model(path) first"
+        )
 
 # %% ../nbs/03_base.ipynb #1a558bdd
 @patch(as_prop=True)
@@ -222,6 +280,7 @@ def user_factors(self: BaseModel) -> np.ndarray:
     "One row per training user; `user_factors @ item_factors.T` reproduces `score_users` (biases folded in)."
     self._check_fitted()
     return self._user_factors
+
 
 @patch(as_prop=True)
 def item_factors(self: BaseModel) -> np.ndarray:
@@ -234,15 +293,21 @@ def _positions(values, n: int, name: str, what: str) -> np.ndarray:
     "`values` as a 1-d integer array of positions in [0, n), else a `ModelError` naming `name`."
     a = np.atleast_1d(np.asarray(values))
     if a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
-        raise ModelError(f"{name}: expected a 1-d array of integer {what}, got dtype {a.dtype} and shape {a.shape}")
+        raise ModelError(
+            f"{name}: expected a 1-d array of integer {what}, got dtype {a.dtype} and shape {a.shape}"
+        )
     if len(a) and (a.min() < 0 or a.max() >= n):
-        raise ModelError(f"{name}: {what} must be in [0, {n}); got values from {a.min()} to {a.max()}")
+        raise ModelError(
+            f"{name}: {what} must be in [0, {n}); got values from {a.min()} to {a.max()}"
+        )
     return a
+
 
 @patch
 def _users(self: BaseModel, user_idx, name="user_idx") -> np.ndarray:
     self._check_fitted()
     return _positions(user_idx, self.n_users, name, "user rows")
+
 
 @patch
 def _items(self: BaseModel, item_idx, name="item_idx") -> np.ndarray:
@@ -250,18 +315,18 @@ def _items(self: BaseModel, item_idx, name="item_idx") -> np.ndarray:
 
 # %% ../nbs/03_base.ipynb #2723c65d
 @patch
-def score_users(self: BaseModel,
-                user_idx,  # training rows of the users
-               ) -> np.ndarray:
+def score_users(self: BaseModel, user_idx) -> np.ndarray:  # training rows of the users
     "Scores of every item for the users `user_idx`: float32 (len(user_idx) x n_items). The evaluator's hook."
     u = self._users(user_idx)
     return np.asarray(self.user_factors[u] @ self.item_factors.T, dtype=np.float32)
 
+
 @patch
-def score_idx(self: BaseModel,
-              user_idx,  # training rows of the users
-              item_idx,  # training columns of the items; broadcast against `user_idx`
-             ) -> np.ndarray:
+def score_idx(
+    self: BaseModel,
+    user_idx,  # training rows of the users
+    item_idx,  # training columns of the items; broadcast against `user_idx`
+) -> np.ndarray:
     "Scores of (user, item) pairs."
     u, i = np.broadcast_arrays(self._users(user_idx), self._items(item_idx))
     return np.einsum("ij,ij->i", self.user_factors[u], self.item_factors[i]).astype(np.float32)
@@ -269,10 +334,12 @@ def score_idx(self: BaseModel,
 # %% ../nbs/03_base.ipynb #7be43715
 _BATCH_BYTES = 64 << 20  # score at most ~64 MB of float32 at a time
 
+
 def _check_k(k) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ModelError(f"k: expected a positive integer, got {k!r}")
     return int(k)
+
 
 @patch
 def _check_factor_rows(self: BaseModel, rows, exclude):
@@ -281,29 +348,42 @@ def _check_factor_rows(self: BaseModel, rows, exclude):
     n_cols = self.item_factors.shape[1]
     if rows.ndim != 2 or rows.shape[1] != n_cols:
         raise ModelError(f"factor rows: expected shape (n, {n_cols}), got {rows.shape}")
-    if exclude is None: return rows, None
+    if exclude is None:
+        return rows, None
     exclude = sp.csr_matrix(exclude)
     if exclude.shape != (len(rows), self.n_items):
-        raise ModelError(f"exclude: expected shape {(len(rows), self.n_items)} (one row per factor row), got {exclude.shape}")
+        raise ModelError(
+            f"exclude: expected shape {(len(rows), self.n_items)} (one row per factor row), got {exclude.shape}"
+        )
     return rows, exclude
 
 # %% ../nbs/03_base.ipynb #b087baf0
 def _candidates(item_factors: np.ndarray, extra_items, exclude, n_rows: int):
     "Item factors with `extra_items` appended, and `exclude` widened to match (extra items are never excluded)."
-    if extra_items is None: return item_factors, exclude
+    if extra_items is None:
+        return item_factors, exclude
     extra = np.asarray(extra_items, dtype=np.float32)
     if extra.ndim != 2 or extra.shape[1] != item_factors.shape[1]:
-        raise ModelError(f"extra_items: expected factor rows of shape (m, {item_factors.shape[1]}), got {extra.shape}")
-    if exclude is not None: exclude = sp.hstack([exclude, sp.csr_matrix((n_rows, len(extra)), dtype=np.float32)], format="csr")
+        raise ModelError(
+            f"extra_items: expected factor rows of shape (m, {item_factors.shape[1]}), got {extra.shape}"
+        )
+    if exclude is not None:
+        exclude = sp.hstack(
+            [exclude, sp.csr_matrix((n_rows, len(extra)), dtype=np.float32)], format="csr"
+        )
     return np.vstack([item_factors, extra]), exclude
 
+
 @patch
-def recommend_from_factors(self: BaseModel,
-                           factor_rows: np.ndarray,              # user factor rows, e.g. from `user_factors_from_features`
-                           k: int=10,                            # items per user
-                           exclude: sp.spmatrix|None=None,       # users x items never recommended, rows aligned with `factor_rows`
-                           extra_items: np.ndarray|None=None,    # factor rows of items outside training, ranked too
-                          ) -> tuple[np.ndarray, np.ndarray]:
+def recommend_from_factors(
+    self: BaseModel,
+    factor_rows: np.ndarray,  # user factor rows, e.g. from `user_factors_from_features`
+    k: int = 10,  # items per user
+    exclude: (
+        sp.spmatrix | None
+    ) = None,  # users x items never recommended, rows aligned with `factor_rows`
+    extra_items: np.ndarray | None = None,  # factor rows of items outside training, ranked too
+) -> tuple[np.ndarray, np.ndarray]:
     "Top-`k` item columns and scores for users given as factor rows, scored in batches."
     self._check_fitted()
     rows, exclude = self._check_factor_rows(factor_rows, exclude)
@@ -312,77 +392,112 @@ def recommend_from_factors(self: BaseModel,
     idx, sc = np.empty((len(rows), k), np.int64), np.empty((len(rows), k), np.float32)
     step = max(1, _BATCH_BYTES // (4 * max(1, len(item_factors))))
     for s in range(0, len(rows), step):
-        scores = np.asarray(rows[s:s + step] @ item_factors.T, dtype=np.float32)
-        block_exclude = None if exclude is None else exclude[s:s + step]
-        idx[s:s + step], sc[s:s + step] = top_k(scores, k, block_exclude)
+        scores = np.asarray(rows[s : s + step] @ item_factors.T, dtype=np.float32)
+        block_exclude = None if exclude is None else exclude[s : s + step]
+        idx[s : s + step], sc[s : s + step] = top_k(scores, k, block_exclude)
     return idx, sc
 
 # %% ../nbs/03_base.ipynb #eec4b99a
 @patch
-def recommend_idx(self: BaseModel,
-                  user_idx,                        # training rows of the users
-                  k: int=10,                       # items per user
-                  exclude: sp.spmatrix|None=None,  # users x items of train whose nonzeros are never recommended
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def recommend_idx(
+    self: BaseModel,
+    user_idx,  # training rows of the users
+    k: int = 10,  # items per user
+    exclude: (
+        sp.spmatrix | None
+    ) = None,  # users x items of train whose nonzeros are never recommended
+) -> tuple[np.ndarray, np.ndarray]:
     "Top-`k` item columns and scores per user, best first."
     u = self._users(user_idx)
     if exclude is not None:
         if not sp.issparse(exclude) or exclude.shape != (self.n_users, self.n_items):
             got = getattr(exclude, "shape", type(exclude).__name__)
-            raise ModelError(f"exclude: expected a sparse matrix of shape {(self.n_users, self.n_items)} "
-                             f"(users x items of train), got {got}")
+            raise ModelError(
+                f"exclude: expected a sparse matrix of shape {(self.n_users, self.n_items)} "
+                f"(users x items of train), got {got}"
+            )
         exclude = sp.csr_matrix(exclude)[u]
     return self.recommend_from_factors(self.user_factors[u], k, exclude)
 
 # %% ../nbs/03_base.ipynb #87c0d65f
 @patch
-def user_factors_from_features(self: BaseModel,
-                               rows,  # feature rows of new users, in the fitted user feature space
-                              ) -> np.ndarray:
+def user_factors_from_features(
+    self: BaseModel, rows  # feature rows of new users, in the fitted user feature space
+) -> np.ndarray:
     "Factor rows for users unseen in training. Only hybrid models can."
-    raise ColdStartError(f"{self._name()} cannot score a user unseen in training: it has no side-feature model of "
-                         "users. Use LightFMModel(use_features=True) fitted with user features, or a popularity fallback.")
+    raise ColdStartError(
+        f"{self._name()} cannot score a user unseen in training: it has no side-feature model of "
+        "users. Use LightFMModel(use_features=True) fitted with user features, or a popularity fallback."
+    )
+
 
 @patch
-def item_factors_from_features(self: BaseModel,
-                               rows,  # feature rows of new items, in the fitted item feature space
-                              ) -> np.ndarray:
+def item_factors_from_features(
+    self: BaseModel, rows  # feature rows of new items, in the fitted item feature space
+) -> np.ndarray:
     "Factor rows for items unseen in training. Only hybrid models can."
-    raise ColdStartError(f"{self._name()} cannot score an item unseen in training: it has no side-feature model of "
-                         "items. Use LightFMModel(use_features=True) fitted with item features.")
+    raise ColdStartError(
+        f"{self._name()} cannot score an item unseen in training: it has no side-feature model of "
+        "items. Use LightFMModel(use_features=True) fitted with item features."
+    )
 
 # %% ../nbs/03_base.ipynb #ebf3f6f0
 def _jsonable(o):
     "Plain JSON values for numpy scalars and NaN (-> null), recursively."
-    if isinstance(o, dict): return {str(k): _jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [_jsonable(v) for v in o]
-    if isinstance(o, np.generic): o = o.item()
-    if isinstance(o, float) and not np.isfinite(o): return None
+    if isinstance(o, dict):
+        return {str(k): _jsonable(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_jsonable(v) for v in o]
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not np.isfinite(o):
+        return None
     return o
+
 
 @patch
 def _fit_info(self: BaseModel) -> dict:
     "Sizes, epochs, fingerprint and validation history of the fit, as JSON values."
     h = getattr(self, "history_", None)
-    history = None if h is None else _jsonable({"columns": list(h.columns), "data": {c: h[c].tolist() for c in h.columns}})
-    return dict(n_users=int(self.n_users), n_items=int(self.n_items), best_epoch=getattr(self, "best_epoch_", None),
-                epochs_run=getattr(self, "epochs_run_", None), fingerprint=getattr(self, "fingerprint_", None),
-                history=history)
+    history = (
+        None
+        if h is None
+        else _jsonable({"columns": list(h.columns), "data": {c: h[c].tolist() for c in h.columns}})
+    )
+    return dict(
+        n_users=int(self.n_users),
+        n_items=int(self.n_items),
+        best_epoch=getattr(self, "best_epoch_", None),
+        epochs_run=getattr(self, "epochs_run_", None),
+        fingerprint=getattr(self, "fingerprint_", None),
+        history=history,
+    )
 
 # %% ../nbs/03_base.ipynb #d35b3f42
-def validation_ndcg(model,      # a fitted model (anything `hybridrec.evaluate.evaluate` scores)
-                    train,      # the training matrix: its items are masked
-                    valid,      # the validation matrix: its items are the relevant ones
-                    k: int=10,  # the cut-off
-                   ) -> float:
+def validation_ndcg(
+    model,  # a fitted model (anything `hybridrec.evaluate.evaluate` scores)
+    train,  # the training matrix: its items are masked
+    valid,  # the validation matrix: its items are the relevant ones
+    k: int = 10,  # the cut-off
+) -> float:
     "Mean NDCG@k over every user with a validation item, all items ranked, training items masked."
     from hybridrec.evaluate import evaluate
+
     return evaluate(model, train, valid, k=k, metrics=("ndcg",)).value("ndcg", k)
 
 # %% ../nbs/03_base.ipynb #734c6f39
 class IterativeModel(BaseModel):
     "A model trained epoch by epoch, with validation-based early stopping, restore-best and divergence checks."
-    TRAIN_PARAMS = ("epochs", "early_stopping", "eval_every", "patience", "min_delta", "eval_k", "valid_users")
+
+    TRAIN_PARAMS = (
+        "epochs",
+        "early_stopping",
+        "eval_every",
+        "patience",
+        "min_delta",
+        "eval_k",
+        "valid_users",
+    )
 
     @abc.abstractmethod
     def _epoch(self, epoch: int):
@@ -407,34 +522,52 @@ class IterativeModel(BaseModel):
 # %% ../nbs/03_base.ipynb #fb23649c
 @patch
 def _check_train_params(self: IterativeModel):
-    for name in ("epochs", "eval_every", "patience", "eval_k"): check_int(name, getattr(self, name))
+    for name in ("epochs", "eval_every", "patience", "eval_k"):
+        check_int(name, getattr(self, name))
     check_num("min_delta", self.min_delta)
     check_bool("early_stopping", self.early_stopping)
-    if getattr(self, "valid_users", None) is not None: check_int("valid_users", self.valid_users)
+    if getattr(self, "valid_users", None) is not None:
+        check_int("valid_users", self.valid_users)
+
 
 @patch(as_prop=True)
-def metric_name(self: IterativeModel) -> str: return f"ndcg@{self.eval_k}"
+def metric_name(self: IterativeModel) -> str:
+    return f"ndcg@{self.eval_k}"
+
 
 @patch
 def _check_finite(self: IterativeModel, epoch: int):
-    bad = [k for k, a in self._param_arrays().items() if not np.isfinite(np.sum(a, dtype=np.float64))]
-    if bad: self._diverged(epoch, f"non-finite values in {', '.join(bad)}")
+    bad = [
+        k for k, a in self._param_arrays().items() if not np.isfinite(np.sum(a, dtype=np.float64))
+    ]
+    if bad:
+        self._diverged(epoch, f"non-finite values in {', '.join(bad)}")
+
 
 @patch
 def _diverged(self: IterativeModel, epoch: int, what: str):
     advice = self._divergence_advice()
-    raise DivergenceError(f"{self._name()} diverged at epoch {epoch}: {what} (LightFM issue #432). {advice}")
+    raise DivergenceError(
+        f"{self._name()} diverged at epoch {epoch}: {what} (LightFM issue #432). {advice}"
+    )
 
 # %% ../nbs/03_base.ipynb #d27b0535
 @patch
-def _validation_subset(self: IterativeModel, valid: sp.csr_matrix|None) -> sp.csr_matrix|None:
+def _validation_subset(self: IterativeModel, valid: sp.csr_matrix | None) -> sp.csr_matrix | None:
     "`valid` restricted to a fixed-seed sample of `valid_users` of its users (all of them when it has fewer)."
     self.valid_users_ = None if valid is None else int((np.diff(valid.indptr) > 0).sum())
     limit = getattr(self, "valid_users", None)
-    if valid is None or limit is None or self.valid_users_ <= limit: return valid
+    if valid is None or limit is None or self.valid_users_ <= limit:
+        return valid
     users = np.flatnonzero(np.diff(valid.indptr) > 0)
     keep = np.random.default_rng(getattr(self, "seed", 0)).choice(users, size=limit, replace=False)
-    log.info("%s: validating on %d of %d validation users (valid_users=%d)", self._name(), limit, self.valid_users_, limit)
+    log.info(
+        "%s: validating on %d of %d validation users (valid_users=%d)",
+        self._name(),
+        limit,
+        self.valid_users_,
+        limit,
+    )
     self.valid_users_ = int(limit)
     sample = (sp.diags(np.isin(np.arange(valid.shape[0]), keep).astype(np.float32)) @ valid).tocsr()
     sample.eliminate_zeros()
@@ -444,13 +577,15 @@ def _validation_subset(self: IterativeModel, valid: sp.csr_matrix|None) -> sp.cs
 @dataclass
 class _Run:
     "State of one training run."
+
     history: list
     best: float = -np.inf
-    best_epoch: int|None = None
-    snapshot: dict|None = None
+    best_epoch: int | None = None
+    snapshot: dict | None = None
     waited: int = 0
     epoch: int = 0
     started: float = 0.0
+
 
 @patch
 def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
@@ -462,7 +597,8 @@ def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
     if score > run.best + self.min_delta:
         run.best, run.best_epoch, run.waited = score, run.epoch, 0
         run.snapshot = {k: a.copy() for k, a in self._param_arrays().items()}
-    else: run.waited += 1
+    else:
+        run.waited += 1
 
 # %% ../nbs/03_base.ipynb #f315a908
 @patch
@@ -472,18 +608,26 @@ def _one_epoch(self: IterativeModel, run: _Run, train, valid) -> dict:
     self._epoch(run.epoch)
     self._check_finite(run.epoch)
     seconds = time.perf_counter() - t
-    record = {"epoch": run.epoch, "train_seconds": seconds, "interactions_per_second": train.nnz / max(seconds, 1e-9),
-              self.metric_name: np.nan, "eval_seconds": np.nan}
+    record = {
+        "epoch": run.epoch,
+        "train_seconds": seconds,
+        "interactions_per_second": train.nnz / max(seconds, 1e-9),
+        self.metric_name: np.nan,
+        "eval_seconds": np.nan,
+    }
     due = run.epoch % self.eval_every == 0 or run.epoch == self.epochs
-    if valid is not None and due: self._validate(run, train, valid, record)
+    if valid is not None and due:
+        self._validate(run, train, valid, record)
     run.history.append(record)
     return record
+
 
 @patch
 def _finish(self: IterativeModel, run: _Run, valid):
     "Restore the best epoch's parameters (when early stopping chose one) and record what was kept."
     stopping = valid is not None and self.early_stopping
-    if stopping and run.snapshot is not None and run.best_epoch != run.epoch: self._set_param_arrays(run.snapshot)
+    if stopping and run.snapshot is not None and run.best_epoch != run.epoch:
+        self._set_param_arrays(run.snapshot)
     self.epochs_run_ = run.epoch
     self.best_epoch_ = run.best_epoch if stopping and run.best_epoch is not None else run.epoch
     self.history_ = pd.DataFrame(run.history)
@@ -494,29 +638,50 @@ def _progress_event(model, run: _Run, record: dict) -> dict:
     "What a progress callback receives after each epoch."
     elapsed = time.perf_counter() - run.started
     left = (model.epochs - run.epoch) * elapsed / max(run.epoch, 1)
-    return dict(model=model._name(), epoch=run.epoch, epochs=model.epochs, metric=model.metric_name,
-                value=record[model.metric_name], best=run.best if run.best_epoch else None, best_epoch=run.best_epoch,
-                train_seconds=record["train_seconds"], eval_seconds=record["eval_seconds"], elapsed=elapsed,
-                remaining=left)
+    return dict(
+        model=model._name(),
+        epoch=run.epoch,
+        epochs=model.epochs,
+        metric=model.metric_name,
+        value=record[model.metric_name],
+        best=run.best if run.best_epoch else None,
+        best_epoch=run.best_epoch,
+        train_seconds=record["train_seconds"],
+        eval_seconds=record["eval_seconds"],
+        elapsed=elapsed,
+        remaining=left,
+    )
+
 
 def _reporter(model, progress):
     "A function(run, record) that reports one epoch: to a tqdm bar, a callback, or nowhere."
-    if callable(progress): return lambda run, record: progress(_progress_event(model, run, record))
-    if not progress: return lambda run, record: None
+    if callable(progress):
+        return lambda run, record: progress(_progress_event(model, run, record))
+    if not progress:
+        return lambda run, record: None
     bar = tqdm(total=model.epochs, desc=model._name(), unit="epoch", leave=True)
+
     def report(run, record):
         bar.update(1)
-        if run.best_epoch: bar.set_postfix({model.metric_name: f"{record[model.metric_name]:.4f}", "best": f"{run.best:.4f}@{run.best_epoch}"})
+        if run.best_epoch:
+            bar.set_postfix(
+                {
+                    model.metric_name: f"{record[model.metric_name]:.4f}",
+                    "best": f"{run.best:.4f}@{run.best_epoch}",
+                }
+            )
+
     report.close = bar.close
     return report
 
 # %% ../nbs/03_base.ipynb #675264b0
 @patch
-def _train(self: IterativeModel,
-           train,     # the canonical training matrix
-           valid,     # the validation matrix, or None
-           progress,  # True (tqdm bar), False, or a callable receiving one dict per epoch
-          ) -> IterativeModel:
+def _train(
+    self: IterativeModel,
+    train,  # the canonical training matrix
+    valid,  # the validation matrix, or None
+    progress,  # True (tqdm bar), False, or a callable receiving one dict per epoch
+) -> IterativeModel:
     "Up to `epochs` epochs; validate every `eval_every`; stop after `patience` evaluations without gain; keep the best."
     run = _Run(history=[], started=time.perf_counter())
     valid = self._validation_subset(valid)
@@ -524,13 +689,22 @@ def _train(self: IterativeModel,
     try:
         for run.epoch in range(1, self.epochs + 1):
             report(run, self._one_epoch(run, train, valid))
-            if valid is not None and self.early_stopping and run.waited >= self.patience: break
-    finally: getattr(report, "close", lambda: None)()
+            if valid is not None and self.early_stopping and run.waited >= self.patience:
+                break
+    finally:
+        getattr(report, "close", lambda: None)()
     self._finish(run, valid)
     if valid is not None:
-        log.info("%s: ran %d epochs, kept epoch %d (%s %.4f)", self._name(), run.epoch, self.best_epoch_,
-                 self.metric_name, self.best_score_)
+        log.info(
+            "%s: ran %d epochs, kept epoch %d (%s %.4f)",
+            self._name(),
+            run.epoch,
+            self.best_epoch_,
+            self.metric_name,
+            self.best_score_,
+        )
     return self
+
 
 @patch(as_prop=True)
 def best_score_(self: IterativeModel) -> float:
@@ -538,70 +712,91 @@ def best_score_(self: IterativeModel) -> float:
     h = self.history_.set_index("epoch")[self.metric_name]
     return float(h.get(self.best_epoch_, np.nan))
 
+
 @patch(as_prop=True)
 def throughput_(self: IterativeModel) -> dict:
     "Cost of the fit: epochs, seconds per epoch split into training and validation, training interactions per second."
     h = self.history_
-    return dict(epochs=int(len(h)), train_seconds_per_epoch=float(h["train_seconds"].mean()),
-                eval_seconds_per_epoch=float(h["eval_seconds"].fillna(0).mean()),
-                interactions_per_second=float(h["interactions_per_second"].median()),
-                valid_users=getattr(self, "valid_users_", None))
+    return dict(
+        epochs=int(len(h)),
+        train_seconds_per_epoch=float(h["train_seconds"].mean()),
+        eval_seconds_per_epoch=float(h["eval_seconds"].fillna(0).mean()),
+        interactions_per_second=float(h["interactions_per_second"].median()),
+        valid_users=getattr(self, "valid_users_", None),
+    )
 
 # %% ../nbs/03_base.ipynb #497e08c8
 @dataclass(frozen=True)
 class ModelSpec:
     "How a run builds one named model."
-    name: str                          # the name runs, the CLI, metrics.json and the report use
-    cls: type                          # the model class (`load_model` restores it by class name)
-    build: Callable[[dict], BaseModel] # a fresh, unfitted model from a run's parameters
-    description: str = ""              # one line for docs and `hybridrec run --help`
-    features: Callable|None = None     # its own FeatureEncoder settings: prepared -> dict (None: the run's features)
+
+    name: str  # the name runs, the CLI, metrics.json and the report use
+    cls: type  # the model class (`load_model` restores it by class name)
+    build: Callable[[dict], BaseModel]  # a fresh, unfitted model from a run's parameters
+    description: str = ""  # one line for docs and `hybridrec run --help`
+    features: Callable | None = (
+        None  # its own FeatureEncoder settings: prepared -> dict (None: the run's features)
+    )
+
 
 MODELS: dict[str, ModelSpec] = {}
+
 
 def _settle_abstract(cls) -> list:
     "Recompute `cls`'s abstract methods after `@patch` added hooks; the names still missing."
     abc.update_abstractmethods(cls)
     # fastcore's patch keeps a replaced method as `_orig_<name>`: a copy of the abstract stub, not a hook
-    cls.__abstractmethods__ = frozenset(m for m in cls.__abstractmethods__ if not m.startswith("_orig_"))
+    cls.__abstractmethods__ = frozenset(
+        m for m in cls.__abstractmethods__ if not m.startswith("_orig_")
+    )
     return sorted(cls.__abstractmethods__)
 
-def register_model(name: str,                          # a new name (letters, digits, underscores)
-                   cls: type,                          # a `BaseModel` subclass
-                   build: Callable[[dict], BaseModel], # run parameters -> an unfitted model
-                   description: str="",                # one line for docs
-                   features: Callable|None=None,       # prepared data -> FeatureEncoder settings of its own feature set
-                  ) -> ModelSpec:
+
+def register_model(
+    name: str,  # a new name (letters, digits, underscores)
+    cls: type,  # a `BaseModel` subclass
+    build: Callable[[dict], BaseModel],  # run parameters -> an unfitted model
+    description: str = "",  # one line for docs
+    features: (
+        Callable | None
+    ) = None,  # prepared data -> FeatureEncoder settings of its own feature set
+) -> ModelSpec:
     "Add a model to `MODELS` under `name`; registering the same name twice replaces it (notebooks re-run)."
-    if not name.isidentifier(): raise ValueError(f"model name {name!r}: use letters, digits and underscores")
+    if not name.isidentifier():
+        raise ValueError(f"model name {name!r}: use letters, digits and underscores")
     if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
         raise TypeError(f"register_model({name!r}): {cls!r} is not a BaseModel subclass")
     missing = _settle_abstract(cls)
-    if missing: raise TypeError(f"register_model({name!r}): {cls.__name__} does not implement {missing}")
+    if missing:
+        raise TypeError(f"register_model({name!r}): {cls.__name__} does not implement {missing}")
     old = MODELS.get(name)
     if old is not None and cls.__module__ == "__main__" and old.cls.__module__ != "__main__":
-        return old     # a model's own notebook re-ran its cells: the library's class stays registered
+        return old  # a model's own notebook re-ran its cells: the library's class stays registered
     MODELS[name] = ModelSpec(name, cls, build, description, features)
     return MODELS[name]
 
 # %% ../nbs/03_base.ipynb #0972f634
-def make_model(name: str,    # a registered model name
-               params: dict, # run parameters (see `hybridrec.pipeline.DEFAULTS`)
-              ) -> BaseModel:
+def make_model(
+    name: str,  # a registered model name
+    params: dict,  # run parameters (see `hybridrec.pipeline.DEFAULTS`)
+) -> BaseModel:
     "A fresh model for the run parameters `params`; unknown names list the registered ones."
     _builtin_models()
     if name not in MODELS:
         raise ModelError(f"models: unknown model {name!r}; expected some of {list(MODELS)}")
     return MODELS[name].build(model_params(name, params))
 
+
 def _builtin_models():
     "Import the model modules (through `hybridrec.models`), so that every built-in model is registered."
     import hybridrec.models  # noqa: F401  (registers popularity, als, lightfm_cf, lightfm_hybrid, seed_hybrid)
+
 
 def model_params(name: str, params: dict) -> dict:
     "Run parameters as model `name` sees them: `params` with its own `model_params[name]` overrides on top."
     own = (params.get("model_params") or {}).get(name) or {}
     return {**params, **own}
+
 
 def model_classes() -> dict:
     "Registered model classes by class name (what `load_model` can restore)."

@@ -19,19 +19,27 @@ __all__ = ['build_parser', 'main']
 def _demo_data(a) -> int:
     "hybridrec demo-data OUT: write the synthetic data set."
     from hybridrec.demo import write_demo
+
     t = time.perf_counter()
     opts = parse_storage_options(a.storage_options)
     write_demo(a.out, users=a.users, items=a.items, seed=a.seed, storage_options=opts)
     secs = time.perf_counter() - t
-    print(f"wrote SYNTHETIC demo data ({a.users:,} users x {a.items:,} items, seed {a.seed}) "
-          f"to {a.out} in {secs:.1f}s")
+    print(
+        f"wrote SYNTHETIC demo data ({a.users:,} users x {a.items:,} items, seed {a.seed}) "
+        f"to {a.out} in {secs:.1f}s"
+    )
     return 0
+
 
 def _info(a) -> int:
     "hybridrec info SOURCE: what a data source holds."
-    data = load_source(a.source, storage_options=a.storage_options, categories=a.categories,
-                       progress=not a.quiet,
-                       timeout=a.timeout)
+    data = load_source(
+        a.source,
+        storage_options=a.storage_options,
+        categories=a.categories,
+        progress=not a.quiet,
+        timeout=a.timeout,
+    )
     print(data)
     print(data.summary().to_string())
     if data.items is not None and "category" in data.items:
@@ -39,41 +47,91 @@ def _info(a) -> int:
         print("\nitems per category:\n" + counts.to_string())
     return 0
 
+
+def _read_new_items(path: str | None):
+    "The metadata frame of `--new-items` (meta_*.jsonl[.gz] or parquet), or None; `category` from the file name if absent."
+    if path is None:
+        return None
+    import re
+    from hybridrec.data import META_COLUMNS, read_meta
+
+    items = read_meta(path, columns=tuple(META_COLUMNS) + ("category",))
+    named = re.match(r"meta_(.+?)\.(jsonl|json|parquet)", Path(path).name)
+    if named and ("category" not in items or items["category"].isna().all()):
+        items["category"] = named.group(1)  # Amazon's layout: the category is the file's name
+    return items
+
+
 def _recommend(a) -> int:
-    "hybridrec recommend: top-k items for a user from a saved model."
+    "hybridrec recommend: top-k items for a user from a saved model, with what they are and (--explain) why."
     from hybridrec.models import recommend_cli
-    print(json.dumps(recommend_cli(a.model, user_id=a.user, history=a.history, k=a.k), indent=2))
+
+    out = recommend_cli(
+        a.model,
+        user_id=a.user,
+        history=a.history,
+        k=a.k,
+        explain=a.explain,
+        new_items=_read_new_items(a.new_items),
+    )
+    print(_recommendation_table(out) if a.table else json.dumps(out, indent=2, default=str))
     return 0
+
+
+def _recommendation_table(out: dict) -> str:
+    "A readable list: rank, score, title, category, price, store, and the reasons."
+    lines = [f"{out['model']} for {out['user_id']}: {out['source']} ({out['reason']})"]
+    for it in out["items"]:
+        what = " | ".join(
+            str(it[c])
+            for c in ("title", "category", "price", "store")
+            if it.get(c) not in (None, "")
+        )
+        lines.append(f"{it['rank']:>3}. {it['parent_asin']}  {it['score']:.3f}  {what}")
+        for r in it.get("reasons", []):
+            lines.append(
+                f"       {r['share']:>5.0%}  {' x '.join(x for x in (r['user_part'], r['item_part']) if x)}"
+            )
+    return "\n".join(lines)
 
 # %% ../nbs/10_cli.ipynb #10e2b804
 def _print_metrics(out: Path) -> None:
     "The test metrics table of a finished run, and where its results are."
     import pandas as pd
+
     m = json.loads((out / "metrics.json").read_text())
     kk = 10 if 10 in m["k"] else m["k"][0]
     cols = [f"precision@{kk}", f"recall@{kk}", f"ndcg@{kk}", f"map@{kk}", "auc", f"coverage@{kk}"]
-    tab = pd.DataFrame({n: {c: v["metrics"].get(c) for c in cols}
-                        for n, v in m["models"].items()}).T
+    tab = pd.DataFrame(
+        {n: {c: v["metrics"].get(c) for c in cols} for n, v in m["models"].items()}
+    ).T
     tab["users"] = [v["n_users"] for v in m["models"].values()]
     tag = "SYNTHETIC demo data, " if m.get("synthetic") else ""
     print(f"\ntest metrics ({tag}{m['protocol']} ranking, every test user):")
     print(tab.to_string(float_format=lambda x: f"{x:.4f}"))
-    print(f"\nreport:  {out / 'report.html'}\nmetrics: {out / 'metrics.json'}"
-          f"\nmodels:  {out / 'models'}")
+    print(
+        f"\nreport:  {out / 'report.html'}\nmetrics: {out / 'metrics.json'}"
+        f"\nmodels:  {out / 'models'}"
+    )
+
 
 def _overrides(pairs) -> dict:
     "`-p NAME VALUE` pairs as a dict (values parsed as JSON where they parse)."
     from hybridrec.pipeline import parse_value
+
     return {name: parse_value(value) for name, value in (pairs or [])}
+
 
 def _run(a) -> int:
     "hybridrec run: the pipeline into a run folder."
     from hybridrec.pipeline import run_pipeline
+
     over = _overrides(a.p)
     if a.storage_options is not None:
         over["storage_options"] = parse_storage_options(a.storage_options)
-    run_pipeline(a.data, a.out, params=over, params_file=a.params, resume=not a.no_resume,
-                 quiet=a.quiet)
+    run_pipeline(
+        a.data, a.out, params=over, params_file=a.params, resume=not a.no_resume, quiet=a.quiet
+    )
     _print_metrics(Path(a.out).resolve())
     return 0
 
@@ -81,24 +139,38 @@ def _run(a) -> int:
 def _read_grid(path: str) -> tuple:
     "(grid, runs) from a sweep YAML file, or a `ParamError` naming the file."
     from hybridrec.pipeline import ParamError, read_params_file
+
     spec = read_params_file(path)
     if not ({"grid", "runs"} & set(spec)):
-        raise ParamError(f"--grid {path}: expected a mapping with 'grid' (name -> list of values) "
-                         f"and/or "
-                         f"'runs' (a list of mappings); found keys {sorted(spec)}")
+        raise ParamError(
+            f"--grid {path}: expected a mapping with 'grid' (name -> list of values) "
+            f"and/or "
+            f"'runs' (a list of mappings); found keys {sorted(spec)}"
+        )
     return spec.get("grid") or {}, spec.get("runs")
+
 
 def _sweep(a) -> int:
     "hybridrec sweep: several runs and one comparison table."
     from hybridrec.pipeline import ParamError, parse_value, sweep
+
     grid, runs = _read_grid(a.grid) if a.grid else ({}, None)
     if not isinstance(grid, dict):
-        raise ParamError(f"--grid {a.grid}: 'grid' must map parameter names to lists of values, "
-                         f"got a {type(grid).__name__}")
-    for name, values in (a.g or []):
+        raise ParamError(
+            f"--grid {a.grid}: 'grid' must map parameter names to lists of values, "
+            f"got a {type(grid).__name__}"
+        )
+    for name, values in a.g or []:
         grid[name] = parse_value(values)
-    table = sweep(a.data, a.out, grid=grid, runs=runs, params=_overrides(a.p), params_file=a.params,
-                  quiet=a.quiet)
+    table = sweep(
+        a.data,
+        a.out,
+        grid=grid,
+        runs=runs,
+        params=_overrides(a.p),
+        params_file=a.params,
+        quiet=a.quiet,
+    )
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"\ntable: {Path(a.out).resolve() / 'sweep.csv'}")
     return 0
@@ -106,85 +178,227 @@ def _sweep(a) -> int:
 # %% ../nbs/10_cli.ipynb #10e2b808
 _SO_HELP = 'JSON object of fsspec storage options, e.g. \'{"token": "anon"}\''
 
+
 def _data_parsers(sub) -> None:
     "The `demo-data` and `info` subcommands."
-    d = sub.add_parser("demo-data",
-                       help="write the synthetic demo data set in the official Amazon Reviews 2023 layout")
+    d = sub.add_parser(
+        "demo-data",
+        help="write the synthetic demo data set in the official Amazon Reviews 2023 layout",
+    )
     d.add_argument("out", help="output folder or fsspec URL")
-    d.add_argument("--users", type=int, default=None,
-                   help="number of users (default: the demo default)")
-    d.add_argument("--items", type=int, default=None,
-                   help="number of items (default: the demo default)")
+    d.add_argument(
+        "--users", type=int, default=None, help="number of users (default: the demo default)"
+    )
+    d.add_argument(
+        "--items", type=int, default=None, help="number of items (default: the demo default)"
+    )
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--storage-options", default=None, help=_SO_HELP)
     d.set_defaults(func=_demo_data)
-    i = sub.add_parser("info",
-                       help="read a data source and print what it holds (splits, users, items)")
-    i.add_argument("source",
-                   help="demo, movielens-100k, movielens-1m, a folder or an fsspec URL (gs://bucket/prefix)")
-    i.add_argument("--categories", nargs="*", default=None,
-                   help="categories to read (default: all found)")
+    i = sub.add_parser(
+        "info", help="read a data source and print what it holds (splits, users, items)"
+    )
+    i.add_argument(
+        "source",
+        help="demo, movielens-100k, movielens-1m, a folder or an fsspec URL (gs://bucket/prefix)",
+    )
+    i.add_argument(
+        "--categories", nargs="*", default=None, help="categories to read (default: all found)"
+    )
     i.add_argument("--storage-options", default=None, help=_SO_HELP)
-    i.add_argument("--timeout", type=float, default=30.0,
-                   help="seconds a remote source has to answer (default 30)")
+    i.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds a remote source has to answer (default 30)",
+    )
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=_info)
 
+
 def _pipeline_parsers(sub) -> None:
     "The `run` and `sweep` subcommands."
-    rn = sub.add_parser("run",
-                        help="run the pipeline notebooks (prepare, features, train, evaluate, report) with papermill")
-    rn.add_argument("--data", default=None,
-                    help="demo (default), movielens-100k, movielens-1m, a folder or an fsspec URL")
-    rn.add_argument("--out", required=True,
-                    help="run folder: new, empty or an earlier run's (unchanged stages are reused)")
-    rn.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                    help="override a parameter (JSON value, or text; lists may be comma-separated), repeatable")
+    rn = sub.add_parser(
+        "run",
+        help="run the pipeline notebooks (prepare, features, train, evaluate, report) with papermill",
+    )
+    rn.add_argument(
+        "--data",
+        default=None,
+        help="demo (default), movielens-100k, movielens-1m, a folder or an fsspec URL",
+    )
+    rn.add_argument(
+        "--out",
+        required=True,
+        help="run folder: new, empty or an earlier run's (unchanged stages are reused)",
+    )
+    rn.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="override a parameter (JSON value, or text; lists may be comma-separated), repeatable",
+    )
     rn.add_argument("--params", default=None, help="YAML file of parameters (-p overrides it)")
     rn.add_argument("--storage-options", default=None, help=_SO_HELP)
     rn.add_argument("--no-resume", action="store_true", help="re-run every stage even if unchanged")
     rn.add_argument("-q", "--quiet", action="store_true", help="no stage progress lines")
     rn.set_defaults(func=_run)
-    sw = sub.add_parser("sweep",
-                        help="run a grid or list of parameter sets through the pipeline and write one comparison table")
+    sw = sub.add_parser(
+        "sweep",
+        help="run a grid or list of parameter sets through the pipeline and write one comparison table",
+    )
     sw.add_argument("--data", default=None, help="as for run")
-    sw.add_argument("--out", required=True,
-                    help="sweep folder: one run-NNN folder per parameter set, sweep.csv")
-    sw.add_argument("--grid", default=None,
-                    help="YAML file with 'grid: {name: [values]}' and/or 'runs: [{name: value}, ...]'")
-    sw.add_argument("-g", nargs=2, action="append", metavar=("NAME", "JSON_LIST"),
-                    help="a grid axis, e.g. -g components '[16, 32]'")
-    sw.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                    help="a parameter for every run")
+    sw.add_argument(
+        "--out", required=True, help="sweep folder: one run-NNN folder per parameter set, sweep.csv"
+    )
+    sw.add_argument(
+        "--grid",
+        default=None,
+        help="YAML file with 'grid: {name: [values]}' and/or 'runs: [{name: value}, ...]'",
+    )
+    sw.add_argument(
+        "-g",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "JSON_LIST"),
+        help="a grid axis, e.g. -g components '[16, 32]'",
+    )
+    sw.add_argument(
+        "-p", nargs=2, action="append", metavar=("NAME", "VALUE"), help="a parameter for every run"
+    )
     sw.add_argument("--params", default=None, help="YAML file of base parameters")
     sw.add_argument("-q", "--quiet", action="store_true")
     sw.set_defaults(func=_sweep)
 
+# %% ../nbs/10_cli.ipynb #24794111
+def _tune(a) -> int:
+    "hybridrec tune: Optuna on validation, the same budget per model family; a params file for run."
+    from hybridrec.pipeline import load_run_source, prepare_run, read_params_file, resolve_params
+    from hybridrec.tune import tune
+
+    over = _overrides(a.p)
+    if a.data is not None:
+        over["data"] = a.data
+    p = resolve_params(over, None if a.params is None else read_params_file(a.params))
+    prep = prepare_run(load_run_source(p), p)
+    res = tune(
+        prep,
+        families=tuple(a.families),
+        budget_minutes=a.budget,
+        seed=p["seed"],
+        params=p,
+        valid_users=a.valid_users,
+    )
+    out = res.save(a.out)
+    print(_best_table(res.best))
+    print(
+        f"\ntrials: {out / 'trials.csv'}\nparams: {out / 'best_params.yaml'}"
+        f"\nuse:    hybridrec run --data {p['data']} --out RUN --params {out / 'best_params.yaml'}"
+    )
+    return 0
+
+
+def _best_table(best: dict) -> str:
+    "The best validation NDCG@10 of each family, its trials and kept epoch, as text."
+    import pandas as pd
+
+    rows = {
+        f: dict(valid_ndcg10=b["value"], trials=b["trials"], best_epoch=b["best_epoch"])
+        for f, b in best.items()
+    }
+    return pd.DataFrame(rows).T.to_string(float_format=lambda x: f"{x:.4f}")
+
+
+def _tune_parser(sub) -> None:
+    "The `tune` subcommand."
+    t = sub.add_parser(
+        "tune",
+        help="tune the model families with Optuna (same time budget each); writes a params file for run",
+    )
+    t.add_argument("--data", default=None, help="as for run")
+    t.add_argument(
+        "--out", required=True, help="folder for trials.csv, best_params.yaml, tune.json"
+    )
+    t.add_argument(
+        "--budget",
+        type=float,
+        default=10.0,
+        help="minutes in all, split equally between families (default 10)",
+    )
+    t.add_argument(
+        "--families",
+        nargs="+",
+        default=["lightfm_hybrid", "lightfm_cf", "als"],
+        help="models to tune",
+    )
+    t.add_argument(
+        "--valid-users",
+        type=int,
+        default=None,
+        help="validate every trial on this many sampled users",
+    )
+    t.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a run parameter (data, split, ...)",
+    )
+    t.add_argument("--params", default=None, help="YAML file of run parameters")
+    t.set_defaults(func=_tune)
+
 # %% ../nbs/10_cli.ipynb #10e2b809
 def build_parser() -> argparse.ArgumentParser:
     "The `hybridrec` argument parser (one subparser per subcommand)."
-    p = argparse.ArgumentParser(prog="hybridrec",
-                                description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.")
+    p = argparse.ArgumentParser(
+        prog="hybridrec",
+        description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.",
+    )
     p.add_argument("--version", action="version", version=f"hybridrec {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     _data_parsers(sub)
     _pipeline_parsers(sub)
-    r = sub.add_parser("recommend",
-                       help="print top-k recommendations (JSON) for a user from a saved model folder")
-    r.add_argument("--model", required=True,
-                   help="folder written by hybridrec.models.save_model (or a run's models/NAME)")
-    r.add_argument("--user", default=None,
-                   help="user id; unknown users get a cold-start or popularity answer, flagged")
-    r.add_argument("--history", default=None,
-                   help="comma-separated parent_asins the (new) user interacted with")
+    r = sub.add_parser(
+        "recommend", help="print top-k recommendations (JSON) for a user from a saved model folder"
+    )
+    r.add_argument(
+        "--model",
+        required=True,
+        help="folder written by hybridrec.models.save_model (or a run's models/NAME)",
+    )
+    r.add_argument(
+        "--user",
+        default=None,
+        help="user id; unknown users get a cold-start or popularity answer, flagged",
+    )
+    r.add_argument(
+        "--history",
+        default=None,
+        help="comma-separated parent_asins the (new) user interacted with",
+    )
     r.add_argument("-k", type=int, default=10, help="number of items (default 10)")
+    r.add_argument(
+        "--explain",
+        action="store_true",
+        help="add each item's reasons: the largest parts of its score, in words",
+    )
+    r.add_argument(
+        "--new-items",
+        default=None,
+        metavar="FILE",
+        help="meta_*.jsonl[.gz] or parquet of new products to rank with the catalogue (hybrid models)",
+    )
+    r.add_argument("--table", action="store_true", help="a readable table instead of JSON")
     r.set_defaults(func=_recommend)
+    _tune_parser(sub)
     return p
 
 # %% ../nbs/10_cli.ipynb #10e2b80b
 def _exit_status(e: BaseException) -> int | None:
     "The exit status for an exception of a known kind (None: a bug, which keeps its traceback)."
     from hybridrec.pipeline import PipelineError
+
     if isinstance(e, (InputError, ModelError, LockedError, PipelineError)):
         return getattr(e, "exit_code", 2)
     if isinstance(e, MemoryError):
@@ -193,8 +407,8 @@ def _exit_status(e: BaseException) -> int | None:
         return 130
     return None
 
-def main(argv: list[str] | None = None,  # the arguments (default: sys.argv[1:])
-         ) -> int:
+
+def main(argv: list[str] | None = None) -> int:  # the arguments (default: sys.argv[1:])
     "Entry point of the `hybridrec` console script; returns the exit status."
     p = build_parser()
     a = p.parse_args(argv)
@@ -203,6 +417,7 @@ def main(argv: list[str] | None = None,  # the arguments (default: sys.argv[1:])
         return 0
     if getattr(a, "users", 0) is None or getattr(a, "items", 0) is None:
         from hybridrec.demo import DEFAULT_USERS, DEFAULT_ITEMS
+
         a.users = a.users or DEFAULT_USERS
         a.items = a.items or DEFAULT_ITEMS
     try:

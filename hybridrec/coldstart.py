@@ -14,43 +14,66 @@ from .evaluate import evaluate, FactorScorer
 __all__ = ['mean_ci', 'cold_user_histories', 'cold_user_eval', 'cold_item_rows', 'cold_item_eval']
 
 # %% ../nbs/04a_coldstart.ipynb #101fa5c5
-def mean_ci(values,          # one value per user (NaN values are left out)
-            seed: int=0,     # seed of the bootstrap resampling
-            level: float=0.95, # confidence level
-           ) -> dict:
+def mean_ci(
+    values,  # one value per user (NaN values are left out)
+    seed: int = 0,  # seed of the bootstrap resampling
+    level: float = 0.95,  # confidence level
+) -> dict:
     "Mean, a percentile-bootstrap confidence interval and the number of values."
     v = np.asarray(values, dtype=np.float64)
     v = v[~np.isnan(v)]
-    if len(v) < 2: return dict(mean=float(v.mean()) if len(v) else None, ci_low=None, ci_high=None, n=int(len(v)))
-    res = stats.bootstrap((v,), np.mean, confidence_level=level, n_resamples=2000, method="percentile",
-                          random_state=np.random.default_rng(seed))
-    return dict(mean=float(v.mean()), ci_low=float(res.confidence_interval.low), ci_high=float(res.confidence_interval.high), n=int(len(v)))
+    if len(v) < 2:
+        return dict(
+            mean=float(v.mean()) if len(v) else None, ci_low=None, ci_high=None, n=int(len(v))
+        )
+    res = stats.bootstrap(
+        (v,),
+        np.mean,
+        confidence_level=level,
+        n_resamples=2000,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+    )
+    return dict(
+        mean=float(v.mean()),
+        ci_low=float(res.confidence_interval.low),
+        ci_high=float(res.confidence_interval.high),
+        n=int(len(v)),
+    )
 
 # %% ../nbs/04a_coldstart.ipynb #4d0a01b0
-def cold_user_histories(prep,              # a `Prepared`
-                        split: str="test", # 'valid' or 'test'
-                       ) -> tuple[pd.Series, pd.DataFrame]:
+def cold_user_histories(
+    prep, split: str = "test"  # a `Prepared`  # 'valid' or 'test'
+) -> tuple[pd.Series, pd.DataFrame]:
     "(history per cold user: the items before their first review in the split, per category file; their split rows)."
     cold = prep.cold
-    if cold is None or len(cold) == 0 or "history" not in cold: return pd.Series(dtype=object), cold
+    if cold is None or len(cold) == 0 or "history" not in cold:
+        return pd.Series(dtype=object), cold
     cold = cold[(cold["split"] == split) & (cold["cold"] == "user")]
     first = cold.sort_values("timestamp").groupby(["user_id", "category"], observed=True).head(1)
-    hist = first.groupby("user_id", observed=True)["history"].agg(lambda s: sorted({a for h in s for a in h}))
+    hist = first.groupby("user_id", observed=True)["history"].agg(
+        lambda s: sorted({a for h in s for a in h})
+    )
     hist = hist[hist.map(len) > 0]
     hist.index = hist.index.astype(str)
     return hist, cold[cold["user_id"].astype(str).isin(hist.index)]
 
 # %% ../nbs/04a_coldstart.ipynb #536af20e
-def _rows_matrix(row_of, rows: pd.DataFrame, cols: np.ndarray, n_rows: int, n_cols: int) -> sp.csr_matrix:
+def _rows_matrix(
+    row_of, rows: pd.DataFrame, cols: np.ndarray, n_rows: int, n_cols: int
+) -> sp.csr_matrix:
     "A binary n_rows x n_cols matrix with a 1 at (row_of(each row), its column)."
     return sp.csr_matrix((np.ones(len(rows), np.float32), (row_of, cols)), shape=(n_rows, n_cols))
+
 
 def _history_matrix(rec, histories: pd.Series) -> sp.csr_matrix:
     "The known items of each history as a binary users x training items matrix (masked when ranking)."
     known = [q[q >= 0] for q in (rec.item_ids.get_indexer(h) for h in histories)]
     rows = np.repeat(np.arange(len(known)), [len(h) for h in known])
     cols = np.concatenate(known) if known else np.zeros(0, np.int64)
-    return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(known), rec.model.n_items))
+    return sp.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(known), rec.model.n_items)
+    )
 
 # %% ../nbs/04a_coldstart.ipynb #72741e9e
 def _cold_user_scorer(rec, ids: pd.Index, histories: pd.Series, users):
@@ -61,77 +84,133 @@ def _cold_user_scorer(rec, ids: pd.Index, histories: pd.Series, users):
     popularity = np.asarray(rec.popularity, np.float32)[:, None]
     return FactorScorer(np.ones((len(ids), 1), np.float32), popularity), np.ones(len(ids), bool)
 
-def cold_user_eval(rec,                        # a `Recommender` (with its encoder, for the hybrid)
-                   prep,                       # the `Prepared` it was trained on
-                   split: str="test",          # 'valid' or 'test'
-                   k=(10,),                    # cut-offs
-                   metrics=("precision", "recall", "ndcg"),  # metrics to compute
-                  ):
+
+def cold_user_eval(
+    rec,  # a `Recommender` (with its encoder, for the hybrid)
+    prep,  # the `Prepared` it was trained on
+    split: str = "test",  # 'valid' or 'test'
+    k=(10,),  # cut-offs
+    metrics=("precision", "recall", "ndcg"),  # metrics to compute
+):
     "(EvalResult or None, number of cold users evaluated) of `rec` on the new users of `split`."
     histories, rows = cold_user_histories(prep, split)
-    if len(histories) == 0: return None, 0
+    if len(histories) == 0:
+        return None, 0
     ids = pd.Index(histories.index)
-    T = _rows_matrix(ids.get_indexer(rows["user_id"].astype(str)), rows, rows["item_idx"].to_numpy(), len(ids), prep.n_items)
+    T = _rows_matrix(
+        ids.get_indexer(rows["user_id"].astype(str)),
+        rows,
+        rows["item_idx"].to_numpy(),
+        len(ids),
+        prep.n_items,
+    )
     scorer, served = _cold_user_scorer(rec, ids, histories, prep.users)
     users = np.flatnonzero(served & (np.diff(T.indptr) > 0))
-    if len(users) == 0: return None, 0
-    res = evaluate(scorer, _history_matrix(rec, histories), T, k=k, metrics=metrics, users=users, name=f"{split} cold users")
+    if len(users) == 0:
+        return None, 0
+    res = evaluate(
+        scorer,
+        _history_matrix(rec, histories),
+        T,
+        k=k,
+        metrics=metrics,
+        users=users,
+        name=f"{split} cold users",
+    )
     return res, len(users)
 
 # %% ../nbs/04a_coldstart.ipynb #1c750a22
-def cold_item_rows(prep,              # a `Prepared`
-                   split: str="test", # 'valid' or 'test'
-                  ) -> pd.DataFrame:
+def cold_item_rows(prep, split: str = "test") -> pd.DataFrame:  # a `Prepared`  # 'valid' or 'test'
     "Rows of `split` in which a warm user reviews an item that has no training interaction but has metadata."
     cold = prep.cold
-    if cold is None or len(cold) == 0 or prep.items is None: return pd.DataFrame(columns=["user_id", "parent_asin", "user_idx"])
+    if cold is None or len(cold) == 0 or prep.items is None:
+        return pd.DataFrame(columns=["user_id", "parent_asin", "user_idx"])
     rows = cold[(cold["split"] == split) & (cold["cold"] == "item")]
     described = set(prep.items["parent_asin"].astype(str))
     return rows[rows["parent_asin"].astype(str).isin(described)].reset_index(drop=True)
 
-def _unsupported(rec) -> str|None:
+
+def _unsupported(rec) -> str | None:
     "Why `rec` cannot score an item without interactions (None if it can)."
-    if rec.can_cold_items: return None
+    if rec.can_cold_items:
+        return None
     if not rec.model.can_cold_items:
         return f"{rec.model._name()} has no side-feature model of items: an item needs training interactions to be scored"
     return "no feature encoder was saved with the model"
 
 # %% ../nbs/04a_coldstart.ipynb #f3c6f5de
-def _widen(M: sp.csr_matrix|None, n_extra: int) -> sp.csr_matrix|None:
+def _widen(M: sp.csr_matrix | None, n_extra: int) -> sp.csr_matrix | None:
     "`M` with `n_extra` empty columns appended (the cold items' columns)."
-    if M is None: return None
+    if M is None:
+        return None
     return sp.hstack([M, sp.csr_matrix((M.shape[0], n_extra), dtype=np.float32)], format="csr")
+
 
 def _cold_item_metrics(res, prefix: str, k: int, seed: int) -> dict:
     "Means with CIs of the per-user recall@k and AUC of an EvalResult, keyed `prefix/metric`."
     out = {}
     for col in (f"recall@{k}", "auc"):
-        if col in res.per_user: out[f"{prefix}/{col}"] = mean_ci(res.per_user[col].to_numpy(), seed)
+        if col in res.per_user:
+            out[f"{prefix}/{col}"] = mean_ci(res.per_user[col].to_numpy(), seed)
     return out
 
 # %% ../nbs/04a_coldstart.ipynb #a6672968
-def cold_item_eval(rec,               # a `Recommender` (hybrid: with its encoder)
-                   prep,              # the `Prepared` it was trained on (its items frame describes the cold items)
-                   split: str="test", # 'valid' or 'test'
-                   k: int=10,         # cut-off for recall
-                   seed: int=0,       # bootstrap seed
-                  ) -> dict:
+def cold_item_eval(
+    rec,  # a `Recommender` (hybrid: with its encoder)
+    prep,  # the `Prepared` it was trained on (its items frame describes the cold items)
+    split: str = "test",  # 'valid' or 'test'
+    k: int = 10,  # cut-off for recall
+    seed: int = 0,  # bootstrap seed
+) -> dict:
     "Cold items' recall@k and AUC among all candidates and AUC among cold items only, with 95% CIs; or why not."
     rows = cold_item_rows(prep, split)
     ids = pd.Index(rows["parent_asin"].astype(str).unique())
-    base = dict(n_items=int(len(ids)), n_reviews=int(len(rows)), n_users=int(rows["user_idx"].nunique()) if len(rows) else 0)
-    if len(ids) == 0: return dict(base, supported=None, reason="no cold items with metadata in this split")
-    if (why := _unsupported(rec)) is not None: return dict(base, supported=False, reason=why)
+    base = dict(
+        n_items=int(len(ids)),
+        n_reviews=int(len(rows)),
+        n_users=int(rows["user_idx"].nunique()) if len(rows) else 0,
+    )
+    if len(ids) == 0:
+        return dict(base, supported=None, reason="no cold items with metadata in this split")
+    if (why := _unsupported(rec)) is not None:
+        return dict(base, supported=False, reason=why)
     V = rec.item_factors_for(list(ids), items=prep.items)
     n_users, n_items = rec.model.n_users, rec.model.n_items
-    T = _rows_matrix(rows["user_idx"].to_numpy(), rows, ids.get_indexer(rows["parent_asin"].astype(str)), n_users, len(ids))
+    T = _rows_matrix(
+        rows["user_idx"].to_numpy(),
+        rows,
+        ids.get_indexer(rows["parent_asin"].astype(str)),
+        n_users,
+        len(ids),
+    )
     users = np.flatnonzero(np.diff(T.indptr) > 0)
     U = rec.model.user_factors
     every = FactorScorer(U, np.vstack([rec.model.item_factors, np.nan_to_num(V)]))
     masks = [_widen(m, len(ids)) for m in (prep.train, prep.valid) if m is not None]
     T_all = sp.hstack([sp.csr_matrix((n_users, n_items), dtype=np.float32), T], format="csr")
-    res_all = evaluate(every, masks[0], T_all, k=k, metrics=("recall", "auc"), exclude=masks, users=users, name="cold items, all candidates")
-    res_cold = evaluate(FactorScorer(U, np.nan_to_num(V)), sp.csr_matrix(T.shape, dtype=np.float32), T, k=k, metrics=("recall", "auc"),
-                        exclude=False, users=users, name="cold items only")
-    return dict(base, supported=True, **_cold_item_metrics(res_all, "all_candidates", k, seed),
-                **_cold_item_metrics(res_cold, "cold_only", k, seed))
+    res_all = evaluate(
+        every,
+        masks[0],
+        T_all,
+        k=k,
+        metrics=("recall", "auc"),
+        exclude=masks,
+        users=users,
+        name="cold items, all candidates",
+    )
+    res_cold = evaluate(
+        FactorScorer(U, np.nan_to_num(V)),
+        sp.csr_matrix(T.shape, dtype=np.float32),
+        T,
+        k=k,
+        metrics=("recall", "auc"),
+        exclude=False,
+        users=users,
+        name="cold items only",
+    )
+    return dict(
+        base,
+        supported=True,
+        **_cold_item_metrics(res_all, "all_candidates", k, seed),
+        **_cold_item_metrics(res_cold, "cold_only", k, seed),
+    )

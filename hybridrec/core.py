@@ -14,6 +14,7 @@ __all__ = ['InputError', 'atomic_open', 'atomic_write', 'replace_dir', 'LockedEr
 # %% ../nbs/00_core.ipynb #c0de0007
 class InputError(ValueError):
     "Bad input (a parameter, a file, a folder); the message names it, what was expected, the fix."
+
     exit_code = 2
 
 # %% ../nbs/00_core.ipynb #c0de000a
@@ -21,10 +22,12 @@ def _temp_path(path: Path, kind: str = "tmp") -> Path:
     "A hidden, unique name next to `path` (same folder, so the same file system: atomic rename)."
     return path.with_name(f".{path.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
 
+
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike,  # the file to write; missing parent folders are created
-                mode: str = "wb",  # "wb" (bytes) or "w" (text, UTF-8)
-                ):
+def atomic_open(
+    path: str | os.PathLike,  # the file to write; missing parent folders are created
+    mode: str = "wb",  # "wb" (bytes) or "w" (text, UTF-8)
+):
     "Write a temp file next to `path`; it replaces `path` only if the `with` block ends without error."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,9 +44,10 @@ def atomic_open(path: str | os.PathLike,  # the file to write; missing parent fo
             tmp.unlink()
 
 # %% ../nbs/00_core.ipynb #c0de000b
-def atomic_write(path: str | os.PathLike,  # the file to write
-                 data: str | bytes,  # its whole content; text is written as UTF-8
-                 ) -> Path:
+def atomic_write(
+    path: str | os.PathLike,  # the file to write
+    data: str | bytes,  # its whole content; text is written as UTF-8
+) -> Path:
     "Replace the content of `path` by `data` in one step (see `atomic_open`)."
     with atomic_open(path, "w" if isinstance(data, str) else "wb") as f:
         f.write(data)
@@ -52,27 +56,29 @@ def atomic_write(path: str | os.PathLike,  # the file to write
 # %% ../nbs/00_core.ipynb #c0de000e
 _RENAME_EXCHANGE = 2
 
+
 def _exchange(a: Path, b: Path) -> bool:
     "Swap the names `a` and `b` atomically (Linux `renameat2`); False where that is not available."
     if not sys.platform.startswith("linux"):
         return False
     try:
         fn = ctypes.CDLL(None, use_errno=True).renameat2
-    except AttributeError:   # glibc older than 2.28
+    except AttributeError:  # glibc older than 2.28
         return False
     at_fdcwd = -100
     return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 # %% ../nbs/00_core.ipynb #c0de000f
-def replace_dir(new: str | os.PathLike,  # a complete folder, on the same file system as `dst`
-                dst: str | os.PathLike,  # the folder to replace; need not exist
-                ) -> Path:
+def replace_dir(
+    new: str | os.PathLike,  # a complete folder, on the same file system as `dst`
+    dst: str | os.PathLike,  # the folder to replace; need not exist
+) -> Path:
     "Put the folder `new` at `dst`; the previous `dst` is deleted only once the new one is there."
     new, dst = Path(new), Path(dst)
     if not dst.exists():
         os.rename(new, dst)
         return dst
-    if _exchange(new, dst):   # `new` now holds the old content
+    if _exchange(new, dst):  # `new` now holds the old content
         shutil.rmtree(new, ignore_errors=True)
         return dst
     old = _temp_path(dst, "old")
@@ -80,7 +86,7 @@ def replace_dir(new: str | os.PathLike,  # a complete folder, on the same file s
     try:
         os.rename(new, dst)
     except BaseException:
-        os.rename(old, dst)   # put the old folder back
+        os.rename(old, dst)  # put the old folder back
         raise
     shutil.rmtree(old, ignore_errors=True)
     return dst
@@ -88,10 +94,11 @@ def replace_dir(new: str | os.PathLike,  # a complete folder, on the same file s
 # %% ../nbs/00_core.ipynb #c0de0012
 class LockedError(RuntimeError):
     "The folder is held by another live process; exit status 3 (try later, or use another folder)."
+
     exit_code = 3
 
-def pid_alive(pid: int,  # a process id on this host
-              ) -> bool:
+
+def pid_alive(pid: int) -> bool:  # a process id on this host
     "True if a process with this PID exists (it may belong to another user)."
     try:
         os.kill(int(pid), 0)
@@ -101,20 +108,27 @@ def pid_alive(pid: int,  # a process id on this host
         return True
     return True
 
+
 def _lock_record() -> dict:
     "What a lock file says about its holder: this process."
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
-    return dict(pid=os.getpid(), host=socket.gethostname(), started=started,
-                command=" ".join(sys.argv)[:300])
+    return dict(
+        pid=os.getpid(),
+        host=socket.gethostname(),
+        started=started,
+        command=" ".join(sys.argv)[:300],
+    )
 
 # %% ../nbs/00_core.ipynb #c0de0013
 class FolderLock:
     "An exclusive lock on a folder, held by `flock` on the file `path`, which records the holder."
-    def __init__(self,
-                 path: str | os.PathLike,  # the lock file (created if missing)
-                 what: str = "folder",  # what is locked, for messages ("run folder")
-                 label: str | None = None,  # the folder named in messages (default: the lock's folder)
-                 ):
+
+    def __init__(
+        self,
+        path: str | os.PathLike,  # the lock file (created if missing)
+        what: str = "folder",  # what is locked, for messages ("run folder")
+        label: str | None = None,  # the folder named in messages (default: the lock's folder)
+    ):
         self.path, self.what, self.fd = Path(path), what, None
         self.label = str(label or self.path.parent)
 
@@ -136,6 +150,7 @@ def _read_record(fd: int) -> dict:
         return {}
     return rec if isinstance(rec, dict) else {}
 
+
 def _try_flock(fd: int) -> bool | None:
     "Take the flock: True if taken, False if another process holds it, None if flock is unsupported."
     try:
@@ -147,6 +162,7 @@ def _try_flock(fd: int) -> bool | None:
             return None
         raise
     return True
+
 
 def _held_by_other(rec: dict) -> bool:
     "Without flock: does the record name a live process on this host other than us?"
@@ -174,13 +190,13 @@ def acquire(self: FolderLock) -> dict | None:
 
 # %% ../nbs/00_core.ipynb #c0de0015c
 @patch
-def busy_message(self: FolderLock,
-                 rec: dict,  # the holder's record from the lock file
-                 ) -> str:
+def busy_message(self: FolderLock, rec: dict) -> str:  # the holder's record from the lock file
     "Who holds the lock, and what to do."
     who = f"PID {rec.get('pid', '?')} on {rec.get('host', '?')}, started {rec.get('started', '?')}"
-    return (f"{self.label}: this {self.what} is in use by another process ({who}); "
-            "wait for it to end or use another folder")
+    return (
+        f"{self.label}: this {self.what} is in use by another process ({who}); "
+        "wait for it to end or use another folder"
+    )
 
 # %% ../nbs/00_core.ipynb #c0de0015f
 @patch

@@ -29,64 +29,97 @@ SPLITS = ("train", "valid", "test")
 SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"  # written by `hybridrec.demo`; data read from a folder holding it is labelled synthetic
 WRITING_MARKER = ".hybridrec-writing"  # present while `hybridrec.demo` replaces a folder's files
 REVIEW_COLUMNS = ("user_id", "parent_asin", "rating", "timestamp")
-META_COLUMNS = ("parent_asin", "title", "main_category", "average_rating", "rating_number", "price", "store", "categories")
+META_COLUMNS = (
+    "parent_asin",
+    "title",
+    "main_category",
+    "average_rating",
+    "rating_number",
+    "price",
+    "store",
+    "categories",
+)
+
 
 class DataError(InputError):
     "Bad or missing input data; the message names the file, the column and what was expected (exit 2)."
 
 # %% ../nbs/00_data.ipynb #51f12d50
-_REVIEW_RE = re.compile(r"^(?P<category>.+)\.(?P<split>train|valid|test)\.(?P<fmt>csv|csv\.gz|parquet)$")
+_REVIEW_RE = re.compile(
+    r"^(?P<category>.+)\.(?P<split>train|valid|test)\.(?P<fmt>csv|csv\.gz|parquet)$"
+)
 _META_RE = re.compile(r"^meta_(?P<category>.+)\.(?P<fmt>jsonl|jsonl\.gz|json|json\.gz|parquet)$")
 _SEED_TEST_RE = re.compile(r"^(?P<category>.+)\.test\.(?P<fmt>csv|csv\.gz|parquet)$")
 
-def get_fs(location:str, storage_options:dict|None=None):
+
+def get_fs(location: str, storage_options: dict | None = None):
     "The fsspec filesystem and root path for `location` (local path or any fsspec URL)."
     fs, root = fsspec.core.url_to_fs(str(location), **(storage_options or {}))
     return fs, root.rstrip("/")
 
+
 def _names(fs, root):
-    try: return sorted(posixpath.basename(p.rstrip("/")) for p in fs.ls(root, detail=False))
-    except FileNotFoundError: return None
+    try:
+        return sorted(posixpath.basename(p.rstrip("/")) for p in fs.ls(root, detail=False))
+    except FileNotFoundError:
+        return None
+
 
 def _classify(fs, root, n) -> list[tuple]:
     "The rows of `find_files` for the entry `n` of the folder (none for other names)."
     path = f"{root}/{n}"
-    if m := _REVIEW_RE.match(n): return [(m["category"], "reviews", m["split"], m["fmt"], path)]
-    if m := _META_RE.match(n): return [(m["category"], "meta", None, m["fmt"], path)]
-    if n == "train_df.parquet": return [(None, "seed_train", "train", "parquet", path)]
-    if n == SYNTHETIC_MARKER: return [(None, "synthetic_marker", None, "txt", path)]
-    if n != "test_data": return []
+    if m := _REVIEW_RE.match(n):
+        return [(m["category"], "reviews", m["split"], m["fmt"], path)]
+    if m := _META_RE.match(n):
+        return [(m["category"], "meta", None, m["fmt"], path)]
+    if n == "train_df.parquet":
+        return [(None, "seed_train", "train", "parquet", path)]
+    if n == SYNTHETIC_MARKER:
+        return [(None, "synthetic_marker", None, "txt", path)]
+    if n != "test_data":
+        return []
     tests = [(t, _SEED_TEST_RE.match(t)) for t in _names(fs, path) or []]
     return [(m["category"], "seed_test", "test", m["fmt"], f"{path}/{t}") for t, m in tests if m]
 
-def find_files(location: str,  # a folder or fsspec URL
-               storage_options: dict | None = None,  # fsspec options for `location`
-               ) -> pd.DataFrame:
+
+def find_files(
+    location: str,  # a folder or fsspec URL
+    storage_options: dict | None = None,  # fsspec options for `location`
+) -> pd.DataFrame:
     "Table of the review/meta files at `location`: columns `category, kind, split, format, path`."
     fs, root = get_fs(location, storage_options)
     names = _names(fs, root)
-    if names is None: raise DataError(f"{location}: no such folder or bucket prefix")
-    if WRITING_MARKER in names: _half_written(fs, root, location)
+    if names is None:
+        raise DataError(f"{location}: no such folder or bucket prefix")
+    if WRITING_MARKER in names:
+        _half_written(fs, root, location)
     rows = [r for n in names if not n.startswith(".") for r in _classify(fs, root, n)]
     return pd.DataFrame(rows, columns=["category", "kind", "split", "format", "path"])
 
 # %% ../nbs/00_data.ipynb #460fb02b
 def _half_written(fs, root, location):
     "Raise the `DataError` for a folder holding the writing flag: being written now, or interrupted."
-    try: rec = json.loads(fs.cat_file(f"{root}/{WRITING_MARKER}") or b"{}")
-    except (ValueError, OSError): rec = {}
+    try:
+        rec = json.loads(fs.cat_file(f"{root}/{WRITING_MARKER}") or b"{}")
+    except (ValueError, OSError):
+        rec = {}
     pid = rec.get("pid", "?")
     if isinstance(pid, int) and pid_alive(pid):
-        raise DataError(f"{location}: its files are being replaced right now (PID {pid}); "
-                        "wait for that command to finish")
-    raise DataError(f"{location}: an interrupted `hybridrec demo-data` (PID {pid}) left its files "
-                    f"half replaced, "
-                    f"possibly mixing two data sets; run `hybridrec demo-data {location}` again")
+        raise DataError(
+            f"{location}: its files are being replaced right now (PID {pid}); "
+            "wait for that command to finish"
+        )
+    raise DataError(
+        f"{location}: an interrupted `hybridrec demo-data` (PID {pid}) left its files "
+        f"half replaced, "
+        f"possibly mixing two data sets; run `hybridrec demo-data {location}` again"
+    )
 
 # %% ../nbs/00_data.ipynb #b232c4c8
 def _open(fs, path):
     "A Python file object, gzip-decompressed if the name ends in .gz: for small reads (the header)."
     return fs.open(path, "rb", compression="infer")
+
 
 @contextlib.contextmanager
 def _stream(fs, path):
@@ -102,8 +135,17 @@ def _stream(fs, path):
 
 # %% ../nbs/00_data.ipynb #b232c4d1
 _BROKEN = (EOFError, zlib.error, gzip.BadGzipFile, OSError, pa.ArrowInvalid)
-_BROKEN_WORDS = ("truncated", "compressed", "gzip", "magic", "corrupt", "end-of-stream",
-                 "unexpected end", "inflate")
+_BROKEN_WORDS = (
+    "truncated",
+    "compressed",
+    "gzip",
+    "magic",
+    "corrupt",
+    "end-of-stream",
+    "unexpected end",
+    "inflate",
+)
+
 
 def _broken_message(path, e: BaseException) -> str:
     "One line naming `path`, the reason, and the fix."
@@ -115,6 +157,7 @@ def _broken_message(path, e: BaseException) -> str:
     if looks_broken:
         fix = "the file looks truncated or corrupt: download or copy it again"
     return f"{path}: cannot be read ({reason}); {fix}"
+
 
 @contextlib.contextmanager
 def _reading(path):
@@ -132,9 +175,12 @@ def _header(fs, path) -> list[str]:
     with _open(fs, path) as f:
         line = f.readline().decode("utf-8-sig")
     if not line.strip():
-        raise DataError(f"{path}: the file is empty (no header line); expected a CSV with columns "
-                        f"{', '.join(REVIEW_COLUMNS)}")
+        raise DataError(
+            f"{path}: the file is empty (no header line); expected a CSV with columns "
+            f"{', '.join(REVIEW_COLUMNS)}"
+        )
     return next(csv.reader([line]))
+
 
 def _where(path, i: int) -> str:
     "Data row `i` (0-based index) in words: 1-based, and the file line for text files with a header."
@@ -142,14 +188,18 @@ def _where(path, i: int) -> str:
         return f"row {i + 1}"
     return f"data row {i + 1} (file line {i + 2})"
 
+
 def _bad(path, col, values, mask, expected):
     "Raise the `DataError` for the first value of `values` where `mask` is true."
     idx = np.flatnonzero(mask)
     first = values[idx[0]]
-    first = first.item() if isinstance(first, np.generic) else first   # 'x', not np.str_('x')
+    first = first.item() if isinstance(first, np.generic) else first  # 'x', not np.str_('x')
     many = f"{len(idx)} bad value{'s' if len(idx) > 1 else ''}"
     where = _where(path, idx[0])
-    raise DataError(f"{path}: column '{col}': expected {expected}, found {first!r} at {where} ({many})")
+    raise DataError(
+        f"{path}: column '{col}': expected {expected}, found {first!r} at {where} ({many})"
+    )
+
 
 def _check_columns(path, present, required):
     "Raise a `DataError` listing the `required` columns missing from `present`."
@@ -157,8 +207,9 @@ def _check_columns(path, present, required):
     if missing:
         plural = "s" if len(missing) > 1 else ""
         names = ", ".join(repr(c) for c in missing)
-        raise DataError(f"{path}: missing required column{plural} {names}; "
-                        f"found columns {list(present)}")
+        raise DataError(
+            f"{path}: missing required column{plural} {names}; " f"found columns {list(present)}"
+        )
 
 # %% ../nbs/00_data.ipynb #b232c4d7
 def _parse_history(arr) -> pd.Series:
@@ -169,6 +220,7 @@ def _parse_history(arr) -> pd.Series:
     empty = pc.equal(pc.utf8_trim_whitespace(filled), "")
     lists = pc.if_else(empty, pa.scalar([], type=pa.list_(pa.string())), split)
     return pd.Series(pd.arrays.ArrowExtensionArray(lists))
+
 
 def _numeric(s: pd.Series) -> np.ndarray:
     "Column -> float64 array, NaN where missing or not a number (Arrow cast first; slow path on bad text)."
@@ -187,13 +239,15 @@ def _numeric(s: pd.Series) -> np.ndarray:
 # %% ../nbs/00_data.ipynb #b232c4d9
 MS_FLOOR = 100_000_000_000  # 1973-03-03 in ms: a smaller "millisecond" timestamp is seconds
 
+
 def _ms_ceiling() -> int:
     "Tomorrow, in milliseconds since 1970: a later timestamp is an error."
     return int((time.time() + 86_400) * 1000)
 
+
 def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
     "The column as float64: numbers kept, ISO dates converted to ms; other text: an error at its row."
-    num = np.array(_numeric(s), dtype="float64")   # a writable copy
+    num = np.array(_numeric(s), dtype="float64")  # a writable copy
     text = np.isnan(num)
     if text.any():
         rows = np.flatnonzero(text)
@@ -210,6 +264,7 @@ def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
 def _date(ms: float) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(ms / 1000))
 
+
 def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
     "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible values are errors."
     v = _timestamp_numbers(path, s)
@@ -219,14 +274,21 @@ def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
         return v.astype("int64")
     in_s = (v >= MS_FLOOR / 1000) & (v <= hi / 1000)
     if in_s.all():
-        log.warning("%s: column 'timestamp' holds seconds (%s .. %s), not the milliseconds "
-                    "Amazon Reviews 2023 uses; "
-                    "converted to milliseconds", path, _date(v.min() * 1000), _date(v.max() * 1000))
+        log.warning(
+            "%s: column 'timestamp' holds seconds (%s .. %s), not the milliseconds "
+            "Amazon Reviews 2023 uses; "
+            "converted to milliseconds",
+            path,
+            _date(v.min() * 1000),
+            _date(v.max() * 1000),
+        )
         return np.round(v * 1000).astype("int64")
     seconds = in_s.sum() > in_ms.sum()
     unit, scale = ("seconds", 1000) if seconds else ("milliseconds", 1)
-    expected = (f"{unit} since 1970 from {MS_FLOOR // scale} to {hi // scale} "
-                f"({_date(MS_FLOOR)} .. {_date(hi)}), the unit of the file's other rows")
+    expected = (
+        f"{unit} since 1970 from {MS_FLOOR // scale} to {hi // scale} "
+        f"({_date(MS_FLOOR)} .. {_date(hi)}), the unit of the file's other rows"
+    )
     _bad(path, "timestamp", s.to_numpy(), ~(in_s if seconds else in_ms), expected)
 
 # %% ../nbs/00_data.ipynb #b232c4dc
@@ -237,16 +299,19 @@ def _ids(df, path, col) -> pd.Series:
         _bad(path, col, ids.to_numpy(), ids.isna().to_numpy(), "a non-empty id")
     return ids
 
+
 def _history(h: pd.Series) -> pd.Series:
     "The `history` column as a pyarrow list column, from lists or from space-separated text."
     if isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype):
         return h.reset_index(drop=True)
     return _parse_history(pa.array(h.astype("string").to_numpy(na_value=None), type=pa.string()))
 
-def validate_reviews(df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rating, timestamp
-                     path: str,  # the file they came from, for messages
-                     check_time: bool = False,  # apply the Amazon unit/range rule to timestamps
-                     ) -> pd.DataFrame:
+
+def validate_reviews(
+    df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rating, timestamp
+    path: str,  # the file they came from, for messages
+    check_time: bool = False,  # apply the Amazon unit/range rule to timestamps
+) -> pd.DataFrame:
     "Check and type a raw review frame read from `path`: rating float32 in [1, 5], timestamp ms."
     _check_columns(path, df.columns, REVIEW_COLUMNS)
     if len(df) == 0:
@@ -272,12 +337,14 @@ def validate_reviews(df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rat
 def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFrame:
     "One open of a parquet file: check `required` columns in its schema, read `columns` (None: all)."
     import pyarrow.parquet as pq
+
     with _reading(path), fs.open(path, "rb") as f:
         pf = pq.ParquetFile(f)
         present = pf.schema_arrow.names
         _check_columns(path, present, required)
         use = None if columns is None else [c for c in columns if c in present]
         return pf.read(columns=use).to_pandas(**to_pandas)
+
 
 def _read_csv(fs, path, use) -> pa.Table:
     "The columns `use` of a CSV file, all as text."
@@ -290,11 +357,12 @@ def _read_csv(fs, path, use) -> pa.Table:
             raise DataError(f"{path}: not a valid CSV file: {e}") from None
 
 # %% ../nbs/00_data.ipynb #b232c4df
-def read_reviews(path: str,  # a review file: .csv, .csv.gz or .parquet
-                 storage_options: dict | None = None,  # fsspec options when `path` is a URL
-                 fs=None,  # an fsspec filesystem to read `path` with
-                 columns=REVIEW_COLUMNS + ("history",),  # the columns to keep (required ones always)
-                 ) -> pd.DataFrame:
+def read_reviews(
+    path: str,  # a review file: .csv, .csv.gz or .parquet
+    storage_options: dict | None = None,  # fsspec options when `path` is a URL
+    fs=None,  # an fsspec filesystem to read `path` with
+    columns=REVIEW_COLUMNS + ("history",),  # the columns to keep (required ones always)
+) -> pd.DataFrame:
     "Read and validate one review file (CSV, gzipped CSV or parquet) at `path`."
     if fs is None:
         fs, path = get_fs(path, storage_options)
@@ -315,13 +383,18 @@ def read_reviews(path: str,  # a review file: .csv, .csv.gz or .parquet
 # %% ../nbs/00_data.ipynb #31398ae5
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _MONEY = r"(?:US\s?)?[$£€]?\s*"
-PRICE_PATTERN = re.compile(rf"^\s*(?:from\s+|starting\s+at\s+)?{_MONEY}(?P<num>{_NUM})"
-                           rf"(?:\s*(?:-|–|to)\s*{_MONEY}{_NUM})?\s*$", re.IGNORECASE)
+PRICE_PATTERN = re.compile(
+    rf"^\s*(?:from\s+|starting\s+at\s+)?{_MONEY}(?P<num>{_NUM})"
+    rf"(?:\s*(?:-|–|to)\s*{_MONEY}{_NUM})?\s*$",
+    re.IGNORECASE,
+)
 _NO_PRICE = ("", "none", "null", "nan", "n/a", "na", "-", "—")
 
-def parse_prices(s: pd.Series,  # prices: numbers, or text as Amazon writes them
-                 path: str = "",  # the file they came from, for the warning about unreadable ones
-                 ) -> pd.Series:
+
+def parse_prices(
+    s: pd.Series,  # prices: numbers, or text as Amazon writes them
+    path: str = "",  # the file they came from, for the warning about unreadable ones
+) -> pd.Series:
     "Prices as float64: '$12.99', '1,299.00', 'from 3.00', ranges (lower bound); others NaN, counted."
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
@@ -332,14 +405,28 @@ def parse_prices(s: pd.Series,  # prices: numbers, or text as Amazon writes them
     unread = (value.isna() & ~missing).to_numpy()
     if unread.any():
         examples = txt[unread].drop_duplicates().head(3).tolist()
-        log.warning("%s: column 'price': %d of %d values are not prices and were read as "
-                    "missing, e.g. %s",
-                    path or "prices", int(unread.sum()), len(s), examples)
+        log.warning(
+            "%s: column 'price': %d of %d values are not prices and were read as "
+            "missing, e.g. %s",
+            path or "prices",
+            int(unread.sum()),
+            len(s),
+            examples,
+        )
     return value
 
 # %% ../nbs/00_data.ipynb #31398ae8
-_META_TYPES = {"parent_asin": pa.string(), "title": pa.string(), "main_category": pa.string(), "average_rating": pa.float64(),
-               "rating_number": pa.float64(), "price": pa.float64(), "store": pa.string(), "categories": pa.list_(pa.string())}
+_META_TYPES = {
+    "parent_asin": pa.string(),
+    "title": pa.string(),
+    "main_category": pa.string(),
+    "average_rating": pa.float64(),
+    "rating_number": pa.float64(),
+    "price": pa.float64(),
+    "store": pa.string(),
+    "categories": pa.list_(pa.string()),
+}
+
 
 def _meta_fast(fs, path, columns) -> pd.DataFrame | None:
     "Arrow's JSON reader with an explicit schema; None when a field changes type between lines."
@@ -350,6 +437,7 @@ def _meta_fast(fs, path, columns) -> pd.DataFrame | None:
             return pajson.read_json(f, parse_options=opts).to_pandas()
     except pa.ArrowInvalid:
         return None
+
 
 def _meta_slow(fs, path, columns) -> pd.DataFrame:
     "One `json.loads` per line; a line that is not JSON is an error naming its line number."
@@ -373,10 +461,12 @@ def _meta_frame(fs, path, columns) -> pd.DataFrame:
     with _open(fs, path) as f:
         first = f.read(1 << 16)
     if not first.strip():
-        raise DataError(f"{path}: the file is empty; expected JSON lines with at least "
-                        "'parent_asin'")
+        raise DataError(
+            f"{path}: the file is empty; expected JSON lines with at least " "'parent_asin'"
+        )
     df = _meta_fast(fs, path, columns)
     return _meta_slow(fs, path, columns) if df is None else df
+
 
 def _type_meta(df: pd.DataFrame, path) -> pd.DataFrame:
     "Typed meta columns: prices parsed, ratings float32, categories lists, text as strings."
@@ -394,11 +484,12 @@ def _type_meta(df: pd.DataFrame, path) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 # %% ../nbs/00_data.ipynb #31398aeb
-def read_meta(path: str,  # a meta file: meta_*.jsonl[.gz], .json[.gz] or .parquet
-              storage_options: dict | None = None,  # fsspec options when `path` is a URL
-              fs=None,  # an fsspec filesystem to read `path` with
-              columns=META_COLUMNS,  # the fields to keep (`parent_asin` always)
-              ) -> pd.DataFrame:
+def read_meta(
+    path: str,  # a meta file: meta_*.jsonl[.gz], .json[.gz] or .parquet
+    storage_options: dict | None = None,  # fsspec options when `path` is a URL
+    fs=None,  # an fsspec filesystem to read `path` with
+    columns=META_COLUMNS,  # the fields to keep (`parent_asin` always)
+) -> pd.DataFrame:
     "Read item metadata keeping `columns`; prices by `parse_prices`; a truncated file: `DataError`."
     if fs is None:
         fs, path = get_fs(path, storage_options)
@@ -417,11 +508,12 @@ def read_meta(path: str,  # a meta file: meta_*.jsonl[.gz], .json[.gz] or .parqu
 @dataclass
 class ReviewData:
     "Train/valid/test review frames sharing one id space, plus item (and optional user) side information."
+
     train: pd.DataFrame
-    valid: pd.DataFrame|None = None
-    test: pd.DataFrame|None = None
-    items: pd.DataFrame|None = None
-    users: pd.DataFrame|None = None
+    valid: pd.DataFrame | None = None
+    test: pd.DataFrame | None = None
+    items: pd.DataFrame | None = None
+    users: pd.DataFrame | None = None
     source: str = ""
     synthetic: bool = False
     dropped_duplicates: dict = field(default_factory=dict)
@@ -434,14 +526,25 @@ class ReviewData:
     def with_meta(self, split="train") -> pd.DataFrame:
         "Reviews of `split` with item metadata joined on `parent_asin` (the seed's `train_df` shape)."
         df = self.splits[split]
-        if self.items is None: return df
-        meta = self.items.drop(columns=[c for c in ("category",) if c in df.columns and c in self.items.columns])
+        if self.items is None:
+            return df
+        meta = self.items.drop(
+            columns=[c for c in ("category",) if c in df.columns and c in self.items.columns]
+        )
         return df.merge(meta, on="parent_asin", how="left")
 
     def summary(self) -> pd.DataFrame:
         "Rows, users, items and duplicate reviews dropped per split."
-        rows = [dict(split=k, reviews=len(v), users=v.user_id.nunique(), items=v.parent_asin.nunique(),
-                     duplicates_dropped=self.dropped_duplicates.get(k, 0)) for k, v in self.splits.items()]
+        rows = [
+            dict(
+                split=k,
+                reviews=len(v),
+                users=v.user_id.nunique(),
+                items=v.parent_asin.nunique(),
+                duplicates_dropped=self.dropped_duplicates.get(k, 0),
+            )
+            for k, v in self.splits.items()
+        ]
         return pd.DataFrame(rows).set_index("split")
 
     def __repr__(self):
@@ -459,18 +562,28 @@ def drop_duplicate_reviews(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     n = int(dup.sum())
     return (df.drop(index=order.index[dup.to_numpy()]).reset_index(drop=True) if n else df), n
 
+
 def share_id_space(data: ReviewData) -> ReviewData:
     "Make `user_id` / `parent_asin` categoricals with one category set across splits, items and users."
     frames = list(data.splits.values())
+
     def cats(col, extra=()):
         vals = [f[col].astype("string") for f in frames] + [e.astype("string") for e in extra]
         return pd.Index(pd.concat(vals, ignore_index=True).dropna().unique()).sort_values()
+
     ucats = cats("user_id", [data.users["user_id"]] if data.users is not None else [])
     icats = cats("parent_asin", [data.items["parent_asin"]] if data.items is not None else [])
-    def conv(f, col, c): f[col] = pd.Categorical(f[col].astype("string"), categories=c)
-    for f in frames: conv(f, "user_id", ucats); conv(f, "parent_asin", icats)
-    if data.items is not None: conv(data.items, "parent_asin", icats)
-    if data.users is not None: conv(data.users, "user_id", ucats)
+
+    def conv(f, col, c):
+        f[col] = pd.Categorical(f[col].astype("string"), categories=c)
+
+    for f in frames:
+        conv(f, "user_id", ucats)
+        conv(f, "parent_asin", icats)
+    if data.items is not None:
+        conv(data.items, "parent_asin", icats)
+    if data.users is not None:
+        conv(data.users, "user_id", ucats)
     return data
 
 # %% ../nbs/00_data.ipynb #c20f57c4
@@ -478,67 +591,114 @@ def _category_col(df, cat):
     df["category"] = cat
     return df
 
+
 def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
     frames = {}
     for k, parts in splits.items():
-        if not parts: continue
+        if not parts:
+            continue
         df = pd.concat(parts, ignore_index=True)
         df["category"] = df["category"].astype("category")
         frames[k] = df
     it = None
     if items:
-        it = pd.concat(items, ignore_index=True).drop_duplicates("parent_asin", keep="first").reset_index(drop=True)
+        it = (
+            pd.concat(items, ignore_index=True)
+            .drop_duplicates("parent_asin", keep="first")
+            .reset_index(drop=True)
+        )
         it["category"] = it["category"].astype("category")
-    data = ReviewData(train=frames.get("train"), valid=frames.get("valid"), test=frames.get("test"), items=it,
-                      source=source, dropped_duplicates=dropped, **kw)
+    data = ReviewData(
+        train=frames.get("train"),
+        valid=frames.get("valid"),
+        test=frames.get("test"),
+        items=it,
+        source=source,
+        dropped_duplicates=dropped,
+        **kw,
+    )
     return share_id_space(data)
+
 
 def _read_split(fs, path, cat, split, dropped):
     df, n = drop_duplicate_reviews(read_reviews(path, fs=fs))
     if n:
         dropped[split] = dropped.get(split, 0) + n
-        log.warning("%s: dropped %d duplicate (user_id, parent_asin) reviews, kept the earliest", path, n)
+        log.warning(
+            "%s: dropped %d duplicate (user_id, parent_asin) reviews, kept the earliest", path, n
+        )
     return _category_col(df, cat)
 
-def load_amazon(location:str, categories:list|None=None, storage_options:dict|None=None, splits=SPLITS,
-                meta:bool=True, progress:bool=True) -> ReviewData:
+
+def load_amazon(
+    location: str,
+    categories: list | None = None,
+    storage_options: dict | None = None,
+    splits=SPLITS,
+    meta: bool = True,
+    progress: bool = True,
+) -> ReviewData:
     "Read Amazon Reviews 2023 benchmark files (or the seed's `train_df.parquet` layout) from any fsspec `location`."
     files = find_files(location, storage_options)
     fs, _ = get_fs(location, storage_options)
     official = files[files.kind.isin(["reviews", "meta"])]
-    if official.empty and (files.kind == "seed_train").any(): return _load_seed_layout(fs, files, location, categories, progress)
+    if official.empty and (files.kind == "seed_train").any():
+        return _load_seed_layout(fs, files, location, categories, progress)
     found = sorted(official.loc[official.kind == "reviews", "category"].unique())
     if not found:
         have = _names(fs, get_fs(location, storage_options)[1]) or []
-        raise DataError(f"{location}: no review files found; expected '{{Category}}.{{train,valid,test}}.csv.gz' "
-                        f"(or .csv/.parquet) or 'train_df.parquet'; found: {have[:20] or 'nothing'}")
+        raise DataError(
+            f"{location}: no review files found; expected '{{Category}}.{{train,valid,test}}.csv.gz' "
+            f"(or .csv/.parquet) or 'train_df.parquet'; found: {have[:20] or 'nothing'}"
+        )
     if categories is not None:
         categories = [categories] if isinstance(categories, str) else list(categories)
         missing = [c for c in categories if c not in found]
-        if missing: raise DataError(f"{location}: categor{'ies' if len(missing)>1 else 'y'} {missing} not found; available: {found}")
+        if missing:
+            raise DataError(
+                f"{location}: categor{'ies' if len(missing)>1 else 'y'} {missing} not found; available: {found}"
+            )
     cats = categories or found
-    todo = official[official.category.isin(cats) & ((official.kind == "meta") | official.split.isin(splits))]
-    if not meta: todo = todo[todo.kind == "reviews"]
-    if not (todo.split == "train").any(): raise DataError(f"{location}: no training file for categories {cats}; found: {sorted(files.path.map(posixpath.basename))}")
+    todo = official[
+        official.category.isin(cats) & ((official.kind == "meta") | official.split.isin(splits))
+    ]
+    if not meta:
+        todo = todo[todo.kind == "reviews"]
+    if not (todo.split == "train").any():
+        raise DataError(
+            f"{location}: no training file for categories {cats}; found: {sorted(files.path.map(posixpath.basename))}"
+        )
     out, items, dropped = {s: [] for s in SPLITS}, [], {}
     for r in tqdm(list(todo.itertuples()), desc="reading", unit="file", disable=not progress):
-        if r.kind == "reviews": out[r.split].append(_read_split(fs, r.path, r.category, r.split, dropped))
-        else: items.append(_category_col(read_meta(r.path, fs=fs), r.category))
+        if r.kind == "reviews":
+            out[r.split].append(_read_split(fs, r.path, r.category, r.split, dropped))
+        else:
+            items.append(_category_col(read_meta(r.path, fs=fs), r.category))
     synthetic = (files.kind == "synthetic_marker").any()
     return _finish(out, items, str(location), dropped, synthetic=bool(synthetic))
+
 
 def _load_seed_layout(fs, files, location, categories, progress):
     path = files.loc[files.kind == "seed_train", "path"].iloc[0]
     raw = _read_parquet(fs, path, None, REVIEW_COLUMNS + ("category",))
-    if categories is not None: raw = raw[raw["category"].isin([categories] if isinstance(categories, str) else categories)]
+    if categories is not None:
+        raw = raw[raw["category"].isin([categories] if isinstance(categories, str) else categories)]
     train = validate_reviews(raw.reset_index(drop=True), path, check_time=True)
     train["category"] = raw["category"].astype("string").to_numpy()
     train, n = drop_duplicate_reviews(train)
     dropped = {"train": n} if n else {}
-    meta_cols = [c for c in ("parent_asin", "title", "average_rating", "price", "store", "category") if c in raw.columns]
+    meta_cols = [
+        c
+        for c in ("parent_asin", "title", "average_rating", "price", "store", "category")
+        if c in raw.columns
+    ]
     items = raw[meta_cols].drop_duplicates("parent_asin").reset_index(drop=True)
-    if "price" in items: items["price"] = parse_prices(items["price"], path).where(lambda p: p != -1)  # seed: -1 = missing
+    if "price" in items:
+        items["price"] = parse_prices(items["price"], path).where(
+            lambda p: p != -1
+        )  # seed: -1 = missing
     tests = []
     for r in files[files.kind == "seed_test"].itertuples():
-        if categories is None or r.category in categories: tests.append(_read_split(fs, r.path, r.category, "test", dropped))
+        if categories is None or r.category in categories:
+            tests.append(_read_split(fs, r.path, r.category, "test", dropped))
     return _finish({"train": [train], "test": tests}, [items], str(location), dropped)

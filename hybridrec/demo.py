@@ -11,7 +11,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import fsspec
-from .data import SPLITS, SYNTHETIC_MARKER, WRITING_MARKER, DataError, ReviewData, load_amazon
+from hybridrec.data import (
+    SPLITS,
+    SYNTHETIC_MARKER,
+    WRITING_MARKER,
+    DataError,
+    ReviewData,
+    load_amazon,
+)
 from .core import atomic_write, pid_alive
 
 # %% auto #0
@@ -22,41 +29,103 @@ __all__ = ['DEFAULT_USERS', 'DEFAULT_ITEMS', 'DEFAULT_REVIEWS_PER_USER', 'DEFAUL
 DEFAULT_USERS = 5_000
 DEFAULT_ITEMS = 2_000
 DEFAULT_REVIEWS_PER_USER = 15  # mean; the activity distribution is long-tailed (lognormal)
-DEFAULT_CATEGORIES = ("Toys_and_Games", "Electronics", "Home_and_Kitchen", "Sports_and_Outdoors", "Video_Games")
-SPLIT_CUTS = (1628643414042, 1658002729837)  # the official "timestamp" split of Amazon Reviews 2023, ms
+DEFAULT_CATEGORIES = (
+    "Toys_and_Games",
+    "Electronics",
+    "Home_and_Kitchen",
+    "Sports_and_Outdoors",
+    "Video_Games",
+)
+SPLIT_CUTS = (
+    1628643414042,
+    1658002729837,
+)  # the official "timestamp" split of Amazon Reviews 2023, ms
 PRICE_LEVELS = 5
 RATING_SHARES = (0.08, 0.05, 0.08, 0.19, 0.60)  # 1 .. 5 stars
-META_FIELDS = ("main_category", "title", "average_rating", "rating_number", "features", "description", "price", "images",
-               "videos", "store", "categories", "details", "parent_asin", "bought_together")
+META_FIELDS = (
+    "main_category",
+    "title",
+    "average_rating",
+    "rating_number",
+    "features",
+    "description",
+    "price",
+    "images",
+    "videos",
+    "store",
+    "categories",
+    "details",
+    "parent_asin",
+    "bought_together",
+)
 REVIEW_FIELDS = ("user_id", "parent_asin", "rating", "timestamp", "history")
 
 _T_FIRST, _T_LAST = 1325376000000, 1688083200000  # reviews from 2012-01-01 to 2023-06-30
 _DAY = 86_400_000
 # Strength of the planted structure (tuned so that a hybrid LightFM beats a pure one, and popularity is weaker still)
-_CAT_CONC = 0.3    # Dirichlet concentration of a user's category taste: small = few favourite categories
-_LEVEL_K = 2.0     # taste for price levels ~ exp(-_LEVEL_K * |level - user's level|)
-_STYLE_MIX = 0.3   # weight of the hidden-style taste (the rest is uniform): the part only ids can learn
-_ZIPF = 1.0        # item popularity ~ rank ** -_ZIPF
-_CATALOG = 0.4     # share of items on sale from the start; the others are launched over time
+_CAT_CONC = (
+    0.3  # Dirichlet concentration of a user's category taste: small = few favourite categories
+)
+_LEVEL_K = 2.0  # taste for price levels ~ exp(-_LEVEL_K * |level - user's level|)
+_STYLE_MIX = (
+    0.3  # weight of the hidden-style taste (the rest is uniform): the part only ids can learn
+)
+_ZIPF = 1.0  # item popularity ~ rank ** -_ZIPF
+_CATALOG = 0.4  # share of items on sale from the start; the others are launched over time
 
 # display name (`main_category`), sub-categories, median price of the middle price level
 _CATALOG_INFO = {
-    "Toys_and_Games": ("Toys & Games", ["Puzzles", "Dolls", "Building Sets", "Board Games", "Plush", "Arts & Crafts"], 20.0),
-    "Electronics": ("All Electronics", ["Headphones", "Cables", "Chargers", "Speakers", "Cameras", "Keyboards"], 30.0),
-    "Home_and_Kitchen": ("Amazon Home", ["Cookware", "Bedding", "Storage", "Lighting", "Cutlery", "Decor"], 25.0),
-    "Sports_and_Outdoors": ("Sports & Outdoors", ["Camping", "Fitness", "Cycling", "Fishing", "Yoga", "Running"], 25.0),
-    "Video_Games": ("Video Games", ["Controllers", "Headsets", "Consoles", "Accessories", "PC Games", "Cases"], 28.0),
+    "Toys_and_Games": (
+        "Toys & Games",
+        ["Puzzles", "Dolls", "Building Sets", "Board Games", "Plush", "Arts & Crafts"],
+        20.0,
+    ),
+    "Electronics": (
+        "All Electronics",
+        ["Headphones", "Cables", "Chargers", "Speakers", "Cameras", "Keyboards"],
+        30.0,
+    ),
+    "Home_and_Kitchen": (
+        "Amazon Home",
+        ["Cookware", "Bedding", "Storage", "Lighting", "Cutlery", "Decor"],
+        25.0,
+    ),
+    "Sports_and_Outdoors": (
+        "Sports & Outdoors",
+        ["Camping", "Fitness", "Cycling", "Fishing", "Yoga", "Running"],
+        25.0,
+    ),
+    "Video_Games": (
+        "Video Games",
+        ["Controllers", "Headsets", "Consoles", "Accessories", "PC Games", "Cases"],
+        28.0,
+    ),
     "Books": ("Books", ["Fiction", "Cooking", "History", "Children", "Science", "Travel"], 14.0),
-    "Beauty_and_Personal_Care": ("All Beauty", ["Skin Care", "Hair Care", "Makeup", "Fragrance", "Nail", "Tools"], 15.0),
-    "Pet_Supplies": ("Pet Supplies", ["Dog Toys", "Cat Litter", "Aquarium", "Leashes", "Treats", "Beds"], 20.0),
+    "Beauty_and_Personal_Care": (
+        "All Beauty",
+        ["Skin Care", "Hair Care", "Makeup", "Fragrance", "Nail", "Tools"],
+        15.0,
+    ),
+    "Pet_Supplies": (
+        "Pet Supplies",
+        ["Dog Toys", "Cat Litter", "Aquarium", "Leashes", "Treats", "Beds"],
+        20.0,
+    ),
 }
 
+
 def _cat_info(cat):
-    if cat in _CATALOG_INFO: return _CATALOG_INFO[cat]
-    return (cat.replace("_and_", " & ").replace("_", " "), ["Basics", "Accessories", "Sets", "Tools", "Parts", "Gifts"], 20.0)
+    if cat in _CATALOG_INFO:
+        return _CATALOG_INFO[cat]
+    return (
+        cat.replace("_and_", " & ").replace("_", " "),
+        ["Basics", "Accessories", "Sets", "Tools", "Parts", "Gifts"],
+        20.0,
+    )
 
 # %% ../nbs/00a_demo.ipynb #17eb008a
 _ALNUM = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", dtype=np.uint8)
+
 
 def _codes(rng, n, prefix: bytes, width: int) -> np.ndarray:
     "`n` distinct random ids `prefix` + `width` upper-case letters/digits, as a fixed-width bytes array."
@@ -64,20 +133,25 @@ def _codes(rng, n, prefix: bytes, width: int) -> np.ndarray:
     todo = np.arange(n)
     while len(todo):  # redraw the (rare) collisions until all are distinct
         raw = np.empty((len(todo), len(prefix) + width), dtype=np.uint8)
-        raw[:, :len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
-        raw[:, len(prefix):] = _ALNUM[rng.integers(0, len(_ALNUM), (len(todo), width))]
+        raw[:, : len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+        raw[:, len(prefix) :] = _ALNUM[rng.integers(0, len(_ALNUM), (len(todo), width))]
         out[todo] = raw.view(out.dtype).ravel()
         _, first = np.unique(out, return_index=True)
-        dup = np.ones(n, bool); dup[first] = False
+        dup = np.ones(n, bool)
+        dup[first] = False
         todo = np.flatnonzero(dup)
     return out
+
 
 def _inverse_cdf(cum: np.ndarray, rows: np.ndarray, r: np.ndarray) -> np.ndarray:
     "One column per draw: `cum` holds row-wise cumulative probabilities, `rows` the row of each draw, `r` uniforms."
     out, step = np.empty(len(rows), dtype=np.int16), 1 << 20
     for s in range(0, len(rows), step):  # chunks of a million draws bound the memory
-        out[s:s + step] = np.minimum((cum[rows[s:s + step]] < r[s:s + step, None]).sum(1), cum.shape[1] - 1)
+        out[s : s + step] = np.minimum(
+            (cum[rows[s : s + step]] < r[s : s + step, None]).sum(1), cum.shape[1] - 1
+        )
     return out
+
 
 def _fallback(nonempty, C, L, S):
     "Each cell itself if it has items, else the nearest cell that has (same category and level, then category, then any)."
@@ -85,7 +159,11 @@ def _fallback(nonempty, C, L, S):
     c, l, s = cells // (L * S), cells // S % L, cells % S
     full = np.flatnonzero(nonempty)
     fc, fl, fs = full // (L * S), full // S % L, full % S
-    dist = (c[:, None] != fc[None]) * 100 + np.abs(l[:, None] - fl[None]) * 10 + (s[:, None] != fs[None])
+    dist = (
+        (c[:, None] != fc[None]) * 100
+        + np.abs(l[:, None] - fl[None]) * 10
+        + (s[:, None] != fs[None])
+    )
     return np.where(nonempty, cells, full[dist.argmin(1)])
 
 # %% ../nbs/00a_demo.ipynb #af085803
@@ -98,7 +176,8 @@ def _latent(users, items, seed, categories, reviews_per_user, styles, explore, n
     icat = rng.choice(C, items, p=cat_w)
     icat[:C] = np.arange(C)  # no category without items
     n_stores = max(C, items // 4)
-    store_cat = rng.choice(C, n_stores, p=cat_w); store_cat[:C] = np.arange(C)
+    store_cat = rng.choice(C, n_stores, p=cat_w)
+    store_cat[:C] = np.arange(C)
     store_w = rng.pareto(1.5, n_stores) + 0.05  # many small stores, a few big ones
     store_tier = rng.integers(0, L, n_stores)
     istore = np.empty(items, dtype=np.int32)
@@ -109,33 +188,51 @@ def _latent(users, items, seed, categories, reviews_per_user, styles, explore, n
     istyle = rng.integers(0, S, items)
     quality = rng.normal(0, 0.6, items)
     pop = (1 + rng.permutation(items)) ** -_ZIPF * np.exp(0.4 * quality)
-    launch = np.where(rng.random(items) < _CATALOG, _T_FIRST,
-                      _T_FIRST + rng.beta(2.0, 1.8, items) * (_T_LAST - 90 * _DAY - _T_FIRST)).astype(np.int64)
+    launch = np.where(
+        rng.random(items) < _CATALOG,
+        _T_FIRST,
+        _T_FIRST + rng.beta(2.0, 1.8, items) * (_T_LAST - 90 * _DAY - _T_FIRST),
+    ).astype(np.int64)
     cell = ((icat * L + ilevel) * S + istyle).astype(np.int64)
     n_cells = C * L * S
     order = np.lexsort((launch, cell))
-    launch[order[np.r_[True, cell[order][1:] != cell[order][:-1]]]] = _T_FIRST  # each cell's oldest item is there from the start
+    launch[order[np.r_[True, cell[order][1:] != cell[order][:-1]]]] = (
+        _T_FIRST  # each cell's oldest item is there from the start
+    )
     base_price = np.array([_cat_info(c)[2] for c in categories])
     logp = np.log(base_price[icat]) + 0.7 * (ilevel - (L - 1) / 2) + rng.normal(0, 0.25, items)
     price = np.round(np.exp(logp), 2)
     price = np.where(rng.random(items) < 0.5, np.floor(price) + 0.99, price)
     price[rng.random(items) < 0.10] = np.nan
     # ---- users
-    mu = np.log(max(reviews_per_user - 0.5, 0.5)) - 0.5 * 1.1 ** 2  # so that 1 + floor(lognormal) has the wanted mean
-    n_u = np.minimum(1 + np.floor(rng.lognormal(mu, 1.1, users)), max(1, items // 3)).astype(np.int64)
-    start = _T_FIRST + rng.beta(2.0, 1.8, users) * (_T_LAST - _T_FIRST)  # calibrated: about 80/10/10 % train/valid/test
-    end = np.minimum(start + rng.lognormal(np.log(300.0 * _DAY) + 0.2 * np.log(n_u), 1.0, users), _T_LAST)
+    mu = (
+        np.log(max(reviews_per_user - 0.5, 0.5)) - 0.5 * 1.1**2
+    )  # so that 1 + floor(lognormal) has the wanted mean
+    n_u = np.minimum(1 + np.floor(rng.lognormal(mu, 1.1, users)), max(1, items // 3)).astype(
+        np.int64
+    )
+    start = _T_FIRST + rng.beta(2.0, 1.8, users) * (
+        _T_LAST - _T_FIRST
+    )  # calibrated: about 80/10/10 % train/valid/test
+    end = np.minimum(
+        start + rng.lognormal(np.log(300.0 * _DAY) + 0.2 * np.log(n_u), 1.0, users), _T_LAST
+    )
     cat_pref = rng.dirichlet(np.full(C, _CAT_CONC), users) * 0.9 + 0.1 * cat_w
     centre = rng.integers(0, L, users)
-    lev_pref = np.exp(-_LEVEL_K * np.abs(np.arange(L)[None, :] - centre[:, None])); lev_pref /= lev_pref.sum(1, keepdims=True)
+    lev_pref = np.exp(-_LEVEL_K * np.abs(np.arange(L)[None, :] - centre[:, None]))
+    lev_pref /= lev_pref.sum(1, keepdims=True)
     sty_pref = _STYLE_MIX * rng.dirichlet(np.full(S, 0.5), users) + (1 - _STYLE_MIX) / S
     leniency = rng.normal(0, 0.7, users)
     # ---- reviews: user -> time -> cell (taste, or popularity when exploring) -> launched item of the cell
-    u = np.repeat(np.arange(users, dtype=np.int32), np.ceil(n_u * 1.4).astype(np.int64))  # oversampled, see step 5
+    u = np.repeat(
+        np.arange(users, dtype=np.int32), np.ceil(n_u * 1.4).astype(np.int64)
+    )  # oversampled, see step 5
     n = len(u)
     t = (start[u] + rng.random(n) * (end - start)[u]).astype(np.int64)
-    rcell = (_inverse_cdf(np.cumsum(cat_pref, 1), u, rng.random(n)).astype(np.int64) * L
-             + _inverse_cdf(np.cumsum(lev_pref, 1), u, rng.random(n))) * S + _inverse_cdf(np.cumsum(sty_pref, 1), u, rng.random(n))
+    rcell = (
+        _inverse_cdf(np.cumsum(cat_pref, 1), u, rng.random(n)).astype(np.int64) * L
+        + _inverse_cdf(np.cumsum(lev_pref, 1), u, rng.random(n))
+    ) * S + _inverse_cdf(np.cumsum(sty_pref, 1), u, rng.random(n))
     exp_ = rng.random(n) < explore
     cell_mass = np.bincount(cell, weights=pop, minlength=n_cells)
     rcell[exp_] = rng.choice(n_cells, exp_.sum(), p=cell_mass / cell_mass.sum())
@@ -143,71 +240,163 @@ def _latent(users, items, seed, categories, reviews_per_user, styles, explore, n
     key = cell[order] * (1 << 40) + (launch[order] - _T_FIRST)  # items sorted by (cell, launch)
     cum = np.cumsum(pop[order])
     lo = np.searchsorted(cell[order], np.arange(n_cells))[rcell]
-    hi = np.searchsorted(key, rcell * (1 << 40) + (t - _T_FIRST), side="right")  # one past the cell's last launched item
+    hi = np.searchsorted(
+        key, rcell * (1 << 40) + (t - _T_FIRST), side="right"
+    )  # one past the cell's last launched item
     recent = np.searchsorted(key, rcell * (1 << 40) + (t - 365 * _DAY - _T_FIRST), side="left")
     lo = np.where((rng.random(n) < novelty) & (recent < hi), recent, lo)  # new releases
     base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
-    pos = np.clip(np.searchsorted(cum, base + rng.random(n) * (cum[hi - 1] - base), side="right"), lo, hi - 1)
+    pos = np.clip(
+        np.searchsorted(cum, base + rng.random(n) * (cum[hi - 1] - base), side="right"), lo, hi - 1
+    )
     it = order[pos].astype(np.int32)
     z = quality[it] + leniency[u] + 0.8 * ~exp_ + rng.logistic(0, 0.6, n)  # latent satisfaction
     del rcell, lo, hi, recent, base, pos
     # ---- repeated (user, item) pairs: keep the earliest; then a random n_u of each user's distinct items
-    o = np.lexsort((t, u)); u, it, t, z = u[o], it[o], t[o], z[o]
-    _, keep = np.unique(u.astype(np.int64) * items + it, return_index=True)  # first occurrence = earliest
-    keep.sort(); u, it, t, z = u[keep], it[keep], t[keep], z[keep]
+    o = np.lexsort((t, u))
+    u, it, t, z = u[o], it[o], t[o], z[o]
+    _, keep = np.unique(
+        u.astype(np.int64) * items + it, return_index=True
+    )  # first occurrence = earliest
+    keep.sort()
+    u, it, t, z = u[keep], it[keep], t[keep], z[keep]
     o = np.lexsort((rng.random(len(u)), u))
     sizes = np.bincount(u, minlength=users)
     rank = np.arange(len(u)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    keep = np.sort(o[rank < n_u[u[o]]]); u, it, t, z = u[keep], it[keep], t[keep], z[keep]
+    keep = np.sort(o[rank < n_u[u[o]]])
+    u, it, t, z = u[keep], it[keep], t[keep], z[keep]
     sizes = np.bincount(u, minlength=users)
-    t = t + (np.arange(len(u)) - np.repeat(np.cumsum(sizes) - sizes, sizes))  # strictly increasing per user
-    stars = (np.searchsorted(np.quantile(z, np.cumsum(RATING_SHARES)[:-1]), z, side="right") + 1).astype(np.int8)
-    split = np.searchsorted(np.array(SPLIT_CUTS), t, side="right").astype(np.int8)  # 0 train, 1 valid, 2 test
-    return SimpleNamespace(categories=list(categories), rng=rng, n_stores=n_stores,
-                           icat=icat, istore=istore, ilevel=ilevel, istyle=istyle, quality=quality, pop=pop, launch=launch,
-                           price=price, cat_pref=cat_pref, centre=centre, sty_pref=sty_pref, leniency=leniency,
-                           u=u, it=it, t=t, stars=stars, split=split)
+    t = t + (
+        np.arange(len(u)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    )  # strictly increasing per user
+    stars = (
+        np.searchsorted(np.quantile(z, np.cumsum(RATING_SHARES)[:-1]), z, side="right") + 1
+    ).astype(np.int8)
+    split = np.searchsorted(np.array(SPLIT_CUTS), t, side="right").astype(
+        np.int8
+    )  # 0 train, 1 valid, 2 test
+    return SimpleNamespace(
+        categories=list(categories),
+        rng=rng,
+        n_stores=n_stores,
+        icat=icat,
+        istore=istore,
+        ilevel=ilevel,
+        istyle=istyle,
+        quality=quality,
+        pop=pop,
+        launch=launch,
+        price=price,
+        cat_pref=cat_pref,
+        centre=centre,
+        sty_pref=sty_pref,
+        leniency=leniency,
+        u=u,
+        it=it,
+        t=t,
+        stars=stars,
+        split=split,
+    )
 
 # %% ../nbs/00a_demo.ipynb #83fe46d1
-def _histories(tok: np.ndarray, group: np.ndarray, max_len: int|None=None) -> pa.ChunkedArray:
+def _histories(tok: np.ndarray, group: np.ndarray, max_len: int | None = None) -> pa.ChunkedArray:
     "For each row, the space-joined `tok` (fixed-width bytes) of the earlier rows of its `group`; rows sorted by group, time."
     n = len(tok)
-    if n == 0: return pa.chunked_array([], pa.string())
+    if n == 0:
+        return pa.chunked_array([], pa.string())
     w = tok.dtype.itemsize
     gstart = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     p = np.arange(n) - np.repeat(gstart, np.diff(np.r_[gstart, n]))  # position within the group
     k = p if max_len is None else np.minimum(p, max_len)
     buf = np.empty((n, w + 1), dtype=np.uint8)
-    buf[:, :w] = tok.view(np.uint8).reshape(n, w); buf[:, w] = ord(" ")
+    buf[:, :w] = tok.view(np.uint8).reshape(n, w)
+    buf[:, w] = ord(" ")
     flat = buf.ravel()
     lens = np.where(k > 0, k * (w + 1) - 1, 0).astype(np.int64)
     begin = (np.arange(n) - k) * (w + 1)
     ends = np.cumsum(lens)
     limit = 1 << 23  # ~8 MB of text (and 8x that in gather indices) per chunk
-    bounds = np.unique(np.r_[0, np.searchsorted(ends, np.arange(limit, ends[-1], limit), side="left"), n])
+    bounds = np.unique(
+        np.r_[0, np.searchsorted(ends, np.arange(limit, ends[-1], limit), side="left"), n]
+    )
     chunks = []
     for a, b in zip(bounds[:-1], bounds[1:]):  # a few chunks, not a loop per row
         ln = lens[a:b]
-        offs = np.zeros(b - a + 1, dtype=np.int32); np.cumsum(ln, out=offs[1:])
+        offs = np.zeros(b - a + 1, dtype=np.int32)
+        np.cumsum(ln, out=offs[1:])
         idx = np.repeat(begin[a:b] - offs[:-1], ln) + np.arange(offs[-1], dtype=np.int64)
-        chunks.append(pa.StringArray.from_buffers(int(b - a), pa.py_buffer(offs), pa.py_buffer(flat[idx])))
+        chunks.append(
+            pa.StringArray.from_buffers(int(b - a), pa.py_buffer(offs), pa.py_buffer(flat[idx]))
+        )
     return pa.chunked_array(chunks, pa.string())
 
 # %% ../nbs/00a_demo.ipynb #5f50032f
-_ADJ = np.array(["Classic", "Deluxe", "Compact", "Premium", "Eco", "Ultra", "Smart", "Mini", "Pro", "Soft", "Rugged", "Bright",
-                 "Quiet", "Portable", "Heavy-Duty", "Everyday", "Vintage", "Modern", "Family", "Travel"])
-_SYL = np.array(["ka", "lo", "mi", "ra", "ve", "to", "nu", "zen", "tri", "bo", "sa", "qui", "dor", "fy", "lux", "pa", "ne", "vo",
-                 "gri", "mo", "tek", "ar", "li", "ro"])
+_ADJ = np.array(
+    [
+        "Classic",
+        "Deluxe",
+        "Compact",
+        "Premium",
+        "Eco",
+        "Ultra",
+        "Smart",
+        "Mini",
+        "Pro",
+        "Soft",
+        "Rugged",
+        "Bright",
+        "Quiet",
+        "Portable",
+        "Heavy-Duty",
+        "Everyday",
+        "Vintage",
+        "Modern",
+        "Family",
+        "Travel",
+    ]
+)
+_SYL = np.array(
+    [
+        "ka",
+        "lo",
+        "mi",
+        "ra",
+        "ve",
+        "to",
+        "nu",
+        "zen",
+        "tri",
+        "bo",
+        "sa",
+        "qui",
+        "dor",
+        "fy",
+        "lux",
+        "pa",
+        "ne",
+        "vo",
+        "gri",
+        "mo",
+        "tek",
+        "ar",
+        "li",
+        "ro",
+    ]
+)
+
 
 def _store_names(rng, n) -> np.ndarray:
     syl = _SYL[rng.integers(0, len(_SYL), (n, 3))]
     name = np.char.add(syl[:, 0], syl[:, 1])
     name = np.char.capitalize(np.where(rng.random(n) < 0.6, name, np.char.add(name, syl[:, 2])))
-    suffix = np.array(["", "", "", " Co.", " Labs", " Home", " Direct", " Official", " & Sons", " Works"])
+    suffix = np.array(
+        ["", "", "", " Co.", " Labs", " Home", " Direct", " Official", " & Sons", " Works"]
+    )
     s = pd.Series(np.char.add(name, suffix[rng.integers(0, len(suffix), n)]))
     dup = s.duplicated()
     s[dup] = s[dup] + " " + pd.Series(np.arange(n))[dup].astype(str)
     return s.to_numpy(dtype=object)
+
 
 def _meta(z, asin: np.ndarray) -> pd.DataFrame:
     "One meta record per item, fields in the official order, plus `category` (the file it goes to)."
@@ -218,78 +407,193 @@ def _meta(z, asin: np.ndarray) -> pd.DataFrame:
     subs = np.array([inf[1] for inf in info], dtype=object)[z.icat, rng.integers(0, 6, n)]
     disp = np.array([inf[0] for inf in info], dtype=object)[z.icat]
     adj = _ADJ[rng.integers(0, len(_ADJ), n)].astype(object)
-    pack = np.array(["", "", "", ", Pack of 2", ", Set of 3", ", Large", ", 2-Pack"], dtype=object)[rng.integers(0, 7, n)]
+    pack = np.array(["", "", "", ", Pack of 2", ", Set of 3", ", Large", ", 2-Pack"], dtype=object)[
+        rng.integers(0, 7, n)
+    ]
     title = np.where(pd.isna(store), "Generic", store) + " " + adj + " " + subs + pack
     cnt = np.bincount(z.it, minlength=n)
     extra = rng.poisson(1 + cnt)  # ratings on the product page without a review in the files
     num = cnt + extra
     with np.errstate(invalid="ignore", divide="ignore"):
-        avg = np.round((np.bincount(z.it, weights=z.stars, minlength=n) + extra * np.clip(4.3 + 0.5 * z.quality, 1, 5)) / num, 1)
-    return pd.DataFrame({
-        "main_category": disp, "title": title, "average_rating": np.where(num > 0, avg, np.nan), "rating_number": num.astype(np.int64),
-        "features": [[f"{a} design", f"Synthetic demo item ({s.lower()})"] for a, s in zip(adj, subs)],
-        "description": [["Synthetic demo item generated by hybridrec.demo; not a real product."] for _ in range(n)],
-        "price": z.price, "images": [[] for _ in range(n)], "videos": [[] for _ in range(n)], "store": store,
-        "categories": [[d, s] for d, s in zip(disp, subs)], "details": [{} for _ in range(n)],
-        "parent_asin": asin.astype(str).astype(object), "bought_together": None,
-        "category": np.array(z.categories, dtype=object)[z.icat]})
+        avg = np.round(
+            (
+                np.bincount(z.it, weights=z.stars, minlength=n)
+                + extra * np.clip(4.3 + 0.5 * z.quality, 1, 5)
+            )
+            / num,
+            1,
+        )
+    return pd.DataFrame(
+        {
+            "main_category": disp,
+            "title": title,
+            "average_rating": np.where(num > 0, avg, np.nan),
+            "rating_number": num.astype(np.int64),
+            "features": [
+                [f"{a} design", f"Synthetic demo item ({s.lower()})"] for a, s in zip(adj, subs)
+            ],
+            "description": [
+                ["Synthetic demo item generated by hybridrec.demo; not a real product."]
+                for _ in range(n)
+            ],
+            "price": z.price,
+            "images": [[] for _ in range(n)],
+            "videos": [[] for _ in range(n)],
+            "store": store,
+            "categories": [[d, s] for d, s in zip(disp, subs)],
+            "details": [{} for _ in range(n)],
+            "parent_asin": asin.astype(str).astype(object),
+            "bought_together": None,
+            "category": np.array(z.categories, dtype=object)[z.icat],
+        }
+    )
 
 # %% ../nbs/00a_demo.ipynb #b0e416d6
-_OPTIONS = dict(categories=DEFAULT_CATEGORIES, reviews_per_user=DEFAULT_REVIEWS_PER_USER, styles=4, explore=0.15, novelty=0.3,
-                history_scope="category", history_max=None)
+_OPTIONS = dict(
+    categories=DEFAULT_CATEGORIES,
+    reviews_per_user=DEFAULT_REVIEWS_PER_USER,
+    styles=4,
+    explore=0.15,
+    novelty=0.3,
+    history_scope="category",
+    history_max=None,
+)
+
 
 def _options(kw: dict) -> dict:
     bad = sorted(set(kw) - set(_OPTIONS))
-    if bad: raise TypeError(f"unknown demo option{'s' if len(bad) > 1 else ''} {bad}; known: {sorted(_OPTIONS)}")
+    if bad:
+        raise TypeError(
+            f"unknown demo option{'s' if len(bad) > 1 else ''} {bad}; known: {sorted(_OPTIONS)}"
+        )
     return {**_OPTIONS, **kw}
 
-def _check_args(users, items, categories, reviews_per_user, styles, explore, novelty, history_scope, history_max) -> tuple:
+
+def _check_args(
+    users, items, categories, reviews_per_user, styles, explore, novelty, history_scope, history_max
+) -> tuple:
     def need(ok, name, what, val):
-        if not ok: raise DataError(f"demo data: parameter '{name}' must be {what}, got {val!r}")
+        if not ok:
+            raise DataError(f"demo data: parameter '{name}' must be {what}, got {val!r}")
+
     isint = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
     need(isint(users) and users >= 1, "users", "an integer >= 1", users)
     cats = [categories] if isinstance(categories, str) else list(categories)
-    need(len(cats) >= 1 and len(set(cats)) == len(cats) and all(isinstance(c, str) and re.fullmatch(r"[A-Za-z0-9_]+", c) for c in cats),
-         "categories", "distinct names of letters, digits and '_' (they become file names)", categories)
-    need(isint(items) and items >= len(cats), "items", f"an integer >= the number of categories ({len(cats)})", items)
-    need(isinstance(reviews_per_user, (int, float, np.number)) and reviews_per_user >= 1, "reviews_per_user", "a number >= 1", reviews_per_user)
+    need(
+        len(cats) >= 1
+        and len(set(cats)) == len(cats)
+        and all(isinstance(c, str) and re.fullmatch(r"[A-Za-z0-9_]+", c) for c in cats),
+        "categories",
+        "distinct names of letters, digits and '_' (they become file names)",
+        categories,
+    )
+    need(
+        isint(items) and items >= len(cats),
+        "items",
+        f"an integer >= the number of categories ({len(cats)})",
+        items,
+    )
+    need(
+        isinstance(reviews_per_user, (int, float, np.number)) and reviews_per_user >= 1,
+        "reviews_per_user",
+        "a number >= 1",
+        reviews_per_user,
+    )
     need(isint(styles) and styles >= 1, "styles", "an integer >= 1", styles)
     for name, v in (("explore", explore), ("novelty", novelty)):
-        need(isinstance(v, (int, float, np.number)) and 0 <= v <= 1, name, "a probability from 0 to 1", v)
-    need(history_scope in ("category", "all"), "history_scope", "'category' (as the official files) or 'all'", history_scope)
-    need(history_max is None or (isint(history_max) and history_max >= 1), "history_max", "None or an integer >= 1", history_max)
+        need(
+            isinstance(v, (int, float, np.number)) and 0 <= v <= 1,
+            name,
+            "a probability from 0 to 1",
+            v,
+        )
+    need(
+        history_scope in ("category", "all"),
+        "history_scope",
+        "'category' (as the official files) or 'all'",
+        history_scope,
+    )
+    need(
+        history_max is None or (isint(history_max) and history_max >= 1),
+        "history_max",
+        "None or an integer >= 1",
+        history_max,
+    )
     return tuple(cats)
 
+
 def _generate(users, items, seed, opts) -> SimpleNamespace:
-    z = _latent(int(users), int(items), seed, opts["categories"], opts["reviews_per_user"], opts["styles"], opts["explore"], opts["novelty"])
-    z.uid = _codes(z.rng, int(users), b"A", 27)   # 28 characters, like the real (anonymised) user ids
+    z = _latent(
+        int(users),
+        int(items),
+        seed,
+        opts["categories"],
+        opts["reviews_per_user"],
+        opts["styles"],
+        opts["explore"],
+        opts["novelty"],
+    )
+    z.uid = _codes(
+        z.rng, int(users), b"A", 27
+    )  # 28 characters, like the real (anonymised) user ids
     z.asin = _codes(z.rng, int(items), b"B0", 8)  # 10 characters, like real ASINs
     z.meta = _meta(z, z.asin)
     return z
 
+
 _RATING_TEXT = pa.array(["1.0", "2.0", "3.0", "4.0", "5.0"])
+
 
 def _review_tables(z, history_scope="category", history_max=None):
     "Yield (category, split, Arrow table) per review file, rows sorted by user then time, ratings as text ('5.0')."
     icat_r = z.icat[z.it]
     hist_all = _histories(z.asin[z.it], z.u, history_max) if history_scope == "all" else None
     for c, cat in enumerate(z.categories):
-        rows = np.flatnonzero(icat_r == c)  # the arrays are sorted by (user, time), so these rows are too
-        hist = hist_all.take(pa.array(rows)) if hist_all is not None else _histories(z.asin[z.it[rows]], z.u[rows], history_max)
+        rows = np.flatnonzero(
+            icat_r == c
+        )  # the arrays are sorted by (user, time), so these rows are too
+        hist = (
+            hist_all.take(pa.array(rows))
+            if hist_all is not None
+            else _histories(z.asin[z.it[rows]], z.u[rows], history_max)
+        )
         sp = z.split[rows]
         for s, name in enumerate(SPLITS):
-            sel = np.flatnonzero(sp == s); r = rows[sel]
-            yield cat, name, pa.table({"user_id": pa.array(z.uid[z.u[r]]).cast(pa.string()),
-                                       "parent_asin": pa.array(z.asin[z.it[r]]).cast(pa.string()),
-                                       "rating": _RATING_TEXT.take(pa.array(z.stars[r] - 1)),
-                                       "timestamp": pa.array(z.t[r], pa.int64()), "history": hist.take(pa.array(sel))})
+            sel = np.flatnonzero(sp == s)
+            r = rows[sel]
+            yield cat, name, pa.table(
+                {
+                    "user_id": pa.array(z.uid[z.u[r]]).cast(pa.string()),
+                    "parent_asin": pa.array(z.asin[z.it[r]]).cast(pa.string()),
+                    "rating": _RATING_TEXT.take(pa.array(z.stars[r] - 1)),
+                    "timestamp": pa.array(z.t[r], pa.int64()),
+                    "history": hist.take(pa.array(sel)),
+                }
+            )
 
-def make_demo(users=DEFAULT_USERS, items=DEFAULT_ITEMS, seed=0, categories=DEFAULT_CATEGORIES,
-              reviews_per_user=DEFAULT_REVIEWS_PER_USER, styles=4, explore=0.15, novelty=0.3,
-              history_scope="category", history_max=None) -> dict:
+
+def make_demo(
+    users=DEFAULT_USERS,
+    items=DEFAULT_ITEMS,
+    seed=0,
+    categories=DEFAULT_CATEGORIES,
+    reviews_per_user=DEFAULT_REVIEWS_PER_USER,
+    styles=4,
+    explore=0.15,
+    novelty=0.3,
+    history_scope="category",
+    history_max=None,
+) -> dict:
     "SYNTHETIC reviews and item meta in memory: `reviews`, `meta`, the planted latent `users` / `items`, and the split `cuts`."
-    opts = dict(categories=categories, reviews_per_user=reviews_per_user, styles=styles, explore=explore, novelty=novelty,
-                history_scope=history_scope, history_max=history_max)
+    opts = dict(
+        categories=categories,
+        reviews_per_user=reviews_per_user,
+        styles=styles,
+        explore=explore,
+        novelty=novelty,
+        history_scope=history_scope,
+        history_max=history_max,
+    )
     opts["categories"] = cats = _check_args(users, items, **opts)
     z = _generate(users, items, seed, opts)
     frames = []
@@ -301,68 +605,110 @@ def make_demo(users=DEFAULT_USERS, items=DEFAULT_ITEMS, seed=0, categories=DEFAU
     reviews = pd.concat(frames, ignore_index=True)
     reviews["category"] = pd.Categorical(reviews["category"], categories=list(cats))
     reviews["split"] = pd.Categorical(reviews["split"], categories=list(SPLITS))
-    users_lat = pd.DataFrame({"user_id": z.uid.astype(str), "reviews": np.bincount(z.u, minlength=users),
-                              "top_category": pd.Categorical.from_codes(z.cat_pref.argmax(1), list(cats)),
-                              "price_level": z.centre.astype(np.int8), "style": z.sty_pref.argmax(1).astype(np.int8),
-                              "leniency": z.leniency})
-    items_lat = pd.DataFrame({"parent_asin": z.asin.astype(str), "category": pd.Categorical.from_codes(z.icat, list(cats)),
-                              "price_level": z.ilevel.astype(np.int8), "style": z.istyle.astype(np.int8), "quality": z.quality,
-                              "popularity": z.pop / z.pop.sum(), "launch": z.launch, "reviews": np.bincount(z.it, minlength=items)})
-    return {"reviews": reviews, "meta": z.meta, "users": users_lat, "items": items_lat, "cuts": SPLIT_CUTS}
+    users_lat = pd.DataFrame(
+        {
+            "user_id": z.uid.astype(str),
+            "reviews": np.bincount(z.u, minlength=users),
+            "top_category": pd.Categorical.from_codes(z.cat_pref.argmax(1), list(cats)),
+            "price_level": z.centre.astype(np.int8),
+            "style": z.sty_pref.argmax(1).astype(np.int8),
+            "leniency": z.leniency,
+        }
+    )
+    items_lat = pd.DataFrame(
+        {
+            "parent_asin": z.asin.astype(str),
+            "category": pd.Categorical.from_codes(z.icat, list(cats)),
+            "price_level": z.ilevel.astype(np.int8),
+            "style": z.istyle.astype(np.int8),
+            "quality": z.quality,
+            "popularity": z.pop / z.pop.sum(),
+            "launch": z.launch,
+            "reviews": np.bincount(z.it, minlength=items),
+        }
+    )
+    return {
+        "reviews": reviews,
+        "meta": z.meta,
+        "users": users_lat,
+        "items": items_lat,
+        "cuts": SPLIT_CUTS,
+    }
 
 # %% ../nbs/00a_demo.ipynb #f194bd6b
-_DATA_FILE = re.compile(r"^.+\.(train|valid|test)\.(csv|csv\.gz|parquet)$"
-                        r"|^meta_.+\.(jsonl|jsonl\.gz|json|json\.gz|parquet)$")
+_DATA_FILE = re.compile(
+    r"^.+\.(train|valid|test)\.(csv|csv\.gz|parquet)$"
+    r"|^meta_.+\.(jsonl|jsonl\.gz|json|json\.gz|parquet)$"
+)
+
 
 def _is_local(fs) -> bool:
     from fsspec.implementations.local import LocalFileSystem
+
     return isinstance(fs, LocalFileSystem)
+
 
 def _gzipped(write, level=6):
     "Deterministic gzip: no file name and mtime=0 in the header."
+
     def w(f):
         with gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0, compresslevel=level) as g:
             write(g)
+
     return w
+
 
 def _csv_writer(tbl: pa.Table):
     "Write a review table as the official CSV: header, no quoting."
+
     def w(g):
         g.write((",".join(REVIEW_FIELDS) + "\n").encode())
         opts = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=65536)
         pacsv.write_csv(tbl, g, opts)
+
     return w
+
 
 def _json_writer(meta: pd.DataFrame):
     "Write meta records as JSON lines in the official field order (NaN -> null)."
     cols = [meta[c].tolist() for c in META_FIELDS]  # plain Python values
+
     def clean(v):
         return None if isinstance(v, float) and v != v else v
+
     def w(g):
         step = 20_000
         for s in range(0, len(meta), step):
-            recs = zip(*(c[s:s + step] for c in cols))
-            dumps = (json.dumps(dict(zip(META_FIELDS, map(clean, r))), ensure_ascii=False) for r in recs)
+            recs = zip(*(c[s : s + step] for c in cols))
+            dumps = (
+                json.dumps(dict(zip(META_FIELDS, map(clean, r))), ensure_ascii=False) for r in recs
+            )
             text = "".join(d + "\n" for d in dumps)
             g.write(text.encode())
+
     return w
 
 # %% ../nbs/00a_demo.ipynb #f194bd71
 def _note(params: dict, counts: dict) -> str:
     "The text of `SYNTHETIC_DATA.txt`."
-    lines = ["SYNTHETIC DEMO DATA - these are NOT real Amazon reviews, users or products.", "",
-             "Generated by hybridrec.demo (`hybridrec demo-data` / hybridrec.demo.write_demo) to run the pipeline offline.",
-             "Same parameters -> byte-identical files. Layout: Amazon Reviews 2023 benchmark, 'timestamp' split with history",
-             f"(train < {SPLIT_CUTS[0]} <= valid < {SPLIT_CUTS[1]} <= test, ms) and meta_{{Category}}.jsonl.gz.",
-             "Planted structure: each user prefers a few categories, a price level and a weaker hidden style, so items of the",
-             "same category and price level are liked by the same users. Metrics on these data say nothing about Amazon.",
-             "", "Parameters:"]
+    lines = [
+        "SYNTHETIC DEMO DATA - these are NOT real Amazon reviews, users or products.",
+        "",
+        "Generated by hybridrec.demo (`hybridrec demo-data` / hybridrec.demo.write_demo) to run the pipeline offline.",
+        "Same parameters -> byte-identical files. Layout: Amazon Reviews 2023 benchmark, 'timestamp' split with history",
+        f"(train < {SPLIT_CUTS[0]} <= valid < {SPLIT_CUTS[1]} <= test, ms) and meta_{{Category}}.jsonl.gz.",
+        "Planted structure: each user prefers a few categories, a price level and a weaker hidden style, so items of the",
+        "same category and price level are liked by the same users. Metrics on these data say nothing about Amazon.",
+        "",
+        "Parameters:",
+    ]
     lines += [f"  {k} = {v!r}" for k, v in params.items()]
     lines += ["", "Reviews per split:"] + [f"  {k} = {v}" for k, v in counts.items()]
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/00a_demo.ipynb #f194bd73
 _STAGING = ".demo-staging-"
+
 
 def _target(out: str, storage_options: dict | None):
     "(fs, root, names already there); a non-empty folder that is not a demo folder is refused."
@@ -373,16 +719,19 @@ def _target(out: str, storage_options: dict | None):
     visible = [n for n in existing if not n.startswith(".")]
     if visible and SYNTHETIC_MARKER not in existing:
         more = " ..." if len(visible) > 5 else ""
-        raise DataError(f"{out}: the folder is not empty and is not a demo data folder "
-                        f"(no {SYNTHETIC_MARKER}); refusing to write there (found {visible[:5]}{more}); "
-                        "choose a new or empty folder")
+        raise DataError(
+            f"{out}: the folder is not empty and is not a demo data folder "
+            f"(no {SYNTHETIC_MARKER}); refusing to write there (found {visible[:5]}{more}); "
+            "choose a new or empty folder"
+        )
     fs.makedirs(root, exist_ok=True)
     return fs, root, existing
+
 
 def _staging(root: str, existing: list) -> str:
     "A new staging folder inside `root`; those of dead writers are removed."
     for n in existing:
-        pid = n[len(_STAGING):]
+        pid = n[len(_STAGING) :]
         if n.startswith(_STAGING) and pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(os.path.join(root, n), ignore_errors=True)
     path = os.path.join(root, f"{_STAGING}{os.getpid()}")
@@ -394,13 +743,15 @@ def _staging(root: str, existing: list) -> str:
 def _write_set(fs, dest: str, z, opts: dict, params: dict, progress: bool):
     "Write every file of the set `z` into `dest`; (names written, rows per category and split, skipped)."
     from tqdm.auto import tqdm
+
     cats = opts["categories"]
     counts = {s: int((z.split == i).sum()) for i, s in enumerate(SPLITS)}
     with fs.open(f"{dest}/{SYNTHETIC_MARKER}", "wb") as f:
         f.write(_note(params, counts).encode())
     written, per_cat, skipped = [SYNTHETIC_MARKER], {}, []
-    bar = tqdm(total=len(cats) * 4, desc="writing SYNTHETIC demo data", unit="file",
-               disable=not progress)
+    bar = tqdm(
+        total=len(cats) * 4, desc="writing SYNTHETIC demo data", unit="file", disable=not progress
+    )
     for cat in cats:
         meta = z.meta[z.meta.category == cat].sort_values("parent_asin")
         with fs.open(f"{dest}/meta_{cat}.jsonl.gz", "wb") as f:
@@ -430,11 +781,12 @@ def _flag(fs, root: str) -> None:
     else:
         fs.pipe(f"{root}/{WRITING_MARKER}", rec.encode())
 
+
 def _commit(fs, root: str, staging: str | None, written: list, existing: list) -> None:
     "Move the new files into `root` (local), drop the earlier set's other data files, drop the flag."
     if staging is not None:
         _flag(fs, root)
-        for name in sorted(written, key=lambda n: n == SYNTHETIC_MARKER):   # the marker last
+        for name in sorted(written, key=lambda n: n == SYNTHETIC_MARKER):  # the marker last
             os.replace(os.path.join(staging, name), os.path.join(root, name))
     for n in existing:
         if n not in written and _DATA_FILE.match(n):
@@ -444,14 +796,15 @@ def _commit(fs, root: str, staging: str | None, written: list, existing: list) -
         shutil.rmtree(staging, ignore_errors=True)
 
 # %% ../nbs/00a_demo.ipynb #f194bd78
-def write_demo(out: str,  # folder or fsspec URL (gs://bucket/prefix, memory://...)
-               users=DEFAULT_USERS,  # number of users
-               items=DEFAULT_ITEMS,  # number of items
-               seed=0,  # random seed: same parameters, byte-identical files
-               storage_options: dict | None = None,  # fsspec options for `out`
-               progress: bool = False,  # show a progress bar over files
-               **kw,  # options of `make_demo` (categories, reviews_per_user, ...)
-               ) -> dict:
+def write_demo(
+    out: str,  # folder or fsspec URL (gs://bucket/prefix, memory://...)
+    users=DEFAULT_USERS,  # number of users
+    items=DEFAULT_ITEMS,  # number of items
+    seed=0,  # random seed: same parameters, byte-identical files
+    storage_options: dict | None = None,  # fsspec options for `out`
+    progress: bool = False,  # show a progress bar over files
+    **kw,  # options of `make_demo` (categories, reviews_per_user, ...)
+) -> dict:
     "Write the SYNTHETIC data set in the official layout to `out`, replacing an earlier demo set whole."
     opts = _options(kw)
     opts["categories"] = _check_args(users, items, **opts)
@@ -469,18 +822,36 @@ def write_demo(out: str,  # folder or fsspec URL (gs://bucket/prefix, memory://.
         raise
     _commit(fs, root, staging, written, existing)
     counts = {s: int((z.split == i).sum()) for i, s in enumerate(SPLITS)}
-    return {"location": str(out), "synthetic": True, "files": sorted(written), "skipped_empty": skipped, "reviews": counts,
-            "per_category": per_cat, "users": int(users), "items": int(items), "users_with_reviews": int(len(np.unique(z.u))),
-            "seed": seed}
+    return {
+        "location": str(out),
+        "synthetic": True,
+        "files": sorted(written),
+        "skipped_empty": skipped,
+        "reviews": counts,
+        "per_category": per_cat,
+        "users": int(users),
+        "items": int(items),
+        "users_with_reviews": int(len(np.unique(z.u))),
+        "seed": seed,
+    }
 
 # %% ../nbs/00a_demo.ipynb #f6739b94
 _WRITTEN: set = set()
 
+
 def load_demo(users=DEFAULT_USERS, items=DEFAULT_ITEMS, seed=0, **kw) -> ReviewData:
     "SYNTHETIC demo data as `ReviewData`: written once into `memory://` (keyed by the parameters), read by `load_amazon`."
     opts = _options(kw)
-    key = hashlib.sha1(repr((int(users), int(items), seed, sorted((k, tuple(v) if isinstance(v, list) else v)
-                                                                   for k, v in opts.items()))).encode()).hexdigest()[:10]
+    key = hashlib.sha1(
+        repr(
+            (
+                int(users),
+                int(items),
+                seed,
+                sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in opts.items()),
+            )
+        ).encode()
+    ).hexdigest()[:10]
     loc = f"memory://hybridrec-demo/{int(users)}u-{int(items)}i-seed{seed}-{key}"
     fs, root = fsspec.core.url_to_fs(loc)
     if loc not in _WRITTEN or not fs.exists(f"{root}/{SYNTHETIC_MARKER}"):

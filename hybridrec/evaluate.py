@@ -28,21 +28,27 @@ def _float_scores(a, what):
     if a.dtype not in (np.float32, np.float64):
         a = a.astype(np.float32)
     if not np.isfinite(a).all():
-        raise ValueError(f"{what} contains NaN or infinite values "
-                         "(a diverged model? LightFM issue #432); cannot rank")
+        raise ValueError(
+            f"{what} contains NaN or infinite values "
+            "(a diverged model? LightFM issue #432); cannot rank"
+        )
     return a
 
 # %% ../nbs/04_evaluate.ipynb #d0914242
 class FactorScorer:
     "Scores users against all items as `user_factors[u] @ item_factors.T` (biases: extra columns)."
-    def __init__(self,
-                 user_factors,  # one row per user (row of the train matrix), d columns
-                 item_factors,  # one row per item (column of the train matrix), the same d columns
-                ):
+
+    def __init__(
+        self,
+        user_factors,  # one row per user (row of the train matrix), d columns
+        item_factors,  # one row per item (column of the train matrix), the same d columns
+    ):
         users, items = np.asarray(user_factors), np.asarray(item_factors)
         if users.ndim != 2 or items.ndim != 2 or users.shape[1] != items.shape[1]:
-            raise ValueError(f"user_factors {users.shape} and item_factors {items.shape} "
-                             "must be 2-D with the same number of columns")
+            raise ValueError(
+                f"user_factors {users.shape} and item_factors {items.shape} "
+                "must be 2-D with the same number of columns"
+            )
         dtype = np.float64 if np.float64 in (users.dtype, items.dtype) else np.float32
         self.user_factors = np.ascontiguousarray(_float_scores(users, "user_factors"), dtype=dtype)
         self.item_factors = np.ascontiguousarray(_float_scores(items, "item_factors"), dtype=dtype)
@@ -55,21 +61,22 @@ class FactorScorer:
     def n_items(self):
         return self.item_factors.shape[0]
 
-    def score_users(self,
-                    user_idx,  # users: rows of the train matrix
-                   ) -> np.ndarray:
+    def score_users(self, user_idx) -> np.ndarray:  # users: rows of the train matrix
         "Scores (len(user_idx) x n_items) of the given users for every item."
         return self.user_factors[np.asarray(user_idx)] @ self.item_factors.T
 
     def __repr__(self):
-        return (f"{type(self).__name__}({self.n_users} users x {self.n_items} items, "
-                f"{self.user_factors.shape[1]} columns)")
+        return (
+            f"{type(self).__name__}({self.n_users} users x {self.n_items} items, "
+            f"{self.user_factors.shape[1]} columns)"
+        )
 
 # %% ../nbs/04_evaluate.ipynb #f6503cd2
-def fold_biases(representations:np.ndarray,  # embeddings, one row per user or per item (n x d)
-                biases:np.ndarray,           # one bias per row (n,)
-                side:str,                    # 'users' or 'items': which side of `users @ items.T`
-               ) -> np.ndarray:
+def fold_biases(
+    representations: np.ndarray,  # embeddings, one row per user or per item (n x d)
+    biases: np.ndarray,  # one bias per row (n,)
+    side: str,  # 'users' or 'items': which side of `users @ items.T`
+) -> np.ndarray:
     "`[repr, bias, 1]` (users) or `[repr, 1, bias]` (items): `users @ items.T` adds both biases."
     if side not in ("users", "items"):
         raise ValueError(f"`side` must be 'users' or 'items', got {side!r}")
@@ -82,11 +89,13 @@ def fold_biases(representations:np.ndarray,  # embeddings, one row per user or p
 # %% ../nbs/04_evaluate.ipynb #eea190ce
 class LightFMScorer(FactorScorer):
     "A fitted LightFM model as factors: score = u·i + user_bias + item_bias."
-    def __init__(self,
-                 model,               # a fitted `lightfm.LightFM`
-                 user_features=None,  # the user feature matrix it was fitted with (None: identity)
-                 item_features=None,  # the item feature matrix it was fitted with (None: identity)
-                ):
+
+    def __init__(
+        self,
+        model,  # a fitted `lightfm.LightFM`
+        user_features=None,  # the user feature matrix it was fitted with (None: identity)
+        item_features=None,  # the item feature matrix it was fitted with (None: identity)
+    ):
         user_biases, user_repr = model.get_user_representations(user_features)
         item_biases, item_repr = model.get_item_representations(item_features)
         user_factors = fold_biases(user_repr, user_biases, "users")
@@ -118,7 +127,7 @@ def _top_among(scores, rows, cols, k):
     "Per row, the k best of the candidate entries `(rows, cols)` (k or more per row), best first."
     order = np.lexsort((cols, -scores[rows, cols], rows))
     rows, cols = rows[order], cols[order]
-    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)   # position within the row
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)  # position within the row
     keep = rank < k
     top = np.zeros((len(scores), k), np.int64)
     top[rows[keep], rank[keep]] = cols[keep]
@@ -132,15 +141,16 @@ def _top_exact(scores, k):
     above, tied = scores > kth, scores == kth
     need = k - np.count_nonzero(above, axis=1)[:, None]
     take = above | (tied & (np.cumsum(tied, axis=1, dtype=np.int32) <= need))
-    cols = (np.flatnonzero(take) % n).reshape(n_rows, k)              # k per row, in row order
+    cols = (np.flatnonzero(take) % n).reshape(n_rows, k)  # k per row, in row order
     order = np.lexsort((cols, -np.take_along_axis(scores, cols, 1)), axis=1)
     return np.take_along_axis(cols, order, 1)
 
 # %% ../nbs/04_evaluate.ipynb #53908ad7
-def top_k(scores:np.ndarray,                # n x m scores, modified in place (excluded -> -inf)
-          k:int,                            # columns wanted per row (at most m are returned)
-          exclude:sp.csr_matrix|None=None,  # n x m; its nonzero entries are never recommended
-         ) -> tuple[np.ndarray, np.ndarray]:
+def top_k(
+    scores: np.ndarray,  # n x m scores, modified in place (excluded -> -inf)
+    k: int,  # columns wanted per row (at most m are returned)
+    exclude: sp.csr_matrix | None = None,  # n x m; its nonzero entries are never recommended
+) -> tuple[np.ndarray, np.ndarray]:
     """The k best columns of every row, best first, ties to the lower column: `(idx int64, scores
     float32)`, both n x min(k, m); index -1 and score -inf where a row has fewer than k unmasked."""
     _mask_excluded(scores, exclude)
@@ -148,9 +158,9 @@ def top_k(scores:np.ndarray,                # n x m scores, modified in place (e
     k = int(min(k, n))
     if k == 0:
         return np.empty((n_rows, 0), np.int64), np.empty((n_rows, 0), np.float32)
-    candidates = scores >= _kth_score_bound(scores, k)[:, None]         # hold every row's top k
+    candidates = scores >= _kth_score_bound(scores, k)[:, None]  # hold every row's top k
     crowded = np.zeros(n_rows, bool)
-    if np.count_nonzero(candidates) > 2 * k * n_rows:                   # ties at some bound
+    if np.count_nonzero(candidates) > 2 * k * n_rows:  # ties at some bound
         crowded = np.count_nonzero(candidates, axis=1) > 4 * k + n // 8
         candidates[crowded] = False
     rows, cols = np.divmod(np.flatnonzero(candidates), n)
@@ -170,7 +180,7 @@ def _count_higher(scores, relevant, sort_above=48):
     for u in range(len(scores)):
         a, z = starts[u], starts[u + 1]
         row, own = scores[u], scores[u, items[a:z]]
-        if z - a > sort_above:                                  # one sort, then binary searches
+        if z - a > sort_above:  # one sort, then binary searches
             srt = np.sort(row)
             gt[a:z] = n - np.searchsorted(srt, own, "right")
             ge[a:z] = n - np.searchsorted(srt, own, "left")
@@ -204,22 +214,24 @@ def _rank_block(scores, relevant, exclude, kmax):
 # %% ../nbs/04_evaluate.ipynb #b1c7aa2f
 _PAIR_FIELDS = ("user", "item", "pos", "gt", "eq")
 
+
 @dataclass
 class Ranks:
     "The rank information of `n_users` users' relevant items, from which per-user metrics follow."
-    user: np.ndarray          # per (user, relevant item) pair: the user, 0 .. n_users - 1
-    item: np.ndarray          # the relevant item (column)
-    pos: np.ndarray           # its 0-based position among the candidates (ties by item index)
-    gt: np.ndarray            # the number of candidates scoring strictly higher
-    eq: np.ndarray            # the number of other candidates with the same score
-    n_users: int              # users; those without pairs get NaN in every metric
+
+    user: np.ndarray  # per (user, relevant item) pair: the user, 0 .. n_users - 1
+    item: np.ndarray  # the relevant item (column)
+    pos: np.ndarray  # its 0-based position among the candidates (ties by item index)
+    gt: np.ndarray  # the number of candidates scoring strictly higher
+    eq: np.ndarray  # the number of other candidates with the same score
+    n_users: int  # users; those without pairs get NaN in every metric
     n_candidates: np.ndarray  # per user: the items not excluded
-    tie_weight: float = 0.5   # share of a tied negative counted above the relevant item (AUC)
+    tie_weight: float = 0.5  # share of a tied negative counted above the relevant item (AUC)
     n_relevant: np.ndarray = field(init=False)  # per user: the number of relevant items (float)
-    nth: np.ndarray = field(init=False)         # per pair: 0 for the user's best-ranked, 1, ...
+    nth: np.ndarray = field(init=False)  # per pair: 0 for the user's best-ranked, 1, ...
 
     def __post_init__(self):
-        order = np.lexsort((self.pos, self.user))                    # by user, then by position
+        order = np.lexsort((self.pos, self.user))  # by user, then by position
         for name in _PAIR_FIELDS:
             setattr(self, name, np.asarray(getattr(self, name))[order])
         counts = np.bincount(self.user, minlength=self.n_users)
@@ -229,15 +241,11 @@ class Ranks:
         self.nth = np.arange(len(self.user)) - first[self.user]
         self._hits = {}
 
-    def per_user(self,
-                 values,  # one value per pair, in the pairs' (sorted) order
-                ) -> np.ndarray:
+    def per_user(self, values) -> np.ndarray:  # one value per pair, in the pairs' (sorted) order
         "The sum of per-pair `values` for every user."
         return np.bincount(self.user, weights=values, minlength=self.n_users)
 
-    def hits(self,
-             k:int,  # the cut-off
-            ) -> np.ndarray:
+    def hits(self, k: int) -> np.ndarray:  # the cut-off
         "Per user: the relevant items in the top k (computed once per k)."
         if k not in self._hits:
             self._hits[k] = self.per_user(self.pos < k)
@@ -247,27 +255,33 @@ class Ranks:
 @dataclass(frozen=True)
 class Metric:
     "A registered metric: the function that computes it, and how `evaluate` reports it."
-    fn: Callable           # per user: fn(ranks, k) -> one per user; catalogue: fn(counts, k) -> one
-    at_k: bool = True      # computed at every cut-off k (`ndcg@10`); else once (k=None)
+
+    fn: Callable  # per user: fn(ranks, k) -> one per user; catalogue: fn(counts, k) -> one
+    at_k: bool = True  # computed at every cut-off k (`ndcg@10`); else once (k=None)
     per_user: bool = True  # averaged over users; else catalogue level, from the top-k lists
-    label: str = ""        # a short description for reports
+    label: str = ""  # a short description for reports
+
 
 METRICS: dict[str, Metric] = {}
 _RESERVED = ("hits", "n_relevant", "n_candidates")
 
-def register_metric(name:str,             # its name in `evaluate(metrics=...)`, tables and columns
-                    at_k:bool=True,       # computed at every cut-off k
-                    per_user:bool=True,   # False: catalogue level, `fn(counts, k)` (always at k)
-                    label:str|None=None,  # a short description for reports (default: the docstring)
-                   ):
+
+def register_metric(
+    name: str,  # its name in `evaluate(metrics=...)`, tables and columns
+    at_k: bool = True,  # computed at every cut-off k
+    per_user: bool = True,  # False: catalogue level, `fn(counts, k)` (always at k)
+    label: str | None = None,  # a short description for reports (default: the docstring)
+):
     "Decorator: register the function as metric `name` in `METRICS` (replacing one of that name)."
     if "@" in name or name in _RESERVED or name.startswith("group:"):
         raise ValueError(f"metric name {name!r}: no '@', no 'group:', none of {_RESERVED}")
     if not (per_user or at_k):
         raise ValueError(f"{name}: a catalogue-level metric uses top-k lists: `at_k` must be True")
+
     def register(fn):
         METRICS[name] = Metric(fn, at_k, per_user, label or fn.__doc__ or name)
         return fn
+
     return register
 
 # %% ../nbs/04_evaluate.ipynb #d18132b9
@@ -286,7 +300,7 @@ def _recall(ranks, k):
 @register_metric("ndcg")
 def _ndcg(ranks, k):
     "NDCG@k: position-discounted hits in the top k, divided by the best possible"
-    ideal = np.r_[0.0, np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))]   # for 0 .. k relevant items
+    ideal = np.r_[0.0, np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))]  # for 0 .. k relevant items
     dcg = ranks.per_user((ranks.pos < k) / np.log2(ranks.pos + 2.0))
     return dcg / ideal[np.minimum(k, ranks.n_relevant).astype(np.int64)]
 
@@ -318,7 +332,7 @@ def _auc(ranks, k=None):
     "AUC: share of (relevant, negative) pairs ranked right; a tie counts `tie_weight` against"
     P = ranks.n_relevant
     negatives = ranks.n_candidates - P
-    above = ranks.per_user(ranks.gt + ranks.tie_weight * ranks.eq) - P * (P - 1) / 2   # negatives
+    above = ranks.per_user(ranks.gt + ranks.tie_weight * ranks.eq) - P * (P - 1) / 2  # negatives
     return np.where(negatives > 0, 1.0 - above / (P * negatives), np.nan)
 
 # %% ../nbs/04_evaluate.ipynb #7f5634f0
@@ -328,7 +342,7 @@ def _coverage(counts, k):
     return np.count_nonzero(counts) / len(counts)
 
 # %% ../nbs/04_evaluate.ipynb #f84a51ac
-def _user_metrics(ranks:Ranks, ks, metrics) -> dict:
+def _user_metrics(ranks: Ranks, ks, metrics) -> dict:
     "Columns `n_relevant`, per k `metric@k` and `hits@k`, then metrics without k; NaN if no pair."
     has = ranks.n_relevant > 0
     wanted = [(name, m) for name, m in METRICS.items() if name in metrics and m.per_user]
@@ -348,8 +362,10 @@ def _user_metrics(ranks:Ranks, ks, metrics) -> dict:
 def _binary_csr(m, name, shape=None) -> sp.csr_matrix:
     "Any scipy.sparse matrix -> canonical boolean csr (explicit zeros dropped, indices sorted)."
     if not sp.issparse(m):
-        raise TypeError(f"`{name}` must be a scipy.sparse matrix (n_users x n_items), "
-                        f"got {type(m).__name__}")
+        raise TypeError(
+            f"`{name}` must be a scipy.sparse matrix (n_users x n_items), "
+            f"got {type(m).__name__}"
+        )
     if shape is not None and m.shape != shape:
         raise ValueError(f"`{name}` has shape {m.shape}; expected {shape} (the shape of `train`)")
     m = sp.csr_matrix(m != 0, dtype=bool)
@@ -364,6 +380,7 @@ def _cutoffs(k) -> list:
     if not ks or ks[0] < 1:
         raise ValueError(f"`k` must be one or more positive integers, got {k!r}")
     return ks
+
 
 def _metric_names(metrics) -> tuple:
     "The requested metric names (None: every registered metric), checked against `METRICS`."
@@ -382,17 +399,21 @@ def _resolve_scorer(model, n_users, n_items):
     if isinstance(users, np.ndarray) and isinstance(items, np.ndarray):
         scorer = model if isinstance(model, FactorScorer) else FactorScorer(users, items)
         if scorer.n_users != n_users or scorer.n_items != n_items:
-            raise ValueError(f"model has factors for {scorer.n_users} users x {scorer.n_items} "
-                             f"items but `train` is {n_users} x {n_items}: evaluate with the "
-                             "matrices the model was trained on")
+            raise ValueError(
+                f"model has factors for {scorer.n_users} users x {scorer.n_items} "
+                f"items but `train` is {n_users} x {n_items}: evaluate with the "
+                "matrices the model was trained on"
+            )
         return scorer, scorer.user_factors.dtype
     if callable(getattr(model, "score_users", None)):
         return model.score_users, None
     hint = ""
     if hasattr(model, "get_user_representations"):
         hint = " (wrap a LightFM model: LightFMScorer(model, user_features, item_features))"
-    raise TypeError(f"`model` ({type(model).__name__}) needs score_users(user_idx) "
-                    f"or numpy user_factors/item_factors{hint}")
+    raise TypeError(
+        f"`model` ({type(model).__name__}) needs score_users(user_idx) "
+        f"or numpy user_factors/item_factors{hint}"
+    )
 
 # %% ../nbs/04_evaluate.ipynb #2c843bcd
 def _tie_rule(ties, seed_protocol) -> str:
@@ -410,7 +431,7 @@ def _excluded(exclude, train, test):
         return None, 0
     if exclude is None:
         excl = train
-    elif isinstance(exclude, (list, tuple)):                   # e.g. [train, valid]: their union
+    elif isinstance(exclude, (list, tuple)):  # e.g. [train, valid]: their union
         union = sum(_binary_csr(x, "exclude", train.shape).astype(np.int8) for x in exclude)
         excl = _binary_csr(union, "exclude")
     else:
@@ -430,17 +451,21 @@ def _select_users(n_test, users, sample_users, seed_protocol, seed):
     else:
         requested = np.unique(np.asarray(users, dtype=np.int64))
     if len(requested) and (requested[0] < 0 or requested[-1] >= n_users):
-        raise ValueError(f"`users` must be row indices in [0, {n_users}); "
-                         f"got values from {requested[0]} to {requested[-1]}")
+        raise ValueError(
+            f"`users` must be row indices in [0, {n_users}); "
+            f"got values from {requested[0]} to {requested[-1]}"
+        )
     has_test = n_test[requested] > 0
     skipped, eligible = int((~has_test).sum()), requested[has_test]
     rng = np.random.default_rng(seed)
     if seed_protocol:
-        eligible = requested[n_test[requested] > 5]            # the seed notebook: > 5 test items
+        eligible = requested[n_test[requested] > 5]  # the seed notebook: > 5 test items
         size = 5000 if sample_users is None else int(sample_users)
         if len(eligible) < size:
-            _log.warning(f"seed protocol: only {len(eligible)} users have more than 5 test items "
-                         f"(wanted {size})")
+            _log.warning(
+                f"seed protocol: only {len(eligible)} users have more than 5 test items "
+                f"(wanted {size})"
+            )
         sample = rng.choice(eligible, size=min(size, len(eligible)), replace=False)
         return np.sort(sample), skipped, "seed", True
     if sample_users is None:
@@ -455,13 +480,15 @@ def _labels(arr, n, name):
     "Labels as an object array of str/None, and the slice values in order (categorical or sorted)."
     s = arr.reset_index(drop=True) if isinstance(arr, pd.Series) else pd.Series(arr)
     if s.ndim != 1 or len(s) != n:
-        raise ValueError(f"`{name}` has {len(s)} labels; expected {n} "
-                         "(one per row/column of `train`)")
+        raise ValueError(
+            f"`{name}` has {len(s)} labels; expected {n} " "(one per row/column of `train`)"
+        )
     lab = np.array([None if pd.isna(v) else str(v) for v in s.astype(object)], dtype=object)
     present = set(lab) - {None}
     if isinstance(s.dtype, pd.CategoricalDtype):
         return lab, [str(c) for c in s.cat.categories if str(c) in present]
     return lab, sorted(present)
+
 
 def _group_labels(groups, n, name):
     "`{group: (labels, values)}` for a dict of label arrays (None: no groups)."
@@ -486,18 +513,23 @@ def _block_size(block_size, memory_budget_mb, n_threads, n_items, dtype, n_users
 def _block_scorer(scorer, dtype, block_size, n_items):
     "`scores(users)`: a writeable block of scores from a FactorScorer (`dtype` given) or a model."
     local = threading.local()
+
     def factor_scores(users):
         buf = getattr(local, "buf", None)
         if buf is None:
             buf = local.buf = np.empty((block_size, n_items), dtype)
-        return np.matmul(scorer.user_factors[users], scorer.item_factors.T, out=buf[:len(users)])
+        return np.matmul(scorer.user_factors[users], scorer.item_factors.T, out=buf[: len(users)])
+
     def model_scores(users):
         scores = np.asarray(scorer(users))
         if scores.shape != (len(users), n_items):
-            raise ValueError(f"model.score_users returned shape {scores.shape}; "
-                             f"expected {(len(users), n_items)}")
+            raise ValueError(
+                f"model.score_users returned shape {scores.shape}; "
+                f"expected {(len(users), n_items)}"
+            )
         scores = _float_scores(scores, "model.score_users output")
         return scores if scores.flags.owndata and scores.flags.writeable else scores.copy()
+
     return model_scores if dtype is None else factor_scores
 
 # %% ../nbs/04_evaluate.ipynb #b587456f
@@ -507,11 +539,14 @@ def _for_each_block(work, blocks, consume, n_threads=1, progress=False, desc="")
     try:
         with threadpool_limits(limits=1, user_api="blas") if pool else nullcontext():
             results = pool.map(work, blocks) if pool else map(work, blocks)
-            if progress:
-                from tqdm.auto import tqdm
+            if progress and not callable(progress):
+                from tqdm.std import tqdm
+
                 results = tqdm(results, total=len(blocks), desc=desc, unit="block")
-            for block, result in zip(blocks, results):
+            for done, (block, result) in enumerate(zip(blocks, results), 1):
                 consume(block, result)
+                if callable(progress):
+                    progress(done, len(blocks))
     finally:
         if pool:
             pool.shutdown()
@@ -519,6 +554,7 @@ def _for_each_block(work, blocks, consume, n_threads=1, progress=False, desc="")
 # %% ../nbs/04_evaluate.ipynb #35097ab2
 class _TopCounts:
     "How often each item is in a top-k list, per user slice and cut-off (catalogue-level metrics)."
+
     def __init__(self, user_slices, ks, n_items):
         self.user_slices, self.ks = user_slices, ks
         self.counts = {s: {k: np.zeros(n_items, np.int64) for k in ks} for s in user_slices}
@@ -531,6 +567,7 @@ class _TopCounts:
                 items = rows[:, :k].ravel()
                 counts += np.bincount(items[items >= 0], minlength=len(counts))
 
+
 def _top_counts(metrics, user_slices, ks, n_items):
     "A `_TopCounts` if any of `metrics` is catalogue level (needs top-k lists), else None."
     if all(METRICS[m].per_user for m in metrics):
@@ -538,18 +575,32 @@ def _top_counts(metrics, user_slices, ks, n_items):
     return _TopCounts(user_slices, ks, n_items)
 
 # %% ../nbs/04_evaluate.ipynb #78afa162
-def _rank_users(score, test, excl, users, block_size, ties, top_counts=None, n_threads=1,
-                progress=False, desc=""):
+def _rank_users(
+    score,
+    test,
+    excl,
+    users,
+    block_size,
+    ties,
+    top_counts=None,
+    n_threads=1,
+    progress=False,
+    desc="",
+):
     "The `Ranks` of `users`' test items, computed block by block; top-k lists go to `top_counts`."
     kmax = max(top_counts.ks) if top_counts else 0
+
     def rank(block):
         return _rank_block(score(block), test[block], None if excl is None else excl[block], kmax)
+
     parts = []
+
     def consume(block, ranked):
         parts.append(ranked[:3])
         if top_counts:
             top_counts.add(block, ranked[3])
-    blocks = [users[i:i + block_size] for i in range(0, len(users), block_size)]
+
+    blocks = [users[i : i + block_size] for i in range(0, len(users), block_size)]
     _for_each_block(rank, blocks, consume, n_threads, progress, desc)
     empty = np.zeros(0, np.int64)
     gt, eq, pos = (np.concatenate(a) for a in zip(*parts)) if parts else (empty, empty, empty)
@@ -566,8 +617,10 @@ def _rank_users(score, test, excl, users, block_size, ties, top_counts=None, n_t
 def _per_user_frame(ranks, ks, metrics, users, user_labels) -> pd.DataFrame:
     "`n_relevant`, `n_candidates`, the per-user metric columns and a `group:<name>` per user group."
     cols = _user_metrics(ranks, ks, metrics)
-    counts = {"n_relevant": cols.pop("n_relevant").astype(np.int64),
-              "n_candidates": ranks.n_candidates.astype(np.int64)}
+    counts = {
+        "n_relevant": cols.pop("n_relevant").astype(np.int64),
+        "n_candidates": ranks.n_candidates.astype(np.int64),
+    }
     frame = pd.DataFrame(counts | cols, index=pd.Index(users, name="user"))
     for g, (lab, _) in user_labels.items():
         frame[f"group:{g}"] = lab[users]
@@ -575,13 +628,12 @@ def _per_user_frame(ranks, ks, metrics, users, user_labels) -> pd.DataFrame:
 
 # %% ../nbs/04_evaluate.ipynb #05a72ebc
 @patch
-def subset(self:Ranks,
-           keep:np.ndarray,  # boolean mask over the (sorted) pairs
-          ) -> Ranks:
+def subset(self: Ranks, keep: np.ndarray) -> Ranks:  # boolean mask over the (sorted) pairs
     "The same users and candidates, with only the pairs where `keep` is True."
     pairs = {name: getattr(self, name)[keep] for name in _PAIR_FIELDS}
-    return Ranks(**pairs, n_users=self.n_users, n_candidates=self.n_candidates,
-                 tie_weight=self.tie_weight)
+    return Ranks(
+        **pairs, n_users=self.n_users, n_candidates=self.n_candidates, tie_weight=self.tie_weight
+    )
 
 # %% ../nbs/04_evaluate.ipynb #f517949b
 def _item_slice_frames(ranks, item_labels, ks, metrics, users) -> dict:
@@ -596,8 +648,9 @@ def _item_slice_frames(ranks, item_labels, ks, metrics, users) -> dict:
             cols = _user_metrics(ranks.subset(in_slice), ks, metrics)
             keep = cols["n_relevant"] > 0
             cols["n_relevant"] = cols["n_relevant"].astype(np.int64)
-            frames[f"item:{g}={v}"] = pd.DataFrame({c: a[keep] for c, a in cols.items()},
-                                                   index=pd.Index(users[keep], name="user"))
+            frames[f"item:{g}={v}"] = pd.DataFrame(
+                {c: a[keep] for c, a in cols.items()}, index=pd.Index(users[keep], name="user")
+            )
     return frames
 
 # %% ../nbs/04_evaluate.ipynb #91a12533
@@ -649,10 +702,12 @@ def _result_table(rows, slice_order, name, protocol, sampled) -> pd.DataFrame:
     table["k"] = table["k"].astype("Int64")
     slice_rank = {s: i for i, s in enumerate(slice_order)}
     metric_rank = {m: i for i, m in enumerate(METRICS)}
+
     def sort_key(col):
         if col.name == "slice":
             return col.map(slice_rank)
         return col.map(metric_rank) if col.name == "metric" else col
+
     table = table.sort_values(["slice", "metric", "k"], key=sort_key, kind="stable")
     table = table.reset_index(drop=True)
     table.insert(0, "model", name)
@@ -664,15 +719,16 @@ def _result_table(rows, slice_order, name, protocol, sampled) -> pd.DataFrame:
 @dataclass
 class EvalResult:
     "What `evaluate` returns: a tidy `table`, per-user metric arrays, counts and timing."
-    table: pd.DataFrame       # model, protocol, sampled, slice, metric, k, value, n_users
-    per_user: pd.DataFrame    # index: user row; n_relevant, n_candidates, metric@k, hits@k, group:*
-    per_user_items: dict      # item slice -> per-user frame computed on that slice's items only
-    n_users_evaluated: int    # users ranked
-    n_users_skipped: int      # requested users without any test item
-    seconds: float            # wall time of the evaluation
-    name: str = "model"       # the model's name in the table
-    protocol: str = "full"    # "full" (every user with a test item), "sampled" or "seed"
-    sampled: bool = False     # True when users were sampled: the numbers are estimates
+
+    table: pd.DataFrame  # model, protocol, sampled, slice, metric, k, value, n_users
+    per_user: pd.DataFrame  # index: user row; n_relevant, n_candidates, metric@k, hits@k, group:*
+    per_user_items: dict  # item slice -> per-user frame computed on that slice's items only
+    n_users_evaluated: int  # users ranked
+    n_users_skipped: int  # requested users without any test item
+    seconds: float  # wall time of the evaluation
+    name: str = "model"  # the model's name in the table
+    protocol: str = "full"  # "full" (every user with a test item), "sampled" or "seed"
+    sampled: bool = False  # True when users were sampled: the numbers are estimates
     params: dict = field(default_factory=dict)  # arguments and derived settings (block size, ...)
 
     @property
@@ -682,52 +738,58 @@ class EvalResult:
     def __repr__(self):
         tag = f"{self.protocol}{', SAMPLED' if self.sampled else ''}"
         speed = f"{self.seconds:.2f}s, {self.users_per_second:,.0f} users/s"
-        return (f"EvalResult({self.name!r}, {tag}: {self.n_users_evaluated} users evaluated, "
-                f"{self.n_users_skipped} skipped, {speed})")
+        return (
+            f"EvalResult({self.name!r}, {tag}: {self.n_users_evaluated} users evaluated, "
+            f"{self.n_users_skipped} skipped, {speed})"
+        )
 
 # %% ../nbs/04_evaluate.ipynb #77b80fe8
 @patch
-def value(self:EvalResult,
-          metric:str,            # a metric name, e.g. 'ndcg'
-          k:int|None=None,       # the cut-off (None for metrics without k: 'mrr', 'auc')
-          slice:str="all",       # 'all', 'user:<group>=<label>' or 'item:<group>=<label>'
-         ) -> float:
+def value(
+    self: EvalResult,
+    metric: str,  # a metric name, e.g. 'ndcg'
+    k: int | None = None,  # the cut-off (None for metrics without k: 'mrr', 'auc')
+    slice: str = "all",  # 'all', 'user:<group>=<label>' or 'item:<group>=<label>'
+) -> float:
     "One number from the table, e.g. `res.value('ndcg', 10)`."
     t = self.table
     sel = (t.metric == metric) & (t.slice == slice) & ((t.k == k) if k is not None else t.k.isna())
     if not sel.any():
-        raise KeyError(f"no {metric}{'@' + str(k) if k else ''} for slice {slice!r}; "
-                       f"slices: {list(t.slice.unique())}")
+        raise KeyError(
+            f"no {metric}{'@' + str(k) if k else ''} for slice {slice!r}; "
+            f"slices: {list(t.slice.unique())}"
+        )
     return float(t.loc[sel, "value"].iloc[0])
 
 # %% ../nbs/04_evaluate.ipynb #0dd0360e
 @patch
-def summary(self:EvalResult) -> pd.DataFrame:
+def summary(self: EvalResult) -> pd.DataFrame:
     "Wide view: one row per slice, one column per metric@k."
     t = self.table
     t = t.assign(col=[m if pd.isna(k) else f"{m}@{k}" for m, k in zip(t.metric, t.k)])
     return t.pivot_table(index="slice", columns="col", values="value", sort=False)
 
 # %% ../nbs/04_evaluate.ipynb #4b7db7d7
-def evaluate(model,                       # has `score_users(user_idx)` or numpy user/item factors
-             train,                       # users x items sparse training matrix (nonzero: seen)
-             test,                        # users x items sparse matrix of the relevant (test) items
-             k=(5, 10, 20),               # cut-off(s) of the @k metrics
-             metrics=None,                # names from `METRICS` (default: all of them)
-             exclude=None,                # masked: None = `train`; a matrix; a list (union); False
-             users=None,                  # user rows to evaluate (default: all with a test item)
-             block_size:int|None=None,    # users per block of scores (default: from the budget)
-             memory_budget_mb:float=512,  # memory for the score blocks of all workers, MiB
-             n_threads:int|None=None,     # worker threads (default 1), one BLAS thread each
-             user_groups:dict|None=None,  # {group: one label per user row}: user slices
-             item_groups:dict|None=None,  # {group: one label per item column}: item slices
-             sample_users:int|None=None,  # evaluate this many random users (flagged SAMPLED)
-             seed_protocol:bool=False,    # the seed notebook's: 5,000 users with > 5 tests, no mask
-             seed:int=0,                  # random seed for sampling users
-             ties:str|None=None,          # 'index' (default) or 'pessimistic' (LightFM's rule)
-             name:str="model",            # the model's name in the table
-             progress:bool=False,         # show a progress bar over blocks
-            ) -> EvalResult:
+def evaluate(
+    model,  # has `score_users(user_idx)` or numpy user/item factors
+    train,  # users x items sparse training matrix (nonzero: seen)
+    test,  # users x items sparse matrix of the relevant (test) items
+    k=(5, 10, 20),  # cut-off(s) of the @k metrics
+    metrics=None,  # names from `METRICS` (default: all of them)
+    exclude=None,  # masked: None = `train`; a matrix; a list (union); False
+    users=None,  # user rows to evaluate (default: all with a test item)
+    block_size: int | None = None,  # users per block of scores (default: from the budget)
+    memory_budget_mb: float = 512,  # memory for the score blocks of all workers, MiB
+    n_threads: int | None = None,  # worker threads (default 1), one BLAS thread each
+    user_groups: dict | None = None,  # {group: one label per user row}: user slices
+    item_groups: dict | None = None,  # {group: one label per item column}: item slices
+    sample_users: int | None = None,  # evaluate this many random users (flagged SAMPLED)
+    seed_protocol: bool = False,  # the seed notebook's: 5,000 users with > 5 tests, no mask
+    seed: int = 0,  # random seed for sampling users
+    ties: str | None = None,  # 'index' (default) or 'pessimistic' (LightFM's rule)
+    name: str = "model",  # the model's name in the table
+    progress=False,  # True: a progress bar over blocks; a callable: called with (blocks done, blocks)
+) -> EvalResult:
     "Rank every item for every test user (known items masked) and compute the registered metrics."
     t0 = time.perf_counter()
     train, test = _binary_csr(train, "train"), _binary_csr(test, "test", train.shape)
@@ -735,10 +797,11 @@ def evaluate(model,                       # has `score_users(user_idx)` or numpy
     ks, metrics = _cutoffs(k), _metric_names(metrics)
     scorer, dtype = _resolve_scorer(model, n_users, n_items)
     ties = _tie_rule(ties, seed_protocol)
-    excl, n_overlap = _excluded(False if seed_protocol else exclude, train, test)   # seed: no mask
+    excl, n_overlap = _excluded(False if seed_protocol else exclude, train, test)  # seed: no mask
     n_test = np.diff(test.indptr)
-    users, skipped, protocol, sampled = _select_users(n_test, users, sample_users, seed_protocol,
-                                                      seed)
+    users, skipped, protocol, sampled = _select_users(
+        n_test, users, sample_users, seed_protocol, seed
+    )
     n_threads = max(1, int(n_threads or 1))
     user_labels = _group_labels(user_groups, n_users, "user_groups")
     item_labels = _group_labels(item_groups, n_items, "item_groups")
@@ -746,18 +809,48 @@ def evaluate(model,                       # has `score_users(user_idx)` or numpy
     block_size = _block_size(block_size, memory_budget_mb, n_threads, n_items, dtype, len(users))
     top_counts = _top_counts(metrics, user_slices, ks, n_items)
     score = _block_scorer(scorer, dtype, block_size, n_items)
-    ranks = _rank_users(score, test, excl, users, block_size, ties, top_counts, n_threads, progress,
-                        f"evaluate {name}")
+    ranks = _rank_users(
+        score,
+        test,
+        excl,
+        users,
+        block_size,
+        ties,
+        top_counts,
+        n_threads,
+        progress,
+        f"evaluate {name}",
+    )
     per_user = _per_user_frame(ranks, ks, metrics, users, user_labels)
     per_items = _item_slice_frames(ranks, item_labels, ks, metrics, users)
     rows = _table_rows(per_user, per_items, top_counts, user_slices, item_labels, metrics, users)
     table = _result_table(rows, list(user_slices) + list(per_items), name, protocol, sampled)
-    params = dict(k=ks, metrics=metrics, masked=excl is not None, ties=ties, n_overlap=n_overlap,
-                  block_size=block_size, n_threads=n_threads, memory_budget_mb=memory_budget_mb,
-                  seed=seed, factor_path=dtype is not None, n_items=n_items,
-                  n_users_with_test=int((n_test > 0).sum()))
-    return EvalResult(table, per_user, per_items, len(users), skipped, time.perf_counter() - t0,
-                      name, protocol, sampled, params)
+    params = dict(
+        k=ks,
+        metrics=metrics,
+        masked=excl is not None,
+        ties=ties,
+        n_overlap=n_overlap,
+        block_size=block_size,
+        n_threads=n_threads,
+        memory_budget_mb=memory_budget_mb,
+        seed=seed,
+        factor_path=dtype is not None,
+        n_items=n_items,
+        n_users_with_test=int((n_test > 0).sum()),
+    )
+    return EvalResult(
+        table,
+        per_user,
+        per_items,
+        len(users),
+        skipped,
+        time.perf_counter() - t0,
+        name,
+        protocol,
+        sampled,
+        params,
+    )
 
 # %% ../nbs/04_evaluate.ipynb #71f3b828
 def _counts(train, axis):
@@ -767,18 +860,20 @@ def _counts(train, axis):
     return np.asarray(_binary_csr(train, "train").sum(axis=1 if axis == "users" else 0)).ravel()
 
 # %% ../nbs/04_evaluate.ipynb #0c5bac18
-def warm_cold(train,             # users x items training matrix
-              axis:str="users",  # label 'users' (rows) or 'items' (columns)
-             ) -> pd.Categorical:
+def warm_cold(
+    train,  # users x items training matrix
+    axis: str = "users",  # label 'users' (rows) or 'items' (columns)
+) -> pd.Categorical:
     "'cold' for users (or items) without any training interaction, else 'warm'."
     c = _counts(train, axis)
     labels = np.where(c > 0, "warm", "cold")
     return pd.Categorical(labels, categories=["warm", "cold"], ordered=True)
 
 # %% ../nbs/04_evaluate.ipynb #f622db67
-def count_buckets(counts,            # integer counts, e.g. training interactions per user
-                  edges=(1, 5, 20),  # increasing positive bucket starts
-                 ) -> pd.Categorical:
+def count_buckets(
+    counts,  # integer counts, e.g. training interactions per user
+    edges=(1, 5, 20),  # increasing positive bucket starts
+) -> pd.Categorical:
     "Bucket integer counts at `edges`: (1, 5, 20) gives '0', '1-4', '5-19', '20+'."
     e = [int(x) for x in edges]
     if e != sorted(set(e)) or not e or e[0] < 1:
@@ -789,16 +884,17 @@ def count_buckets(counts,            # integer counts, e.g. training interaction
     return pd.Categorical.from_codes(idx, categories=names, ordered=True)
 
 # %% ../nbs/04_evaluate.ipynb #94ebe250
-def activity_buckets(train,             # users x items training matrix
-                     edges=(1, 5, 20),  # bucket starts, as in `count_buckets`
-                    ) -> pd.Categorical:
+def activity_buckets(
+    train, edges=(1, 5, 20)  # users x items training matrix  # bucket starts, as in `count_buckets`
+) -> pd.Categorical:
     "Per user: number of training interactions, bucketed ('0' = cold user, '1-4', '5-19', '20+')."
     return count_buckets(_counts(train, "users"), edges)
 
 # %% ../nbs/04_evaluate.ipynb #9c4eec07
-def popularity_buckets(train,              # users x items training matrix
-                       shares=(0.5, 0.8),  # interaction shares where head and mid end
-                      ) -> pd.Categorical:
+def popularity_buckets(
+    train,  # users x items training matrix
+    shares=(0.5, 0.8),  # interaction shares where head and mid end
+) -> pd.Categorical:
     """Per item: 'head' = the most popular items that together hold the first `shares[0]` of
     training interactions, 'mid' up to `shares[1]`, 'tail' the rest with any interaction, 'cold'
     none."""
@@ -806,7 +902,7 @@ def popularity_buckets(train,              # users x items training matrix
         raise ValueError(f"`shares` must be 0 < head < mid <= 1, got {shares}")
     c = _counts(train, "items")
     order = np.argsort(-c, kind="stable")
-    before = np.cumsum(c[order]) - c[order]                    # held by more popular items
+    before = np.cumsum(c[order]) - c[order]  # held by more popular items
     share = np.empty(len(c))
     share[order] = before / max(c.sum(), 1)
     lab = np.where(c == 0, 3, np.where(share < shares[0], 0, np.where(share < shares[1], 1, 2)))
@@ -816,28 +912,31 @@ def popularity_buckets(train,              # users x items training matrix
 @dataclass
 class Comparison:
     "Paired difference `a - b` of one per-user metric, with a confidence interval."
-    metric: str       # the metric's name
-    k: int|None       # its cut-off (None for metrics without k)
-    slice: str        # the slice compared: 'all', 'user:...' or 'item:...'
-    name_a: str       # model a
-    name_b: str       # model b
-    n_users: int      # users evaluated by both, with a value
-    mean_a: float     # a's mean over those users
-    mean_b: float     # b's mean over those users
-    diff: float       # mean of the per-user differences a - b
-    ci_low: float     # lower end of the confidence interval of `diff`
-    ci_high: float    # upper end
-    ci: float         # confidence level, e.g. 0.95
-    p_value: float    # paired t-test p-value (always reported)
-    method: str       # how the interval was computed: 'bootstrap' or 't'
-    sampled: bool     # either evaluation was on sampled users
+
+    metric: str  # the metric's name
+    k: int | None  # its cut-off (None for metrics without k)
+    slice: str  # the slice compared: 'all', 'user:...' or 'item:...'
+    name_a: str  # model a
+    name_b: str  # model b
+    n_users: int  # users evaluated by both, with a value
+    mean_a: float  # a's mean over those users
+    mean_b: float  # b's mean over those users
+    diff: float  # mean of the per-user differences a - b
+    ci_low: float  # lower end of the confidence interval of `diff`
+    ci_high: float  # upper end
+    ci: float  # confidence level, e.g. 0.95
+    p_value: float  # paired t-test p-value (always reported)
+    method: str  # how the interval was computed: 'bootstrap' or 't'
+    sampled: bool  # either evaluation was on sampled users
 
     def __repr__(self):
         m = self.metric + (f"@{self.k}" if self.k else "")
         interval = f"{self.ci:.0%} CI {self.ci_low:+.5f} .. {self.ci_high:+.5f}, {self.method}"
         sampled = ", SAMPLED" if self.sampled else ""
-        return (f"{m} [{self.slice}] {self.name_a} - {self.name_b} = {self.diff:+.5f} ({interval}; "
-                f"paired t p={self.p_value:.3g}; n={self.n_users}{sampled})")
+        return (
+            f"{m} [{self.slice}] {self.name_a} - {self.name_b} = {self.diff:+.5f} ({interval}; "
+            f"paired t p={self.p_value:.3g}; n={self.n_users}{sampled})"
+        )
 
 # %% ../nbs/04_evaluate.ipynb #a966a276
 def _metric_column(metric, k):
@@ -866,6 +965,7 @@ def _slice_frame(res, slice):
         return res.per_user_items[slice]
     raise KeyError(f"{res.name!r} has no slice {slice!r}")
 
+
 def _per_user_values(res, col, slice):
     "Column `col` of the per-user frame of `slice`."
     frame = _slice_frame(res, slice)
@@ -880,19 +980,24 @@ def _paired(a, b, col, slice) -> pd.DataFrame:
     va, vb = _per_user_values(a, col, slice), _per_user_values(b, col, slice)
     both = pd.concat([va.rename("a"), vb.rename("b")], axis=1, join="inner").dropna()
     if len(both) < max(len(va), len(vb)):
-        _log.warning(f"compare: {len(both)} users in common out of {len(va)} ({a.name}) "
-                     f"and {len(vb)} ({b.name})")
+        _log.warning(
+            f"compare: {len(both)} users in common out of {len(va)} ({a.name}) "
+            f"and {len(vb)} ({b.name})"
+        )
     if len(both) < 2:
-        raise ValueError(f"compare needs at least 2 users evaluated by both models, "
-                         f"found {len(both)}")
+        raise ValueError(
+            f"compare needs at least 2 users evaluated by both models, " f"found {len(both)}"
+        )
     return both
 
 # %% ../nbs/04_evaluate.ipynb #8018c2d5
 def _t_interval(d, ci):
     "The t confidence interval of the mean of `d`."
     from scipy import stats
+
     half = stats.t.ppf(0.5 + ci / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
     return d.mean() - half, d.mean() + half
+
 
 def _bootstrap_interval(d, ci, n_boot, seed):
     "The percentile bootstrap interval of the mean of `d` (users resampled, ~2M draws at a time)."
@@ -902,24 +1007,27 @@ def _bootstrap_interval(d, ci, n_boot, seed):
         means.append(d[draws].mean(axis=1))
     return tuple(np.quantile(np.concatenate(means), [0.5 - ci / 2, 0.5 + ci / 2]))
 
+
 def _paired_p_value(a, b, d):
     "The paired t-test p-value of `a` against `b` (`d = a - b`)."
     from scipy import stats
+
     if d.std(ddof=1) == 0:
         return 1.0 if d.mean() == 0 else 0.0
     return float(stats.ttest_rel(a, b).pvalue)
 
 # %% ../nbs/04_evaluate.ipynb #99f2cf95
-def compare(a:EvalResult,            # evaluation of model a
-            b:EvalResult,            # evaluation of model b, on the same users
-            metric:str,              # a per-user metric, e.g. 'ndcg'
-            k:int|None=None,         # its cut-off (None for metrics without k)
-            slice:str="all",         # 'all', 'user:<group>=<label>' or 'item:<group>=<label>'
-            method:str="bootstrap",  # the interval: 'bootstrap' (percentile, over users) or 't'
-            n_boot:int=2000,         # bootstrap resamples
-            ci:float=0.95,           # confidence level
-            seed:int=0,              # random seed of the bootstrap
-           ) -> Comparison:
+def compare(
+    a: EvalResult,  # evaluation of model a
+    b: EvalResult,  # evaluation of model b, on the same users
+    metric: str,  # a per-user metric, e.g. 'ndcg'
+    k: int | None = None,  # its cut-off (None for metrics without k)
+    slice: str = "all",  # 'all', 'user:<group>=<label>' or 'item:<group>=<label>'
+    method: str = "bootstrap",  # the interval: 'bootstrap' (percentile, over users) or 't'
+    n_boot: int = 2000,  # bootstrap resamples
+    ci: float = 0.95,  # confidence level
+    seed: int = 0,  # random seed of the bootstrap
+) -> Comparison:
     "Paired comparison of `metric`@`k` between two evaluations of the same users: a - b and its CI."
     col = _metric_column(metric, k)
     if method not in ("bootstrap", "t"):
@@ -929,5 +1037,19 @@ def compare(a:EvalResult,            # evaluation of model a
     lo, hi = _t_interval(d, ci) if method == "t" else _bootstrap_interval(d, ci, n_boot, seed)
     p = _paired_p_value(both.a, both.b, d)
     means = float(both.a.mean()), float(both.b.mean())
-    return Comparison(metric, k, slice, a.name, b.name, len(d), *means, float(d.mean()), float(lo),
-                      float(hi), ci, p, method, bool(a.sampled or b.sampled))
+    return Comparison(
+        metric,
+        k,
+        slice,
+        a.name,
+        b.name,
+        len(d),
+        *means,
+        float(d.mean()),
+        float(lo),
+        float(hi),
+        ci,
+        p,
+        method,
+        bool(a.sampled or b.sampled),
+    )

@@ -22,17 +22,32 @@ __all__ = ['log', 'ITEM_GROUPS', 'USER_GROUPS', 'TITLE_STOPWORDS', 'ENCODER_PARA
 # %% ../nbs/02_features.ipynb #af37ad4e
 log = logging.getLogger("hybridrec")
 
-ITEM_GROUPS = {"category": "category", "price": "price", "rating": "average_rating", "store": "store",
-               "categories": "categories", "tags": "categories", "title": "title", "main_category": "main_category"}
+ITEM_GROUPS = {
+    "category": "category",
+    "price": "price",
+    "rating": "average_rating",
+    "store": "store",
+    "categories": "categories",
+    "tags": "categories",
+    "title": "title",
+    "main_category": "main_category",
+}
 USER_GROUPS = ("history_category", "category_share", "price_share", "columns")
-TITLE_STOPWORDS = frozenset("a an and are as at be by for from in is it of on or the to with".split())
+TITLE_STOPWORDS = frozenset(
+    "a an and are as at be by for from in is it of on or the to with".split()
+)
 
 # %% ../nbs/02_features.ipynb #8097fb17
 def _factor(s: pd.Series):
     "Integer codes (-1 = missing) and the distinct values as strings."
-    if isinstance(s.dtype, pd.CategoricalDtype): codes, uniq = s.cat.codes.to_numpy(), s.cat.categories
-    else: codes, uniq = pd.factorize(s, use_na_sentinel=True)
-    return np.asarray(codes, dtype=np.int64), pd.Index(np.asarray(uniq, dtype=object).astype(str), dtype=object)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniq = s.cat.codes.to_numpy(), s.cat.categories
+    else:
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), pd.Index(
+        np.asarray(uniq, dtype=object).astype(str), dtype=object
+    )
+
 
 def _lookup(s: pd.Series, vocab: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     "Vocabulary positions (-1 = not in vocab) and the missing mask of `s`."
@@ -43,10 +58,17 @@ def _lookup(s: pd.Series, vocab: pd.Index) -> tuple[np.ndarray, np.ndarray]:
 # %% ../nbs/02_features.ipynb #1999c6db
 class _Categorical:
     "A vocabulary over one column: `prefix=value` features, optionally `other` and `Missing` tokens."
+
     kind = "categorical"
+
     def __init__(self, name, column, prefix, top_n=None, min_count=1, other=False, missing=False):
         self.name, self.column, self.prefix = name, column, prefix
-        self.top_n, self.min_count, self.other, self.missing = top_n, int(min_count), bool(other), bool(missing)
+        self.top_n, self.min_count, self.other, self.missing = (
+            top_n,
+            int(min_count),
+            bool(other),
+            bool(missing),
+        )
         self.vocab, self.info = [], {}
 
     def fit(self, s: pd.Series, weights=None, **kw):
@@ -55,77 +77,119 @@ class _Categorical:
         ok = codes >= 0
         w = None if weights is None else np.asarray(weights, dtype=np.float64)[ok]
         cnt = np.bincount(codes[ok], weights=w, minlength=len(uniq))
-        order = np.lexsort((np.asarray(uniq, dtype=str), -cnt))           # by weight, ties by value
+        order = np.lexsort((np.asarray(uniq, dtype=str), -cnt))  # by weight, ties by value
         order = order[cnt[order] >= self.min_count]
-        if self.top_n is not None: order = order[: int(self.top_n)]
+        if self.top_n is not None:
+            order = order[: int(self.top_n)]
         self.vocab = [str(v) for v in uniq[order]]
         total = float(cnt.sum())
-        self.info = dict(values=int((cnt > 0).sum()), kept=len(self.vocab),
-                         coverage=float(cnt[order].sum() / total) if total else 0.0,
-                         missing_share=float(1 - ok.mean()) if len(ok) else 0.0)
+        self.info = dict(
+            values=int((cnt > 0).sum()),
+            kept=len(self.vocab),
+            coverage=float(cnt[order].sum() / total) if total else 0.0,
+            missing_share=float(1 - ok.mean()) if len(ok) else 0.0,
+        )
         return self
 
 # %% ../nbs/02_features.ipynb #44879678
 @patch(as_prop=True)
-def tokens(self: _Categorical): return self.vocab + (["other"] if self.other else []) + (["Missing"] if self.missing else [])
+def tokens(self: _Categorical):
+    return self.vocab + (["other"] if self.other else []) + (["Missing"] if self.missing else [])
+
 
 @patch(as_prop=True)
-def size(self: _Categorical): return len(self.tokens)
+def size(self: _Categorical):
+    return len(self.tokens)
+
 
 @patch(as_prop=True)
-def empty(self: _Categorical): return len(self.vocab) == 0
+def empty(self: _Categorical):
+    return len(self.vocab) == 0
+
 
 @patch
 def codes(self: _Categorical, s: pd.Series, **kw) -> tuple[np.ndarray, int]:
     "Feature position per row (-1 = none) and the number of unknown values ignored."
     pos, na = _lookup(s, pd.Index(self.vocab, dtype=object))
     unknown = (pos < 0) & ~na
-    if self.other: pos[unknown] = len(self.vocab)
-    if self.missing: pos[na] = len(self.vocab) + self.other
+    if self.other:
+        pos[unknown] = len(self.vocab)
+    if self.missing:
+        pos[na] = len(self.vocab) + self.other
     return pos, (0 if self.other else int(unknown.sum()))
 
 # %% ../nbs/02_features.ipynb #fed44fca
 @patch
 def to_dict(self: _Categorical):
-    return dict(kind=self.kind, name=self.name, column=self.column, prefix=self.prefix, top_n=self.top_n,
-                min_count=self.min_count, other=self.other, missing=self.missing, vocab=self.vocab, info=self.info)
+    return dict(
+        kind=self.kind,
+        name=self.name,
+        column=self.column,
+        prefix=self.prefix,
+        top_n=self.top_n,
+        min_count=self.min_count,
+        other=self.other,
+        missing=self.missing,
+        vocab=self.vocab,
+        info=self.info,
+    )
+
 
 @patch(cls_method=True)
 def from_dict(cls: _Categorical, d):
-    o = cls(d["name"], d["column"], d["prefix"], d["top_n"], d["min_count"], d["other"], d["missing"])
+    o = cls(
+        d["name"], d["column"], d["prefix"], d["top_n"], d["min_count"], d["other"], d["missing"]
+    )
     o.vocab, o.info = list(d["vocab"]), d["info"]
     return o
 
 # %% ../nbs/02_features.ipynb #88ca1fc0
-def _numeric(s: pd.Series, where: str, nonneg: bool=False, ids=None, id_name: str="id") -> np.ndarray:
+def _numeric(
+    s: pd.Series, where: str, nonneg: bool = False, ids=None, id_name: str = "id"
+) -> np.ndarray:
     "float64 values (NaN = missing); non-numbers, infinities (and negatives if `nonneg`) are a DataError naming `where`."
     if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
         first = f" (first value {s.iloc[0]!r})" if len(s) else ""
         raise DataError(f"{where}: expected numbers (NaN for missing), got dtype {s.dtype}{first}")
     x = s.to_numpy(dtype=np.float64, na_value=np.nan)
     bad = np.isinf(x) | ((x < 0) if nonneg else False)
-    if not bad.any(): return x
+    if not bad.any():
+        return x
     k = int(np.flatnonzero(bad)[0])
     at = f"for {id_name} {str(ids[k])!r}" if ids is not None else f"at row {k}"
     n_bad = int(bad.sum())
-    raise DataError(f"{where}: expected finite{' non-negative' if nonneg else ''} numbers or NaN (missing), found {float(x[k])} "
-                    f"{at}; {n_bad} bad value{'s' if n_bad > 1 else ''}. Fix them or set them to NaN.")
+    raise DataError(
+        f"{where}: expected finite{' non-negative' if nonneg else ''} numbers or NaN (missing), found {float(x[k])} "
+        f"{at}; {n_bad} bad value{'s' if n_bad > 1 else ''}. Fix them or set them to NaN."
+    )
 
 # %% ../nbs/02_features.ipynb #383566ce
 def _qcut_edges(v: np.ndarray, n_bins: int) -> list:
     "Quantile edges of `v` as `pd.qcut(v, n_bins, duplicates='drop')` computes them (repeated edges merged)."
     qs = np.linspace(0, 1, n_bins + 1)
-    np.putmask(qs, n_bins * qs != np.arange(n_bins + 1), np.nextafter(qs, 1))   # as pd.qcut: round up when not exact
+    np.putmask(
+        qs, n_bins * qs != np.arange(n_bins + 1), np.nextafter(qs, 1)
+    )  # as pd.qcut: round up when not exact
     q = pd.Series(v).quantile(qs).to_numpy()
     return [float(e) for e in np.unique(q)] if q[0] < q[-1] else [float(q[0]), float(q[0])]
 
+
 class _Binned:
     "Quantile bins over one numeric column: `prefix=1..k` features and a `Missing` bin."
+
     kind = "binned"
+
     def __init__(self, name, column, prefix, n_bins=5, nonneg=False, weighted=False):
-        if int(n_bins) < 1: raise ValueError(f"{name}: n_bins={n_bins}: expected at least 1")
-        self.name, self.column, self.prefix, self.n_bins, self.nonneg = name, column, prefix, int(n_bins), bool(nonneg)
-        self.weighted = bool(weighted)   # cut over weighted rows (the seed: one row per interaction)
+        if int(n_bins) < 1:
+            raise ValueError(f"{name}: n_bins={n_bins}: expected at least 1")
+        self.name, self.column, self.prefix, self.n_bins, self.nonneg = (
+            name,
+            column,
+            prefix,
+            int(n_bins),
+            bool(nonneg),
+        )
+        self.weighted = bool(weighted)  # cut over weighted rows (the seed: one row per interaction)
         self.edges, self.info = [], {}
 
     def _x(self, s, ids=None, what="items frame"):
@@ -138,26 +202,39 @@ def fit(self: _Binned, s: pd.Series, weights=None, ids=None, what="items frame")
     "Learn the bin edges from `s`: over entities, or with `weighted` over rows repeated by integer `weights`."
     x = self._x(s, ids, what)
     v = x[~np.isnan(x)]
-    if self.weighted and weights is not None: v = np.repeat(v, np.asarray(weights)[~np.isnan(x)].astype(np.int64))
+    if self.weighted and weights is not None:
+        v = np.repeat(v, np.asarray(weights)[~np.isnan(x)].astype(np.int64))
     if len(v) == 0:
         self.edges, self.info = [], dict(values=0, missing_share=1.0)
         return self
     self.edges = _qcut_edges(v, self.n_bins)
-    self.info = dict(values=int(len(v)), missing_share=float(np.isnan(x).mean()), bins=self.n_actual,
-                     repeated_edges=int(self.n_bins - self.n_actual))
+    self.info = dict(
+        values=int(len(v)),
+        missing_share=float(np.isnan(x).mean()),
+        bins=self.n_actual,
+        repeated_edges=int(self.n_bins - self.n_actual),
+    )
     return self
 
-@patch(as_prop=True)
-def n_actual(self: _Binned): return max(len(self.edges) - 1, 0)
 
 @patch(as_prop=True)
-def tokens(self: _Binned): return [str(k) for k in range(1, self.n_actual + 1)] + (["Missing"] if self.edges else [])
+def n_actual(self: _Binned):
+    return max(len(self.edges) - 1, 0)
+
 
 @patch(as_prop=True)
-def size(self: _Binned): return len(self.tokens)
+def tokens(self: _Binned):
+    return [str(k) for k in range(1, self.n_actual + 1)] + (["Missing"] if self.edges else [])
+
 
 @patch(as_prop=True)
-def empty(self: _Binned): return not self.edges
+def size(self: _Binned):
+    return len(self.tokens)
+
+
+@patch(as_prop=True)
+def empty(self: _Binned):
+    return not self.edges
 
 # %% ../nbs/02_features.ipynb #0f3f981b
 @patch
@@ -169,10 +246,21 @@ def codes(self: _Binned, s: pd.Series, ids=None, what="items frame") -> tuple[np
     pos[np.isnan(x)] = self.n_actual
     return pos.astype(np.int64), 0
 
+
 @patch
 def to_dict(self: _Binned):
-    return dict(kind=self.kind, name=self.name, column=self.column, prefix=self.prefix, n_bins=self.n_bins,
-                nonneg=self.nonneg, weighted=self.weighted, edges=self.edges, info=self.info)
+    return dict(
+        kind=self.kind,
+        name=self.name,
+        column=self.column,
+        prefix=self.prefix,
+        n_bins=self.n_bins,
+        nonneg=self.nonneg,
+        weighted=self.weighted,
+        edges=self.edges,
+        info=self.info,
+    )
+
 
 @patch(cls_method=True)
 def from_dict(cls: _Binned, d):
@@ -182,22 +270,33 @@ def from_dict(cls: _Binned, d):
 
 # %% ../nbs/02_features.ipynb #1cc1a7ac
 def _to_arrow(s: pd.Series, typ) -> pa.ChunkedArray:
-    if isinstance(s.dtype, pd.ArrowDtype): arr = s.array._pa_array
-    else: arr = pa.chunked_array([pa.array(s.to_numpy(dtype=object, na_value=None), type=typ, from_pandas=True)])
+    if isinstance(s.dtype, pd.ArrowDtype):
+        arr = s.array._pa_array
+    else:
+        arr = pa.chunked_array(
+            [pa.array(s.to_numpy(dtype=object, na_value=None), type=typ, from_pandas=True)]
+        )
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
 
 def _flatten(lists: pa.ChunkedArray) -> tuple[np.ndarray, pa.ChunkedArray, np.ndarray]:
     "Parent row per element, the elements, and the position of each element inside its list."
-    lens = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    lens = (
+        pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    )
     parent = np.repeat(np.arange(len(lens)), lens)
     start = np.cumsum(lens) - lens
     return parent, pc.list_flatten(lists), np.arange(len(parent)) - start[parent]
 
+
 def _title_words(s: pd.Series) -> tuple[np.ndarray, pa.ChunkedArray]:
     "Lower-cased title words (2+ characters, not numbers, not stop words) and their parent rows."
-    txt = _to_arrow(s.astype("string") if not isinstance(s.dtype, pd.ArrowDtype) else s, pa.string())
+    txt = _to_arrow(
+        s.astype("string") if not isinstance(s.dtype, pd.ArrowDtype) else s, pa.string()
+    )
     parent, tok, _ = _flatten(pc.split_pattern_regex(pc.utf8_lower(txt), r"[^\p{L}\p{N}]+"))
-    if len(tok) == 0: return parent, tok
+    if len(tok) == 0:
+        return parent, tok
     long_enough = pc.greater_equal(pc.utf8_length(tok), 2)
     not_number = pc.invert(pc.match_substring_regex(tok, r"^[0-9]+$"))
     not_stop = pc.invert(pc.is_in(tok, value_set=pa.array(sorted(TITLE_STOPWORDS))))
@@ -207,7 +306,9 @@ def _title_words(s: pd.Series) -> tuple[np.ndarray, pa.ChunkedArray]:
 # %% ../nbs/02_features.ipynb #0a18314b
 class _TokenList:
     "Multi-valued text: `prefix=token` for tokens that at least `min_items` entities carry."
+
     kind = "tokens"
+
     def __init__(self, name, column, prefix, mode="categories", min_items=2, max_tokens=None):
         self.name, self.column, self.prefix, self.mode = name, column, prefix, mode
         self.min_items, self.max_tokens = int(min_items), max_tokens
@@ -215,17 +316,25 @@ class _TokenList:
 
     def _tokens(self, s: pd.Series) -> tuple[np.ndarray, pa.ChunkedArray]:
         "Parent rows and tokens: title words, tags (unordered) or `level:name` for a hierarchy."
-        if self.mode == "title": return _title_words(s)
+        if self.mode == "title":
+            return _title_words(s)
         parent, tok, level = _flatten(_to_arrow(s, pa.list_(pa.string())))
-        if len(tok) == 0 or self.mode == "tags": return parent, pc.cast(tok, pa.string())
-        return parent, pc.binary_join_element_wise(pa.array((level + 1).astype(str)), pc.cast(tok, pa.string()), ":")
+        if len(tok) == 0 or self.mode == "tags":
+            return parent, pc.cast(tok, pa.string())
+        return parent, pc.binary_join_element_wise(
+            pa.array((level + 1).astype(str)), pc.cast(tok, pa.string()), ":"
+        )
 
     def _pairs(self, s):
         "Distinct (row, token code) pairs and the token values."
         parent, tok = self._tokens(s)
-        codes, uniq = _factor(pd.Series(pd.arrays.ArrowExtensionArray(tok)) if len(tok) else pd.Series([], dtype=object))
+        codes, uniq = _factor(
+            pd.Series(pd.arrays.ArrowExtensionArray(tok))
+            if len(tok)
+            else pd.Series([], dtype=object)
+        )
         n = max(len(uniq), 1)
-        key = np.unique(parent * n + codes)                              # one count per (row, token)
+        key = np.unique(parent * n + codes)  # one count per (row, token)
         return key // n, key % n, uniq
 
 # %% ../nbs/02_features.ipynb #e94ad94e
@@ -236,33 +345,57 @@ def fit(self: _TokenList, s: pd.Series, weights=None, **kw):
     df = np.bincount(codes, minlength=len(uniq))
     order = np.lexsort((np.asarray(uniq, dtype=str), -df))
     order = order[df[order] >= self.min_items]
-    if self.max_tokens is not None: order = order[: int(self.max_tokens)]
+    if self.max_tokens is not None:
+        order = order[: int(self.max_tokens)]
     self.vocab = [str(v) for v in uniq[order]]
-    self.info = dict(distinct=int(len(uniq)), kept=len(self.vocab), rows_with_tokens=int(np.unique(rows).size))
+    self.info = dict(
+        distinct=int(len(uniq)), kept=len(self.vocab), rows_with_tokens=int(np.unique(rows).size)
+    )
     return self
 
-@patch(as_prop=True)
-def tokens(self: _TokenList): return list(self.vocab)
 
 @patch(as_prop=True)
-def size(self: _TokenList): return len(self.vocab)
+def tokens(self: _TokenList):
+    return list(self.vocab)
+
 
 @patch(as_prop=True)
-def empty(self: _TokenList): return len(self.vocab) == 0
+def size(self: _TokenList):
+    return len(self.vocab)
+
+
+@patch(as_prop=True)
+def empty(self: _TokenList):
+    return len(self.vocab) == 0
+
 
 @patch
 def rows(self: _TokenList, s: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     "(rows, vocabulary positions, unknown tokens) of `s`."
     rows, codes, uniq = self._pairs(s)
-    pos = np.append(pd.Index(self.vocab, dtype=object).get_indexer(uniq), -1)[codes] if len(codes) else codes
+    pos = (
+        np.append(pd.Index(self.vocab, dtype=object).get_indexer(uniq), -1)[codes]
+        if len(codes)
+        else codes
+    )
     ok = pos >= 0
     return rows[ok], pos[ok], int((~ok).sum())
 
 # %% ../nbs/02_features.ipynb #b3f9863f
 @patch
 def to_dict(self: _TokenList):
-    return dict(kind=self.kind, name=self.name, column=self.column, prefix=self.prefix, mode=self.mode,
-                min_items=self.min_items, max_tokens=self.max_tokens, vocab=self.vocab, info=self.info)
+    return dict(
+        kind=self.kind,
+        name=self.name,
+        column=self.column,
+        prefix=self.prefix,
+        mode=self.mode,
+        min_items=self.min_items,
+        max_tokens=self.max_tokens,
+        vocab=self.vocab,
+        info=self.info,
+    )
+
 
 @patch(cls_method=True)
 def from_dict(cls: _TokenList, d):
@@ -270,18 +403,22 @@ def from_dict(cls: _TokenList, d):
     o.vocab, o.info = list(d["vocab"]), d["info"]
     return o
 
+
 _KINDS = {c.kind: c for c in (_Categorical, _Binned, _TokenList)}
 
 # %% ../nbs/02_features.ipynb #f0dd6ab9
 def _coo_csr(rows, cols, vals, shape) -> sp.csr_matrix:
     "CSR from triplets, duplicates summed."
-    m = sp.csr_matrix((np.asarray(vals, np.float32), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
-                      shape=shape, dtype=np.float32)
+    m = sp.csr_matrix(
+        (np.asarray(vals, np.float32), (np.asarray(rows, np.int64), np.asarray(cols, np.int64))),
+        shape=shape,
+        dtype=np.float32,
+    )
     m.sum_duplicates()
     return m
 
-def normalize_rows(m: sp.csr_matrix,  # any sparse matrix
-                  ) -> sp.csr_matrix:
+
+def normalize_rows(m: sp.csr_matrix) -> sp.csr_matrix:  # any sparse matrix
     "Scale each row to sum 1 (L1, as `lightfm.data.Dataset(normalize=True)`); all-zero rows stay zero."
     m = m.tocsr(copy=True)
     s = np.asarray(np.abs(m).sum(axis=1)).ravel()
@@ -289,14 +426,16 @@ def normalize_rows(m: sp.csr_matrix,  # any sparse matrix
     m.data /= np.repeat(s, np.diff(m.indptr)).astype(m.data.dtype)
     return m
 
+
 def _ids_index(ids) -> pd.Index:
     return pd.Index(np.asarray(pd.Index(ids), dtype=object).astype(str), dtype=object)
 
 # %% ../nbs/02_features.ipynb #d97420f1
-def weight_rows(m: sp.csr_matrix,  # features, identity columns first
-                n_identity: int,   # how many leading columns are identity columns
-                weight: float,     # the total weight of each row's side features
-               ) -> sp.csr_matrix:
+def weight_rows(
+    m: sp.csr_matrix,  # features, identity columns first
+    n_identity: int,  # how many leading columns are identity columns
+    weight: float,  # the total weight of each row's side features
+) -> sp.csr_matrix:
     "Identity entries as they are; each row's side features scaled to sum to `weight` (rows without any: unchanged)."
     m = m.tocsr(copy=True)
     side = m.indices >= n_identity
@@ -307,8 +446,19 @@ def weight_rows(m: sp.csr_matrix,  # features, identity columns first
     return m
 
 # %% ../nbs/02_features.ipynb #6d20b7fa
-ENCODER_PARAMS = ("item_groups", "user_groups", "identity", "n_price_bins", "n_rating_bins", "top_stores", "user_columns",
-                  "bins_over", "feature_weight", "group_weights")
+ENCODER_PARAMS = (
+    "item_groups",
+    "user_groups",
+    "identity",
+    "n_price_bins",
+    "n_rating_bins",
+    "top_stores",
+    "user_columns",
+    "bins_over",
+    "feature_weight",
+    "group_weights",
+)
+
 
 def encoder_settings(params: dict) -> dict:
     "The `FeatureEncoder` keyword arguments among run parameters `params` (other names ignored)."
@@ -317,17 +467,30 @@ def encoder_settings(params: dict) -> dict:
 # %% ../nbs/02_features.ipynb #b11dbf63
 def _check_groups(item_groups, user_groups, user_history, history_rows):
     bad = [g for g in item_groups if g not in ITEM_GROUPS]
-    if bad: raise ValueError(f"item_groups: unknown group(s) {bad}; expected some of {list(ITEM_GROUPS)} (generic columns go in item_columns=)")
+    if bad:
+        raise ValueError(
+            f"item_groups: unknown group(s) {bad}; expected some of {list(ITEM_GROUPS)} (generic columns go in item_columns=)"
+        )
     bad = [g for g in user_groups if g not in USER_GROUPS]
-    if bad: raise ValueError(f"user_groups: unknown group(s) {bad}; expected some of {list(USER_GROUPS)}")
-    if user_history not in ("history", "train", "both"): raise ValueError(f"user_history={user_history!r}: expected 'history', 'train' or 'both'")
-    if history_rows not in ("latest", "all"): raise ValueError(f"history_rows={history_rows!r}: expected 'latest' or 'all'")
+    if bad:
+        raise ValueError(
+            f"user_groups: unknown group(s) {bad}; expected some of {list(USER_GROUPS)}"
+        )
+    if user_history not in ("history", "train", "both"):
+        raise ValueError(f"user_history={user_history!r}: expected 'history', 'train' or 'both'")
+    if history_rows not in ("latest", "all"):
+        raise ValueError(f"history_rows={history_rows!r}: expected 'latest' or 'all'")
 
 # %% ../nbs/02_features.ipynb #87b7b651
 def _check_weights(feature_weight, group_weights):
-    if feature_weight is not None and not (isinstance(feature_weight, (int, float)) and not isinstance(feature_weight, bool)
-                                           and 0 < feature_weight < float("inf")):
-        raise ValueError(f"feature_weight={feature_weight!r}: expected None or a positive number (the side features' total weight)")
+    if feature_weight is not None and not (
+        isinstance(feature_weight, (int, float))
+        and not isinstance(feature_weight, bool)
+        and 0 < feature_weight < float("inf")
+    ):
+        raise ValueError(
+            f"feature_weight={feature_weight!r}: expected None or a positive number (the side features' total weight)"
+        )
     for g, w in (group_weights or {}).items():
         if not isinstance(w, (int, float)) or isinstance(w, bool) or not w >= 0:
             raise ValueError(f"group_weights[{g!r}]={w!r}: expected a number >= 0")
@@ -335,47 +498,68 @@ def _check_weights(feature_weight, group_weights):
 # %% ../nbs/02_features.ipynb #a63b42b9
 class FeatureEncoder:
     "User and item feature groups fitted once on training data; builds LightFM-ready CSR matrices for any users/items."
-    def __init__(self,
-                 item_groups=("category", "price", "rating", "store"),  # item groups, see ITEM_GROUPS
-                 user_groups=("history_category", "columns"),           # user groups, see USER_GROUPS
-                 identity: bool=True,              # identity columns for users and items (LightFM #201)
-                 n_price_bins: int=5,              # quantile bins of `price` (items) and `price_share` (users)
-                 n_rating_bins: int=5,             # quantile bins of `average_rating`
-                 top_stores: int=200,              # stores kept by training interactions; the rest is `store=other`
-                 *,
-                 user_identity: bool|None=None,    # override `identity` for users
-                 item_identity: bool|None=None,    # override `identity` for items
-                 user_history: str="both",         # a user's items: 'history' lists, 'train' items, or 'both'
-                 history_column: str="category",   # item column the history groups describe
-                 history_rows: str="latest",       # 'latest' review per category file (cumulative lists) or 'all'
-                 user_columns="auto",              # users-frame columns for the `columns` group ('auto': all)
-                 item_columns=(),                  # extra items-frame columns, each its own group
-                 n_column_bins: int=5,             # quantile bins of numeric generic columns
-                 min_count: int=1,                 # smallest count for a categorical value to be kept
-                 categories_min_items: int=2,      # smallest number of items for a category/tag token
-                 title_min_items: int=5,           # smallest number of items for a title word
-                 title_max_tokens: int|None=5000,  # at most this many title words (most frequent first)
-                 normalize: bool=True,             # scale each row to sum 1 (as lightfm.data.Dataset does)
-                 bins_over: str="items",           # price/rating bins over 'items' (one row each) or 'interactions' (the seed)
-                 feature_weight: float|None=None,  # None: `normalize` as above; w: identity 1, side features summing to w
-                 group_weights: dict|None=None,    # relative weight of a group's features, e.g. {"store": 0.5}; default 1
-                ):
+
+    def __init__(
+        self,
+        item_groups=("category", "price", "rating", "store"),  # item groups, see ITEM_GROUPS
+        user_groups=("history_category", "columns"),  # user groups, see USER_GROUPS
+        identity: bool = True,  # identity columns for users and items (LightFM #201)
+        n_price_bins: int = 5,  # quantile bins of `price` (items) and `price_share` (users)
+        n_rating_bins: int = 5,  # quantile bins of `average_rating`
+        top_stores: int = 200,  # stores kept by training interactions; the rest is `store=other`
+        *,
+        user_identity: bool | None = None,  # override `identity` for users
+        item_identity: bool | None = None,  # override `identity` for items
+        user_history: str = "both",  # a user's items: 'history' lists, 'train' items, or 'both'
+        history_column: str = "category",  # item column the history groups describe
+        history_rows: str = "latest",  # 'latest' review per category file (cumulative lists) or 'all'
+        user_columns="auto",  # users-frame columns for the `columns` group ('auto': all)
+        item_columns=(),  # extra items-frame columns, each its own group
+        n_column_bins: int = 5,  # quantile bins of numeric generic columns
+        min_count: int = 1,  # smallest count for a categorical value to be kept
+        categories_min_items: int = 2,  # smallest number of items for a category/tag token
+        title_min_items: int = 5,  # smallest number of items for a title word
+        title_max_tokens: int | None = 5000,  # at most this many title words (most frequent first)
+        normalize: bool = True,  # scale each row to sum 1 (as lightfm.data.Dataset does)
+        bins_over: str = "items",  # price/rating bins over 'items' (one row each) or 'interactions' (the seed)
+        feature_weight: (
+            float | None
+        ) = None,  # None: `normalize` as above; w: identity 1, side features summing to w
+        group_weights: (
+            dict | None
+        ) = None,  # relative weight of a group's features, e.g. {"store": 0.5}; default 1
+    ):
         item_groups, user_groups = list(item_groups or ()), list(user_groups or ())
         _check_groups(item_groups, user_groups, user_history, history_rows)
-        if bins_over not in ("items", "interactions"): raise ValueError(f"bins_over={bins_over!r}: expected 'items' or 'interactions'")
+        if bins_over not in ("items", "interactions"):
+            raise ValueError(f"bins_over={bins_over!r}: expected 'items' or 'interactions'")
         _check_weights(feature_weight, group_weights)
         self.config = dict(
-            item_groups=item_groups, user_groups=user_groups, identity=bool(identity), n_price_bins=int(n_price_bins),
-            n_rating_bins=int(n_rating_bins), top_stores=int(top_stores),
+            item_groups=item_groups,
+            user_groups=user_groups,
+            identity=bool(identity),
+            n_price_bins=int(n_price_bins),
+            n_rating_bins=int(n_rating_bins),
+            top_stores=int(top_stores),
             user_identity=bool(identity if user_identity is None else user_identity),
             item_identity=bool(identity if item_identity is None else item_identity),
-            user_history=user_history, history_column=history_column, history_rows=history_rows,
-            user_columns=user_columns if isinstance(user_columns, str) else list(user_columns or ()),
-            item_columns=list(item_columns or ()), n_column_bins=int(n_column_bins), min_count=int(min_count),
-            categories_min_items=int(categories_min_items), title_min_items=int(title_min_items),
-            title_max_tokens=None if title_max_tokens is None else int(title_max_tokens), normalize=bool(normalize),
-            bins_over=bins_over, feature_weight=None if feature_weight is None else float(feature_weight),
-            group_weights={str(k): float(v) for k, v in (group_weights or {}).items()})
+            user_history=user_history,
+            history_column=history_column,
+            history_rows=history_rows,
+            user_columns=(
+                user_columns if isinstance(user_columns, str) else list(user_columns or ())
+            ),
+            item_columns=list(item_columns or ()),
+            n_column_bins=int(n_column_bins),
+            min_count=int(min_count),
+            categories_min_items=int(categories_min_items),
+            title_min_items=int(title_min_items),
+            title_max_tokens=None if title_max_tokens is None else int(title_max_tokens),
+            normalize=bool(normalize),
+            bins_over=bins_over,
+            feature_weight=None if feature_weight is None else float(feature_weight),
+            group_weights={str(k): float(v) for k, v in (group_weights or {}).items()},
+        )
         self.fitted = False
         self.unknown_, self.unknown_total_ = {}, {}
 
@@ -385,8 +569,11 @@ def __repr__(self: FeatureEncoder):
     if not self.fitted:
         return f"FeatureEncoder(unfitted, item_groups={self.config['item_groups']}, user_groups={self.config['user_groups']})"
     groups = f"item groups {[p['group'] for p in self.item_parts_]}, user groups {[p['group'] for p in self.user_parts_]}"
-    return (f"FeatureEncoder({len(self.user_ids_):,} users x {self.n_user_features:,} user features, "
-            f"{len(self.item_ids_):,} items x {self.n_item_features:,} item features; {groups})")
+    return (
+        f"FeatureEncoder({len(self.user_ids_):,} users x {self.n_user_features:,} user features, "
+        f"{len(self.item_ids_):,} items x {self.n_item_features:,} item features; {groups})"
+    )
+
 
 @patch
 def _group_weight(self: FeatureEncoder, group: str) -> float:
@@ -394,43 +581,67 @@ def _group_weight(self: FeatureEncoder, group: str) -> float:
     return float(self.config.get("group_weights", {}).get(group, 1.0))
 
 # %% ../nbs/02_features.ipynb #ceda5141
-def _unique_by(df: pd.DataFrame|None, col: str, what: str):
+def _unique_by(df: pd.DataFrame | None, col: str, what: str):
     "`df` with one row per value of `col` (the first; repeats logged); a missing column is a DataError."
-    if df is None: return None
-    if col not in df.columns: raise DataError(f"{what}: missing column {col!r}; found {list(df.columns)}")
+    if df is None:
+        return None
+    if col not in df.columns:
+        raise DataError(f"{what}: missing column {col!r}; found {list(df.columns)}")
     dup = df[col].duplicated()
     if dup.any():
-        log.warning("%s: %d repeated %s values, keeping the first row of each", what, int(dup.sum()), col)
+        log.warning(
+            "%s: %d repeated %s values, keeping the first row of each", what, int(dup.sum()), col
+        )
         df = df[~dup.to_numpy()]
     return df
+
 
 def _present_ids(codes_series: pd.Series) -> pd.Index:
     "The categories of a categorical id column that occur in it."
     cats = codes_series.cat.categories
     return cats[np.flatnonzero(np.bincount(codes_series.cat.codes.to_numpy(), minlength=len(cats)))]
 
+
 def _fit_inputs(source, items, users):
     "(training reviews, user ids, item ids, items frame, users frame) from a `Prepared` or a `ReviewData`."
     if isinstance(source, Prepared):
-        return (source.train_df, source.user_ids, source.item_ids, source.items if items is None else items,
-                source.users if users is None else users)
+        return (
+            source.train_df,
+            source.user_ids,
+            source.item_ids,
+            source.items if items is None else items,
+            source.users if users is None else users,
+        )
     if isinstance(source, ReviewData):
         d = ensure_shared_ids(source)
         tr = d.train
-        return (tr, _present_ids(tr["user_id"]), _present_ids(tr["parent_asin"]), d.items if items is None else items,
-                d.users if users is None else users)
-    raise TypeError(f"FeatureEncoder.fit: expected a hybridrec.preprocess.Prepared or a hybridrec.data.ReviewData, got {type(source).__name__}")
+        return (
+            tr,
+            _present_ids(tr["user_id"]),
+            _present_ids(tr["parent_asin"]),
+            d.items if items is None else items,
+            d.users if users is None else users,
+        )
+    raise TypeError(
+        f"FeatureEncoder.fit: expected a hybridrec.preprocess.Prepared or a hybridrec.data.ReviewData, got {type(source).__name__}"
+    )
 
 # %% ../nbs/02_features.ipynb #5fbb5d19
-def _arrow_positions(flat: pa.ChunkedArray|pa.Array, index: pd.Index) -> np.ndarray:
+def _arrow_positions(flat: pa.ChunkedArray | pa.Array, index: pd.Index) -> np.ndarray:
     "Positions in `index` of the strings of a pyarrow array (-1 = absent/null); one hash lookup per distinct string."
-    if len(flat) == 0: return np.zeros(0, np.int64)
+    if len(flat) == 0:
+        return np.zeros(0, np.int64)
     arr = flat.combine_chunks() if isinstance(flat, pa.ChunkedArray) else flat
     de = pc.dictionary_encode(pc.cast(arr, pa.string()))
-    lut = np.append(index.get_indexer(pd.Index(de.dictionary.to_numpy(zero_copy_only=False), dtype=object)), -1).astype(np.int64)
+    lut = np.append(
+        index.get_indexer(pd.Index(de.dictionary.to_numpy(zero_copy_only=False), dtype=object)), -1
+    ).astype(np.int64)
     return lut[pc.fill_null(de.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)]
 
-def _enc_rows(enc, frame: pd.DataFrame, ids=None, what="items frame") -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+
+def _enc_rows(
+    enc, frame: pd.DataFrame, ids=None, what="items frame"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     "(rows, feature positions, weights, unknown count) of one fitted encoder over `frame`."
     s = frame[enc.column]
     if isinstance(enc, _TokenList):
@@ -449,16 +660,30 @@ def _make_item_enc(self: FeatureEncoder, group: str):
     over_rows = c.get("bins_over", "items") == "interactions"
     makers = {
         "category": lambda: _Categorical(group, "category", "cat", min_count=c["min_count"]),
-        "main_category": lambda: _Categorical(group, "main_category", "main_category", min_count=c["min_count"]),
-        "price": lambda: _Binned(group, "price", "price_bin", c["n_price_bins"], nonneg=True, weighted=over_rows),
-        "rating": lambda: _Binned(group, "average_rating", "avg_rating_bin", c["n_rating_bins"], weighted=over_rows),
-        "store": lambda: _Categorical(group, "store", "store", top_n=c["top_stores"], other=True, missing=True),
-        "categories": lambda: _TokenList(group, "categories", "categories", "categories", c["categories_min_items"]),
+        "main_category": lambda: _Categorical(
+            group, "main_category", "main_category", min_count=c["min_count"]
+        ),
+        "price": lambda: _Binned(
+            group, "price", "price_bin", c["n_price_bins"], nonneg=True, weighted=over_rows
+        ),
+        "rating": lambda: _Binned(
+            group, "average_rating", "avg_rating_bin", c["n_rating_bins"], weighted=over_rows
+        ),
+        "store": lambda: _Categorical(
+            group, "store", "store", top_n=c["top_stores"], other=True, missing=True
+        ),
+        "categories": lambda: _TokenList(
+            group, "categories", "categories", "categories", c["categories_min_items"]
+        ),
         "tags": lambda: _TokenList(group, "categories", "tag", "tags", c["categories_min_items"]),
-        "title": lambda: _TokenList(group, "title", "title", "title", c["title_min_items"], c["title_max_tokens"]),
+        "title": lambda: _TokenList(
+            group, "title", "title", "title", c["title_min_items"], c["title_max_tokens"]
+        ),
     }
-    if group.startswith("col:"): return None
+    if group.startswith("col:"):
+        return None
     return makers[group]()
+
 
 def _column_enc(group, col, s: pd.Series, n_bins, min_count):
     "A binned encoder for numeric (non-bool) columns, a categorical one for everything else."
@@ -470,48 +695,74 @@ def _column_enc(group, col, s: pd.Series, n_bins, min_count):
 def _need(frame, col, what, group, side):
     "A DataError naming the group and the column when `frame` is missing or lacks `col`."
     if frame is None:
-        raise DataError(f"{side} feature group {group!r} needs {what} with column {col!r}, but there is none; "
-                        f"drop {group!r} from {side}_groups")
+        raise DataError(
+            f"{side} feature group {group!r} needs {what} with column {col!r}, but there is none; "
+            f"drop {group!r} from {side}_groups"
+        )
     if col not in frame.columns:
-        raise DataError(f"{side} feature group {group!r} needs column {col!r} in {what}; found columns "
-                        f"{list(frame.columns)}. Drop {group!r} from {side}_groups or add the column.")
+        raise DataError(
+            f"{side} feature group {group!r} needs column {col!r} in {what}; found columns "
+            f"{list(frame.columns)}. Drop {group!r} from {side}_groups or add the column."
+        )
+
 
 @patch
 def _item_group_names(self: FeatureEncoder) -> list:
     return self.config["item_groups"] + [f"col:{c}" for c in self.config["item_columns"]]
 
+
 @patch
 def _history_groups(self: FeatureEncoder) -> list:
     return [g for g in self.config["user_groups"] if g != "columns"]
+
 
 @patch
 def _check_fit_inputs(self: FeatureEncoder, train, items):
     "Every group's column is there before anything is fitted."
     cfg = self.config
-    for g in self._item_group_names(): _need(items, ITEM_GROUPS.get(g, g[4:]), "the items frame", g, "item")
+    for g in self._item_group_names():
+        _need(items, ITEM_GROUPS.get(g, g[4:]), "the items frame", g, "item")
     for g in self._history_groups():
-        _need(items, "price" if g == "price_share" else cfg["history_column"], "the items frame", g, "user")
-    if self._history_groups() and cfg["user_history"] == "history" and "history" not in train.columns:
-        raise DataError(f"user_history='history' needs a 'history' column in the training reviews; found {list(train.columns)}")
+        _need(
+            items,
+            "price" if g == "price_share" else cfg["history_column"],
+            "the items frame",
+            g,
+            "user",
+        )
+    if (
+        self._history_groups()
+        and cfg["user_history"] == "history"
+        and "history" not in train.columns
+    ):
+        raise DataError(
+            f"user_history='history' needs a 'history' column in the training reviews; found {list(train.columns)}"
+        )
 
 # %% ../nbs/02_features.ipynb #33185df7
 @patch
 def _user_columns(self: FeatureEncoder, users) -> list:
     "The users-frame columns the `columns` group encodes (all but `user_id` for 'auto'), checked."
     cfg = self.config
-    if "columns" not in cfg["user_groups"]: return []
-    if cfg["user_columns"] == "auto": return [] if users is None else [c for c in users.columns if c != "user_id"]
+    if "columns" not in cfg["user_groups"]:
+        return []
+    if cfg["user_columns"] == "auto":
+        return [] if users is None else [c for c in users.columns if c != "user_id"]
     for c in cfg["user_columns"]:
         if users is None or c not in users.columns:
             have = "is missing" if users is None else f"has only columns {list(users.columns)}"
-            raise DataError(f"user_columns names {c!r}, but the users frame (data.users) {have}; "
-                            f"remove {c!r} from user_columns (or use user_columns='auto')")
+            raise DataError(
+                f"user_columns names {c!r}, but the users frame (data.users) {have}; "
+                f"remove {c!r} from user_columns (or use user_columns='auto')"
+            )
     return list(cfg["user_columns"])
+
 
 @patch
 def _training_items(self: FeatureEncoder, items, train):
     "Meta rows of the training items (one each), their training interaction counts, and the catalogue index."
-    if items is None: return None, None, None
+    if items is None:
+        return None, None, None
     catalog = _ids_index(items["parent_asin"])
     mpos = index_positions(self.item_ids_, catalog)
     ipos = index_positions(train["parent_asin"], self.item_ids_)
@@ -526,10 +777,15 @@ def _fit_item_parts(self: FeatureEncoder, tmeta, counts):
     cfg = self.config
     self.item_parts_ = []
     for g in self._item_group_names():
-        enc = self._make_item_enc(g) or _column_enc(g, g[4:], tmeta[g[4:]], cfg["n_column_bins"], cfg["min_count"])
+        enc = self._make_item_enc(g) or _column_enc(
+            g, g[4:], tmeta[g[4:]], cfg["n_column_bins"], cfg["min_count"]
+        )
         enc.fit(tmeta[enc.column], weights=counts, ids=tmeta["parent_asin"].to_numpy())
-        if enc.empty: self._skip(g, f"no training item has a usable {enc.column!r} value")
-        else: self.item_parts_.append(dict(group=g, source="items", enc=enc))
+        if enc.empty:
+            self._skip(g, f"no training item has a usable {enc.column!r} value")
+        else:
+            self.item_parts_.append(dict(group=g, source="items", enc=enc))
+
 
 @patch
 def _skip(self: FeatureEncoder, group, why):
@@ -541,7 +797,8 @@ def _skip(self: FeatureEncoder, group, why):
 def _history_part(self: FeatureEncoder, group, tmeta, items):
     "The fitted part of one user history group (None if skipped); stores the catalogue's codes."
     cfg = self.config
-    if group == "price_share": enc = _Binned(group, "price", "user_price_share", cfg["n_price_bins"], nonneg=True)
+    if group == "price_share":
+        enc = _Binned(group, "price", "user_price_share", cfg["n_price_bins"], nonneg=True)
     else:
         prefix = "user_cat" if group == "history_category" else "user_cat_share"
         enc = _Categorical(group, cfg["history_column"], prefix, min_count=cfg["min_count"])
@@ -549,20 +806,32 @@ def _history_part(self: FeatureEncoder, group, tmeta, items):
     if enc.empty:
         self._skip(group, f"no training item has a usable {enc.column!r} value")
         return None
-    self.catalog_codes_[group] = enc.codes(items[enc.column], ids=items["parent_asin"].to_numpy())[0].astype(np.int32)
-    return dict(group=group, source="history", mode="share" if group.endswith("_share") else "binary", enc=enc)
+    self.catalog_codes_[group] = enc.codes(items[enc.column], ids=items["parent_asin"].to_numpy())[
+        0
+    ].astype(np.int32)
+    return dict(
+        group=group,
+        source="history",
+        mode="share" if group.endswith("_share") else "binary",
+        enc=enc,
+    )
+
 
 @patch
 def _column_parts(self: FeatureEncoder, users, columns) -> list:
     "One fitted part per users-frame column, over the training users' rows."
     cfg, parts = self.config, []
-    upos = index_positions(self.user_ids_, _ids_index(users["user_id"])) if users is not None else None
+    upos = (
+        index_positions(self.user_ids_, _ids_index(users["user_id"])) if users is not None else None
+    )
     for c in columns:
         tusers = users.iloc[upos[upos >= 0]]
         enc = _column_enc(f"columns:{c}", c, tusers[c], cfg["n_column_bins"], cfg["min_count"])
         enc.fit(tusers[c], ids=tusers["user_id"].to_numpy(), what="users frame")
-        if enc.empty: self._skip(f"columns:{c}", f"no training user has a usable {c!r} value")
-        else: parts.append(dict(group=f"columns:{c}", source="users", enc=enc))
+        if enc.empty:
+            self._skip(f"columns:{c}", f"no training user has a usable {c!r} value")
+        else:
+            parts.append(dict(group=f"columns:{c}", source="users", enc=enc))
     return parts
 
 # %% ../nbs/02_features.ipynb #2a8fc19c
@@ -571,20 +840,26 @@ def _check_name_clash(self: FeatureEncoder):
     for side in ("item", "user"):
         names = pd.Series(getattr(self, f"{side}_feature_names")(identity=False))
         if names.duplicated().any():
-            raise ValueError(f"{side} feature names clash: {sorted(set(names[names.duplicated()]))[:5]}; a generic column "
-                             f"duplicates a group (e.g. item_columns=['store'] next to the 'store' group): drop one of them")
+            raise ValueError(
+                f"{side} feature names clash: {sorted(set(names[names.duplicated()]))[:5]}; a generic column "
+                f"duplicates a group (e.g. item_columns=['store'] next to the 'store' group): drop one of them"
+            )
+
 
 @patch
-def fit(self: FeatureEncoder,
-        source,                             # a `Prepared` (its training split) or a `ReviewData` (all of train)
-        *,
-        items: pd.DataFrame|None=None,      # item metadata; default: the source's
-        users: pd.DataFrame|None=None,      # user side information; default: the source's
-       ) -> FeatureEncoder:
+def fit(
+    self: FeatureEncoder,
+    source,  # a `Prepared` (its training split) or a `ReviewData` (all of train)
+    *,
+    items: pd.DataFrame | None = None,  # item metadata; default: the source's
+    users: pd.DataFrame | None = None,  # user side information; default: the source's
+) -> FeatureEncoder:
     "Learn vocabularies, bin edges and top-N lists from the training data of `source`."
     train, uids, iids, items, users = _fit_inputs(source, items, users)
     self.user_ids_, self.item_ids_ = _ids_index(uids), _ids_index(iids)
-    items, users = _unique_by(items, "parent_asin", "items frame"), _unique_by(users, "user_id", "users frame")
+    items, users = _unique_by(items, "parent_asin", "items frame"), _unique_by(
+        users, "user_id", "users frame"
+    )
     self._check_fit_inputs(train, items)
     self.user_columns_, self.skipped_, self.catalog_codes_ = self._user_columns(users), {}, {}
     tmeta, counts, catalog = self._training_items(items, train)
@@ -592,75 +867,113 @@ def fit(self: FeatureEncoder,
     self.catalog_ids_ = catalog if self._history_groups() else pd.Index([], dtype=object)
     self.user_parts_ = []
     for g in self.config["user_groups"]:
-        if g == "columns": self.user_parts_ += self._column_parts(users, self.user_columns_)
-        elif (part := self._history_part(g, tmeta, items)) is not None: self.user_parts_.append(part)
+        if g == "columns":
+            self.user_parts_ += self._column_parts(users, self.user_columns_)
+        elif (part := self._history_part(g, tmeta, items)) is not None:
+            self.user_parts_.append(part)
     self.fitted, self.unknown_, self.unknown_total_ = True, {}, {}
     self._check_name_clash()
     return self
 
 # %% ../nbs/02_features.ipynb #df33cd9a
 @patch(as_prop=True)
-def n_user_identity(self: FeatureEncoder) -> int: return len(self.user_ids_) if self.config["user_identity"] else 0
+def n_user_identity(self: FeatureEncoder) -> int:
+    return len(self.user_ids_) if self.config["user_identity"] else 0
+
 
 @patch(as_prop=True)
-def n_item_identity(self: FeatureEncoder) -> int: return len(self.item_ids_) if self.config["item_identity"] else 0
+def n_item_identity(self: FeatureEncoder) -> int:
+    return len(self.item_ids_) if self.config["item_identity"] else 0
+
 
 @patch(as_prop=True)
-def n_user_features(self: FeatureEncoder) -> int: return self.n_user_identity + sum(p["enc"].size for p in self.user_parts_)
+def n_user_features(self: FeatureEncoder) -> int:
+    return self.n_user_identity + sum(p["enc"].size for p in self.user_parts_)
+
 
 @patch(as_prop=True)
-def n_item_features(self: FeatureEncoder) -> int: return self.n_item_identity + sum(p["enc"].size for p in self.item_parts_)
+def n_item_features(self: FeatureEncoder) -> int:
+    return self.n_item_identity + sum(p["enc"].size for p in self.item_parts_)
+
 
 @patch
 def _check_fitted(self: FeatureEncoder):
-    if not self.fitted: raise RuntimeError("FeatureEncoder is not fitted: call .fit(prepared) or FeatureEncoder.load(path) first")
+    if not self.fitted:
+        raise RuntimeError(
+            "FeatureEncoder is not fitted: call .fit(prepared) or FeatureEncoder.load(path) first"
+        )
 
 # %% ../nbs/02_features.ipynb #ccf59403
 def _part_names(parts) -> list:
     return [f"{p['enc'].prefix}={t}" for p in parts for t in p["enc"].tokens]
 
+
 @patch
-def user_feature_names(self: FeatureEncoder,
-                       identity: bool=True,  # include the identity block (one column per training user)
-                      ) -> list[str]:
+def user_feature_names(
+    self: FeatureEncoder,
+    identity: bool = True,  # include the identity block (one column per training user)
+) -> list[str]:
     "Column names of `user_features`: the user ids (identity block, if on) then `prefix=token` per group."
     self._check_fitted()
     ids = list(self.user_ids_) if identity and self.config["user_identity"] else []
     return ids + _part_names(self.user_parts_)
 
+
 @patch
-def item_feature_names(self: FeatureEncoder,
-                       identity: bool=True,  # include the identity block (one column per training item)
-                      ) -> list[str]:
+def item_feature_names(
+    self: FeatureEncoder,
+    identity: bool = True,  # include the identity block (one column per training item)
+) -> list[str]:
     "Column names of `item_features`: the item ids (identity block, if on) then `prefix=token` per group."
     self._check_fitted()
     ids = list(self.item_ids_) if identity and self.config["item_identity"] else []
     return ids + _part_names(self.item_parts_)
 
 # %% ../nbs/02_features.ipynb #9202a6b2
-_USER_WORDS = {"user_cat": "you reviewed {}", "user_cat_share": "much of what you review is {}",
-               "user_price_share": "you often buy in price band {}"}
-_ITEM_WORDS = {"cat": "this item: {}", "main_category": "main category {}", "price_bin": "price band {}",
-               "avg_rating_bin": "average-rating band {}", "store": "store {}", "categories": "category {}",
-               "tag": "genre/tag {}", "title": "title word '{}'"}
+_USER_WORDS = {
+    "user_cat": "you reviewed {}",
+    "user_cat_share": "much of what you review is {}",
+    "user_price_share": "you often buy in price band {}",
+}
+_ITEM_WORDS = {
+    "cat": "this item: {}",
+    "main_category": "main category {}",
+    "price_bin": "price band {}",
+    "avg_rating_bin": "average-rating band {}",
+    "store": "store {}",
+    "categories": "category {}",
+    "tag": "genre/tag {}",
+    "title": "title word '{}'",
+}
+
 
 def _words(prefix: str, token: str, side: str) -> str:
     "A feature `prefix=token` in words; generic columns as 'column value' (or 'column band k')."
     table = _USER_WORDS if side == "user" else _ITEM_WORDS
-    if token == "Missing": return f"{prefix.replace('_bin', '').replace('_', ' ')} unknown"
-    if prefix in table: return table[prefix].format(token.split(":", 1)[-1])
-    if prefix.endswith("_bin"): return f"{prefix[:-4]} band {token}"
+    if token == "Missing":
+        return f"{prefix.replace('_bin', '').replace('_', ' ')} unknown"
+    if prefix in table:
+        return table[prefix].format(token.split(":", 1)[-1])
+    if prefix.endswith("_bin"):
+        return f"{prefix[:-4]} band {token}"
     return f"{prefix} {token}"
 
+
 @patch
-def feature_label(self: FeatureEncoder,
-                  side: str,   # 'user' or 'item'
-                  column: int, # a column of `user_features` / `item_features`
-                 ) -> str:
+def feature_label(
+    self: FeatureEncoder,
+    side: str,  # 'user' or 'item'
+    column: int,  # a column of `user_features` / `item_features`
+) -> str:
     "A feature column in words."
     self._check_fitted()
     n_identity = self.n_user_identity if side == "user" else self.n_item_identity
-    if column < n_identity: return "your own taste (learned from your reviews)" if side == "user" else "this item's own profile (learned from its reviewers)"
+    if column < n_identity:
+        return (
+            "your own taste (learned from your reviews)"
+            if side == "user"
+            else "this item's own profile (learned from its reviewers)"
+        )
     names = self.user_feature_names() if side == "user" else self.item_feature_names()
     prefix, _, token = names[column].partition("=")
     return _words(prefix, token, side)
@@ -668,30 +981,65 @@ def feature_label(self: FeatureEncoder,
 # %% ../nbs/02_features.ipynb #9eb32c17
 def _learned(enc) -> str:
     "What an encoder learned, in a few words."
-    if enc.kind == "binned": return f"edges {np.round(enc.edges, 3).tolist()}"
-    if enc.kind == "categorical": return f"coverage {enc.info.get('coverage', 0):.1%}"
+    if enc.kind == "binned":
+        return f"edges {np.round(enc.edges, 3).tolist()}"
+    if enc.kind == "categorical":
+        return f"coverage {enc.info.get('coverage', 0):.1%}"
     return f"{enc.info.get('kept')} of {enc.info.get('distinct')} distinct"
+
 
 @patch
 def describe(self: FeatureEncoder) -> pd.DataFrame:
     "One row per fitted group: side, column, kind, number of features and what was learned."
     self._check_fitted()
     rows = []
-    for side, parts, n_identity in (("item", self.item_parts_, self.n_item_identity), ("user", self.user_parts_, self.n_user_identity)):
-        if n_identity: rows.append(dict(side=side, group="identity", column=f"{side} id", kind="identity", features=n_identity, details=""))
+    for side, parts, n_identity in (
+        ("item", self.item_parts_, self.n_item_identity),
+        ("user", self.user_parts_, self.n_user_identity),
+    ):
+        if n_identity:
+            rows.append(
+                dict(
+                    side=side,
+                    group="identity",
+                    column=f"{side} id",
+                    kind="identity",
+                    features=n_identity,
+                    details="",
+                )
+            )
         for p in parts:
             kind = p["enc"].kind + (f" ({p['mode']})" if "mode" in p else "")
-            rows.append(dict(side=side, group=p["group"], column=p["enc"].column, kind=kind, features=p["enc"].size, details=_learned(p["enc"])))
-    for g, why in self.skipped_.items(): rows.append(dict(side="", group=g, column="", kind="skipped", features=0, details=why))
+            rows.append(
+                dict(
+                    side=side,
+                    group=p["group"],
+                    column=p["enc"].column,
+                    kind=kind,
+                    features=p["enc"].size,
+                    details=_learned(p["enc"]),
+                )
+            )
+    for g, why in self.skipped_.items():
+        rows.append(dict(side="", group=g, column="", kind="skipped", features=0, details=why))
     return pd.DataFrame(rows)
+
 
 @patch
 def bins_table(self: FeatureEncoder) -> pd.DataFrame:
     "Bin edges of every binned group: token, lower and upper edge (right-closed; the end bins are open)."
     self._check_fitted()
     binned = [p for p in self.item_parts_ + self.user_parts_ if p["enc"].kind == "binned"]
-    rows = [dict(group=p["group"], token=f"{p['enc'].prefix}={k + 1}", lower=p["enc"].edges[k], upper=p["enc"].edges[k + 1])
-            for p in binned for k in range(p["enc"].n_actual)]
+    rows = [
+        dict(
+            group=p["group"],
+            token=f"{p['enc'].prefix}={k + 1}",
+            lower=p["enc"].edges[k],
+            upper=p["enc"].edges[k + 1],
+        )
+        for p in binned
+        for k in range(p["enc"].n_actual)
+    ]
     return pd.DataFrame(rows, columns=["group", "token", "lower", "upper"])
 
 # %% ../nbs/02_features.ipynb #75907f79
@@ -700,26 +1048,45 @@ def _count(self: FeatureEncoder, unknown: dict):
     "Record what this call ignored (`unknown_`) and add it to the running totals (`unknown_total_`)."
     unknown = {k: int(v) for k, v in unknown.items() if v}
     self.unknown_ = unknown
-    for k, v in unknown.items(): self.unknown_total_[k] = self.unknown_total_.get(k, 0) + v
-    if unknown: log.info("feature encoder: unknown/ignored %s", unknown)
+    for k, v in unknown.items():
+        self.unknown_total_[k] = self.unknown_total_.get(k, 0) + v
+    if unknown:
+        log.info("feature encoder: unknown/ignored %s", unknown)
+
 
 def _concat(arrays: list, dtype) -> np.ndarray:
     return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
 
+
 @patch
-def _assemble(self: FeatureEncoder, n: int, identity, blocks: list, n_cols: int, n_identity: int, unknown: dict) -> sp.csr_matrix:
+def _assemble(
+    self: FeatureEncoder,
+    n: int,
+    identity,
+    blocks: list,
+    n_cols: int,
+    n_identity: int,
+    unknown: dict,
+) -> sp.csr_matrix:
     "The CSR matrix of the identity block (column per row, -1 = none) and the groups' (rows, cols, values) blocks."
     rows, cols, vals = [], [], []
     if identity is not None:
         ok = np.flatnonzero(identity >= 0)
-        rows.append(ok); cols.append(identity[ok]); vals.append(np.ones(len(ok), np.float32))
+        rows.append(ok)
+        cols.append(identity[ok])
+        vals.append(np.ones(len(ok), np.float32))
     for r, c, v in blocks:
-        rows.append(r); cols.append(c); vals.append(v)
-    m = _coo_csr(_concat(rows, np.int64), _concat(cols, np.int64), _concat(vals, np.float32), (n, n_cols))
+        rows.append(r)
+        cols.append(c)
+        vals.append(v)
+    m = _coo_csr(
+        _concat(rows, np.int64), _concat(cols, np.int64), _concat(vals, np.float32), (n, n_cols)
+    )
     unknown["empty_rows"] = int((np.diff(m.indptr) == 0).sum())
     self._count(unknown)
     w = self.config.get("feature_weight")
-    if w is not None: return weight_rows(m, n_identity, w)
+    if w is not None:
+        return weight_rows(m, n_identity, w)
     return normalize_rows(m) if self.config["normalize"] else m
 
 # %% ../nbs/02_features.ipynb #cdcfcc09
@@ -727,7 +1094,8 @@ def _assemble(self: FeatureEncoder, n: int, identity, blocks: list, n_cols: int,
 def _item_blocks(self: FeatureEncoder, items, ids, unknown: dict) -> list:
     "The item groups' (rows, cols, values) blocks for the items `ids`, from their meta rows."
     items = _unique_by(items, "parent_asin", "items frame")
-    for p in self.item_parts_: _need(items, p["enc"].column, "the items frame", p["group"], "item")
+    for p in self.item_parts_:
+        _need(items, p["enc"].column, "the items frame", p["group"], "item")
     mpos = index_positions(ids, _ids_index(items["parent_asin"]))
     has = np.flatnonzero(mpos >= 0)
     meta = items.iloc[mpos[has]]
@@ -739,48 +1107,70 @@ def _item_blocks(self: FeatureEncoder, items, ids, unknown: dict) -> list:
         offset += p["enc"].size
     return blocks
 
+
 @patch
-def item_features(self: FeatureEncoder,
-                  items=None,     # item metadata frame, or a `Prepared` (its items and training item ids)
-                  item_ids=None,  # rows to build, known or new items; default: the training items
-                 ) -> sp.csr_matrix:
+def item_features(
+    self: FeatureEncoder,
+    items=None,  # item metadata frame, or a `Prepared` (its items and training item ids)
+    item_ids=None,  # rows to build, known or new items; default: the training items
+) -> sp.csr_matrix:
     "CSR (len(item_ids) x n_item_features) with rows aligned to `item_ids`."
     self._check_fitted()
-    if isinstance(items, Prepared): item_ids, items = (items.item_ids if item_ids is None else item_ids), items.items
+    if isinstance(items, Prepared):
+        item_ids, items = (items.item_ids if item_ids is None else item_ids), items.items
     ids = self.item_ids_ if item_ids is None else _ids_index(item_ids)
     unknown = {}
     blocks = self._item_blocks(items, ids, unknown) if self.item_parts_ else []
     identity = index_positions(ids, self.item_ids_) if self.config["item_identity"] else None
-    return self._assemble(len(ids), identity, blocks, self.n_item_features, self.n_item_identity, unknown)
+    return self._assemble(
+        len(ids), identity, blocks, self.n_item_features, self.n_item_identity, unknown
+    )
 
 # %% ../nbs/02_features.ipynb #3af979b8
 def _lists_to_arrow(lists) -> pa.ChunkedArray:
-    return pa.chunked_array([pa.array([None if l is None else [str(x) for x in l] for l in lists], type=pa.list_(pa.string()))])
+    return pa.chunked_array(
+        [
+            pa.array(
+                [None if l is None else [str(x) for x in l] for l in lists],
+                type=pa.list_(pa.string()),
+            )
+        ]
+    )
+
 
 @patch
 def _catalog(self: FeatureEncoder, items):
     "The catalogue index and per-group item codes, extended by the rows of `items` that are not in it."
     index, codes = self.catalog_ids_, dict(self.catalog_codes_)
-    if items is None or len(items) == 0: return index, codes
+    if items is None or len(items) == 0:
+        return index, codes
     items = _unique_by(items, "parent_asin", "items frame")
     new = items[index_positions(items["parent_asin"], index) < 0]
-    if len(new) == 0: return index, codes
+    if len(new) == 0:
+        return index, codes
     index = index.append(_ids_index(new["parent_asin"]))
     for p in self.user_parts_:
-        if p["source"] != "history": continue
+        if p["source"] != "history":
+            continue
         e = p["enc"]
-        add = np.full(len(new), -1) if e.column not in new.columns else e.codes(new[e.column], ids=new["parent_asin"].to_numpy())[0]
+        add = (
+            np.full(len(new), -1)
+            if e.column not in new.columns
+            else e.codes(new[e.column], ids=new["parent_asin"].to_numpy())[0]
+        )
         codes[p["group"]] = np.concatenate([codes[p["group"]], add.astype(np.int32)])
     return index, codes
 
 # %% ../nbs/02_features.ipynb #1f655027
 def _group_keys(r: np.ndarray, reviews: pd.DataFrame) -> np.ndarray:
     "Compact ids of (row id, category) pairs (-1 where `r` is -1): Amazon's histories are per category file."
-    if "category" not in reviews.columns: return r
+    if "category" not in reviews.columns:
+        return r
     cat = _factor(reviews["category"])[0]
     g = pd.factorize(r * (int(cat.max(initial=-1)) + 2) + cat + 1)[0]
     g[r < 0] = -1
     return g
+
 
 def _latest_rows(r, ts, length, n) -> np.ndarray:
     "Mask of one review per row id `r` (>= 0): the latest by `ts`, then the longest `length`, then the last in frame order."
@@ -805,30 +1195,46 @@ def _history_list_items(self: FeatureEncoder, reviews, r, catalog):
     keep = r >= 0
     if self.config["history_rows"] == "latest" and keep.any():
         g = _group_keys(r, reviews)
-        ts = reviews["timestamp"].to_numpy() if "timestamp" in reviews.columns else np.arange(len(r))
+        ts = (
+            reviews["timestamp"].to_numpy() if "timestamp" in reviews.columns else np.arange(len(r))
+        )
         lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
         keep = _latest_rows(g, ts, lengths, int(g.max()) + 1)
     sel = np.flatnonzero(keep)
-    parent, flat, _ = _flatten(pc.filter(lists, pa.array(keep)) if len(sel) < len(reviews) else lists)
+    parent, flat, _ = _flatten(
+        pc.filter(lists, pa.array(keep)) if len(sel) < len(reviews) else lists
+    )
     return r[sel][parent], _arrow_positions(flat, catalog)
+
 
 @patch
 def _review_items(self: FeatureEncoder, reviews, mode, ids, catalog) -> list:
     "(rows, catalogue positions) pairs from one review frame: its items ('train'), history lists ('history') or both."
-    if ids is None: raise ValueError("user_features: review frames need user ids for the rows")
+    if ids is None:
+        raise ValueError("user_features: review frames need user ids for the rows")
     r = index_positions(reviews["user_id"], ids)
     out = []
-    if mode in ("train", "both"): out.append((r[r >= 0], index_positions(reviews["parent_asin"][r >= 0], catalog)))
-    if mode in ("history", "both") and "history" in reviews.columns: out.append(self._history_list_items(reviews, r, catalog))
+    if mode in ("train", "both"):
+        out.append((r[r >= 0], index_positions(reviews["parent_asin"][r >= 0], catalog)))
+    if mode in ("history", "both") and "history" in reviews.columns:
+        out.append(self._history_list_items(reviews, r, catalog))
     elif mode == "history":
-        raise DataError(f"reading user histories needs a 'history' column in the reviews; found {list(reviews.columns)}")
+        raise DataError(
+            f"reading user histories needs a 'history' column in the reviews; found {list(reviews.columns)}"
+        )
     return out
 
 # %% ../nbs/02_features.ipynb #4fee8afb
 @patch
-def _history(self: FeatureEncoder, n, ids, sources, histories, hist_rows, catalog) -> tuple[sp.csr_matrix, int]:
+def _history(
+    self: FeatureEncoder, n, ids, sources, histories, hist_rows, catalog
+) -> tuple[sp.csr_matrix, int]:
     "Binary (n x catalogue) matrix of the items in each row's history, and the number of history items not in the catalogue."
-    pairs = [pair for reviews, mode in sources for pair in self._review_items(reviews, mode, ids, catalog)]
+    pairs = [
+        pair
+        for reviews, mode in sources
+        for pair in self._review_items(reviews, mode, ids, catalog)
+    ]
     if histories is not None:
         parent, flat, _ = _flatten(_lists_to_arrow(histories))
         pairs.append((hist_rows[parent], _arrow_positions(flat, catalog)))
@@ -843,18 +1249,30 @@ def _history(self: FeatureEncoder, n, ids, sources, histories, hist_rows, catalo
 def _history_block(U: sp.csr_matrix, codes: np.ndarray, part: dict, offset: int, n_catalog: int):
     "A history group's (rows, cols, values) block and its unknown count, from the users x catalogue matrix `U`."
     known = np.flatnonzero(codes >= 0)
-    A = _coo_csr(known, codes[known], np.ones(len(known), np.float32), (n_catalog, part["enc"].size))
+    A = _coo_csr(
+        known, codes[known], np.ones(len(known), np.float32), (n_catalog, part["enc"].size)
+    )
     M = (U @ A).tocsr()
-    unknown = int(round(float((U @ (codes < 0).astype(np.float32)).sum())))   # history items whose value is not in the vocabulary
-    if part["mode"] == "binary": M.data[:] = 1
-    else: M = normalize_rows(M)
+    unknown = int(
+        round(float((U @ (codes < 0).astype(np.float32)).sum()))
+    )  # history items whose value is not in the vocabulary
+    if part["mode"] == "binary":
+        M.data[:] = 1
+    else:
+        M = normalize_rows(M)
     M = M.tocoo()
-    return (M.row.astype(np.int64), M.col.astype(np.int64) + offset, M.data.astype(np.float32)), unknown
+    return (
+        M.row.astype(np.int64),
+        M.col.astype(np.int64) + offset,
+        M.data.astype(np.float32),
+    ), unknown
+
 
 @patch
 def _user_frame_rows(self: FeatureEncoder, users, ids):
     "The users-frame rows of `ids` and their positions among `ids` (empty when there is no frame)."
-    if users is None or ids is None: return np.zeros(0, np.int64), None
+    if users is None or ids is None:
+        return np.zeros(0, np.int64), None
     users = _unique_by(users, "user_id", "users frame")
     upos = index_positions(ids, _ids_index(users["user_id"]))
     has = np.flatnonzero(upos >= 0)
@@ -862,20 +1280,27 @@ def _user_frame_rows(self: FeatureEncoder, users, ids):
 
 # %% ../nbs/02_features.ipynb #a3b695c9
 @patch
-def _user_blocks(self: FeatureEncoder, n, ids, sources, histories, hist_rows, users, items, unknown) -> list:
+def _user_blocks(
+    self: FeatureEncoder, n, ids, sources, histories, hist_rows, users, items, unknown
+) -> list:
     "The user groups' (rows, cols, values) blocks: history groups from the users' items, column groups from `users`."
     blocks, offset = [], self.n_user_identity
     if any(p["source"] == "history" for p in self.user_parts_):
         catalog, codes = self._catalog(items)
         U, unknown["history_items"] = self._history(n, ids, sources, histories, hist_rows, catalog)
-    if any(p["source"] == "users" for p in self.user_parts_): has, frame = self._user_frame_rows(users, ids)
+    if any(p["source"] == "users" for p in self.user_parts_):
+        has, frame = self._user_frame_rows(users, ids)
     for p in self.user_parts_:
         if p["source"] == "history":
-            (r, c, v), unknown[p["group"]] = _history_block(U, codes[p["group"]], p, offset, len(catalog))
+            (r, c, v), unknown[p["group"]] = _history_block(
+                U, codes[p["group"]], p, offset, len(catalog)
+            )
             blocks.append((r, c, v * self._group_weight(p["group"])))
         elif frame is not None:
             _need(frame, p["enc"].column, "the users frame", p["group"], "user")
-            r, c, w, unknown[p["group"]] = _enc_rows(p["enc"], frame, ids=frame["user_id"].to_numpy(), what="users frame")
+            r, c, w, unknown[p["group"]] = _enc_rows(
+                p["enc"], frame, ids=frame["user_id"].to_numpy(), what="users frame"
+            )
             blocks.append((has[r], c + offset, w * self._group_weight(p["group"])))
         offset += p["enc"].size
     return blocks
@@ -883,53 +1308,80 @@ def _user_blocks(self: FeatureEncoder, n, ids, sources, histories, hist_rows, us
 # %% ../nbs/02_features.ipynb #6376e1fe
 def _as_history_lists(histories):
     "(keys or None, one list of item ids or None per entry) from a dict, a Series or a list of lists."
-    if isinstance(histories, dict): keys, lists = list(histories.keys()), list(histories.values())
-    elif isinstance(histories, pd.Series): keys, lists = list(histories.index), list(histories.to_numpy())
-    else: keys, lists = None, histories
-    if lists is None: return keys, None
-    clean = lambda h: None if h is None or (np.isscalar(h) and pd.isna(h)) else ([h] if isinstance(h, str) else list(h))
+    if isinstance(histories, dict):
+        keys, lists = list(histories.keys()), list(histories.values())
+    elif isinstance(histories, pd.Series):
+        keys, lists = list(histories.index), list(histories.to_numpy())
+    else:
+        keys, lists = None, histories
+    if lists is None:
+        return keys, None
+    clean = lambda h: (
+        None
+        if h is None or (np.isscalar(h) and pd.isna(h))
+        else ([h] if isinstance(h, str) else list(h))
+    )
     return keys, [clean(h) for h in lists]
+
 
 @patch
 def _user_rows(self: FeatureEncoder, user_ids, keys, histories, reviews, history_reviews):
     "The rows' user ids (None: anonymous rows), their number, and the row of each given history."
     if user_ids is None and history_reviews is not None and reviews is None and histories is None:
         user_ids = pd.unique(history_reviews["user_id"].astype(str).to_numpy())
-    if user_ids is None: user_ids = keys if keys is not None else (None if histories is not None else self.user_ids_)
+    if user_ids is None:
+        user_ids = keys if keys is not None else (None if histories is not None else self.user_ids_)
     ids = None if user_ids is None else _ids_index(user_ids)
     n = len(histories) if ids is None else len(ids)
-    if histories is None: return ids, n, None
-    if keys is not None: return ids, n, index_positions(pd.Index(keys).astype(str), ids)
+    if histories is None:
+        return ids, n, None
+    if keys is not None:
+        return ids, n, index_positions(pd.Index(keys).astype(str), ids)
     if ids is not None and len(histories) != len(ids):
-        raise ValueError(f"user_features: {len(histories)} histories for {len(ids)} user_ids; pass one list per user")
+        raise ValueError(
+            f"user_features: {len(histories)} histories for {len(ids)} user_ids; pass one list per user"
+        )
     return ids, n, np.arange(len(histories))
 
 # %% ../nbs/02_features.ipynb #ca5d0850
 @patch
-def user_features(self: FeatureEncoder,
-                  source=None,                          # a `Prepared` (training users) or a review frame
-                  user_ids=None,                        # rows to build; default: the source's users, or the histories' keys
-                  *,
-                  histories=None,                       # item lists: {user_id: [parent_asin, ...]}, a Series or a list of lists
-                  history_reviews: pd.DataFrame|None=None,  # review rows whose `history` lists (never their item) describe users
-                  users: pd.DataFrame|None=None,        # users frame for the `columns` group
-                  items: pd.DataFrame|None=None,        # meta of items not in the fitted catalogue
-                 ) -> sp.csr_matrix:
+def user_features(
+    self: FeatureEncoder,
+    source=None,  # a `Prepared` (training users) or a review frame
+    user_ids=None,  # rows to build; default: the source's users, or the histories' keys
+    *,
+    histories=None,  # item lists: {user_id: [parent_asin, ...]}, a Series or a list of lists
+    history_reviews: (
+        pd.DataFrame | None
+    ) = None,  # review rows whose `history` lists (never their item) describe users
+    users: pd.DataFrame | None = None,  # users frame for the `columns` group
+    items: pd.DataFrame | None = None,  # meta of items not in the fitted catalogue
+) -> sp.csr_matrix:
     "CSR (rows x n_user_features) for training users and/or users described by their item histories."
     self._check_fitted()
     reviews = None
     if isinstance(source, Prepared):
         reviews, users = source.train_df, (source.users if users is None else users)
-        if user_ids is None and histories is None: user_ids = source.user_ids
-    elif isinstance(source, pd.DataFrame): reviews = source
-    elif source is not None: raise TypeError(f"user_features: source must be a Prepared or a review DataFrame, got {type(source).__name__}")
+        if user_ids is None and histories is None:
+            user_ids = source.user_ids
+    elif isinstance(source, pd.DataFrame):
+        reviews = source
+    elif source is not None:
+        raise TypeError(
+            f"user_features: source must be a Prepared or a review DataFrame, got {type(source).__name__}"
+        )
     keys, histories = _as_history_lists(histories)
     ids, n, hist_rows = self._user_rows(user_ids, keys, histories, reviews, history_reviews)
     sources = [(reviews, self.config["user_history"])] if reviews is not None else []
-    if history_reviews is not None: sources.append((history_reviews, "history"))
+    if history_reviews is not None:
+        sources.append((history_reviews, "history"))
     unknown = {}
     blocks = self._user_blocks(n, ids, sources, histories, hist_rows, users, items, unknown)
-    identity = index_positions(ids, self.user_ids_) if (self.config["user_identity"] and ids is not None) else None
+    identity = (
+        index_positions(ids, self.user_ids_)
+        if (self.config["user_identity"] and ids is not None)
+        else None
+    )
     return self._assemble(n, identity, blocks, self.n_user_features, self.n_user_identity, unknown)
 
 # %% ../nbs/02_features.ipynb #b72352a8
@@ -937,6 +1389,7 @@ def user_features(self: FeatureEncoder,
 def transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     "`(user_features, item_features)` for the training space of `prepared`: the matrices `LightFM.fit` takes."
     return self.user_features(prepared), self.item_features(prepared)
+
 
 @patch
 def fit_transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -946,29 +1399,44 @@ def fit_transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matr
 # %% ../nbs/02_features.ipynb #16ea1398
 ENCODER_FORMAT = ("hybridrec.FeatureEncoder", 1)
 
+
 def _part_dict(part: dict) -> dict:
     return {**{k: v for k, v in part.items() if k != "enc"}, **part["enc"].to_dict()}
+
 
 @patch
 def to_dict(self: FeatureEncoder) -> dict:
     "Everything but the id arrays, as JSON-able data."
     self._check_fitted()
-    return dict(format=ENCODER_FORMAT[0], version=ENCODER_FORMAT[1], config=self.config, user_columns=self.user_columns_,
-                item_parts=[_part_dict(p) for p in self.item_parts_], user_parts=[_part_dict(p) for p in self.user_parts_],
-                skipped=self.skipped_, items_without_meta=getattr(self, "items_without_meta_", 0), unknown_total=self.unknown_total_)
+    return dict(
+        format=ENCODER_FORMAT[0],
+        version=ENCODER_FORMAT[1],
+        config=self.config,
+        user_columns=self.user_columns_,
+        item_parts=[_part_dict(p) for p in self.item_parts_],
+        user_parts=[_part_dict(p) for p in self.user_parts_],
+        skipped=self.skipped_,
+        items_without_meta=getattr(self, "items_without_meta_", 0),
+        unknown_total=self.unknown_total_,
+    )
+
 
 @patch
 def _arrays(self: FeatureEncoder) -> dict:
     "The id spaces and the catalogue's item codes, as numpy arrays (no objects)."
     codes = {f"catalog_codes__{g}": c for g, c in self.catalog_codes_.items()}
-    return dict(user_ids=np.asarray(self.user_ids_, dtype=str), item_ids=np.asarray(self.item_ids_, dtype=str),
-                catalog_ids=np.asarray(self.catalog_ids_, dtype=str), **codes)
+    return dict(
+        user_ids=np.asarray(self.user_ids_, dtype=str),
+        item_ids=np.asarray(self.item_ids_, dtype=str),
+        catalog_ids=np.asarray(self.catalog_ids_, dtype=str),
+        **codes,
+    )
 
 # %% ../nbs/02_features.ipynb #bb0d1f0d
 @patch
-def save(self: FeatureEncoder,
-         path,  # the folder to write (replaced atomically if it exists)
-        ) -> Path:
+def save(
+    self: FeatureEncoder, path  # the folder to write (replaced atomically if it exists)
+) -> Path:
     "Write `encoder.json` + `arrays.npz` into the folder `path`."
     path, tag = Path(path), uuid.uuid4().hex[:8]
     tmp = path.with_name(f".{path.name}.tmp-{tag}")
@@ -977,52 +1445,84 @@ def save(self: FeatureEncoder,
         (tmp / "encoder.json").write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False))
         np.savez_compressed(tmp / "arrays.npz", **self._arrays())
         old = path.with_name(f".{path.name}.old-{tag}") if path.exists() else None
-        if old is not None: os.replace(path, old)
+        if old is not None:
+            os.replace(path, old)
         os.replace(tmp, path)
-        if old is not None: shutil.rmtree(old)
+        if old is not None:
+            shutil.rmtree(old)
     finally:
-        if tmp.exists(): shutil.rmtree(tmp)
+        if tmp.exists():
+            shutil.rmtree(tmp)
     return path
 
 # %% ../nbs/02_features.ipynb #8cdf3b7e
 def _part_from(d: dict) -> dict:
-    return {**{k: d[k] for k in ("group", "source", "mode") if k in d}, "enc": _KINDS[d["kind"]].from_dict(d)}
+    return {
+        **{k: d[k] for k in ("group", "source", "mode") if k in d},
+        "enc": _KINDS[d["kind"]].from_dict(d),
+    }
+
 
 @patch(cls_method=True)
-def load(cls: FeatureEncoder,
-         path,  # a folder written by `save`
-        ) -> FeatureEncoder:
+def load(cls: FeatureEncoder, path) -> FeatureEncoder:  # a folder written by `save`
     "Read an encoder written by `save` (JSON + NPZ, no pickle)."
     path = Path(path)
     if not (path / "encoder.json").exists():
-        raise FileNotFoundError(f"{path}: no encoder.json (expected a folder written by FeatureEncoder.save)")
+        raise FileNotFoundError(
+            f"{path}: no encoder.json (expected a folder written by FeatureEncoder.save)"
+        )
     d = json.loads((path / "encoder.json").read_text())
     if d.get("format") != ENCODER_FORMAT[0] or d.get("version") != ENCODER_FORMAT[1]:
-        raise DataError(f"{path}/encoder.json: format {d.get('format')!r} version {d.get('version')!r}; expected {ENCODER_FORMAT}")
+        raise DataError(
+            f"{path}/encoder.json: format {d.get('format')!r} version {d.get('version')!r}; expected {ENCODER_FORMAT}"
+        )
     config = dict(d["config"])
     self = cls(identity=config.pop("identity"), **config)
     with np.load(path / "arrays.npz", allow_pickle=False) as z:
-        self.user_ids_, self.item_ids_, self.catalog_ids_ = (_ids_index(z[k]) for k in ("user_ids", "item_ids", "catalog_ids"))
-        self.catalog_codes_ = {k[len("catalog_codes__"):]: z[k].astype(np.int32) for k in z.files if k.startswith("catalog_codes__")}
-    self.item_parts_, self.user_parts_ = [_part_from(p) for p in d["item_parts"]], [_part_from(p) for p in d["user_parts"]]
+        self.user_ids_, self.item_ids_, self.catalog_ids_ = (
+            _ids_index(z[k]) for k in ("user_ids", "item_ids", "catalog_ids")
+        )
+        self.catalog_codes_ = {
+            k[len("catalog_codes__") :]: z[k].astype(np.int32)
+            for k in z.files
+            if k.startswith("catalog_codes__")
+        }
+    self.item_parts_, self.user_parts_ = [_part_from(p) for p in d["item_parts"]], [
+        _part_from(p) for p in d["user_parts"]
+    ]
     self.user_columns_, self.skipped_ = d["user_columns"], d["skipped"]
-    self.items_without_meta_, self.unknown_total_ = d["items_without_meta"], dict(d["unknown_total"])
+    self.items_without_meta_, self.unknown_total_ = d["items_without_meta"], dict(
+        d["unknown_total"]
+    )
     self.fitted = True
     return self
 
 # %% ../nbs/02_features.ipynb #035da503
-def store_coverage(prepared: Prepared,               # prepared data (training interactions)
-                   items: pd.DataFrame|None=None,    # item metadata with `store`; default: the prepared items
-                  ) -> pd.DataFrame:
+def store_coverage(
+    prepared: Prepared,  # prepared data (training interactions)
+    items: pd.DataFrame | None = None,  # item metadata with `store`; default: the prepared items
+) -> pd.DataFrame:
     "Stores ranked by training interactions: `store, interactions, share, cum_share` (the seed's coverage argument, as a curve)."
     items = _unique_by(prepared.items if items is None else items, "parent_asin", "items frame")
     _need(items, "store", "the items frame", "store", "item")
-    cnt = np.bincount(prepared.train.indices, minlength=prepared.n_items)            # interactions per training item
+    cnt = np.bincount(
+        prepared.train.indices, minlength=prepared.n_items
+    )  # interactions per training item
     pos = index_positions(prepared.item_ids, _ids_index(items["parent_asin"]))
-    store = pd.Series(np.where(pos >= 0, items["store"].to_numpy(dtype=object, na_value=None)[np.maximum(pos, 0)], None))
-    per = pd.Series(cnt).groupby(store.to_numpy(), dropna=True).sum().sort_values(ascending=False, kind="stable")
+    store = pd.Series(
+        np.where(
+            pos >= 0, items["store"].to_numpy(dtype=object, na_value=None)[np.maximum(pos, 0)], None
+        )
+    )
+    per = (
+        pd.Series(cnt)
+        .groupby(store.to_numpy(), dropna=True)
+        .sum()
+        .sort_values(ascending=False, kind="stable")
+    )
     total = cnt.sum()
     out = pd.DataFrame(dict(store=per.index.astype(str), interactions=per.to_numpy()))
-    out["share"] = out.interactions / max(total, 1); out["cum_share"] = out.share.cumsum()
+    out["share"] = out.interactions / max(total, 1)
+    out["cum_share"] = out.share.cumsum()
     out.attrs["missing_share"] = float(1 - out.interactions.sum() / max(total, 1))
     return out

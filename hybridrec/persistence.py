@@ -18,37 +18,60 @@ __all__ = ['FORMAT', 'FORMAT_VERSION', 'package_versions', 'save_model', 'load_m
 # %% ../nbs/03e_persistence.ipynb #984ec9af
 FORMAT, FORMAT_VERSION = "hybridrec-model", 1
 
+
 def package_versions() -> dict:
     "Versions of the packages a saved model depends on (recorded in `model.json`)."
     from importlib.metadata import version, PackageNotFoundError
+
     out = {"python": platform.python_version()}
-    for name, dist in (("hybridrec", "hybridrec"), ("numpy", "numpy"), ("scipy", "scipy"), ("pandas", "pandas"),
-                       ("lightfm", "lightfm-next"), ("implicit", "implicit")):
-        try: out[name] = version(dist)
-        except PackageNotFoundError: out[name] = None
+    for name, dist in (
+        ("hybridrec", "hybridrec"),
+        ("numpy", "numpy"),
+        ("scipy", "scipy"),
+        ("pandas", "pandas"),
+        ("lightfm", "lightfm-next"),
+        ("implicit", "implicit"),
+    ):
+        try:
+            out[name] = version(dist)
+        except PackageNotFoundError:
+            out[name] = None
     return out
 
-def _sha256(a: np.ndarray) -> str: return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
 
-def _canonical(d: dict) -> bytes: return json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+def _sha256(a: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def _canonical(d: dict) -> bytes:
+    return json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
 
 def _file_sha256(p: Path) -> str:
     h = hashlib.sha256()
     with open(p, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
     return h.hexdigest()
 
 # %% ../nbs/03e_persistence.ipynb #d955898a
 def _fsync_tree(root: Path):
     for p in sorted(root.rglob("*")):
         if p.is_file():
-            with open(p, "rb") as f: os.fsync(f.fileno())
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+
 
 def _check_target(path: Path, overwrite: bool):
-    if not path.exists(): return
-    if not overwrite: raise ModelError(f"{path}: already exists; pass overwrite=True to replace it")
+    if not path.exists():
+        return
+    if not overwrite:
+        raise ModelError(f"{path}: already exists; pass overwrite=True to replace it")
     if not (path / "model.json").exists():
-        raise ModelError(f"{path}: exists and is not a saved model (no model.json); refusing to replace it")
+        raise ModelError(
+            f"{path}: exists and is not a saved model (no model.json); refusing to replace it"
+        )
+
 
 def _write_folder(path, overwrite: bool, fill) -> Path:
     "Call `fill(tmp)` on a fresh temp folder next to `path`, fsync it, rename it into place (replacing the old one last)."
@@ -65,7 +88,8 @@ def _write_folder(path, overwrite: bool, fill) -> Path:
             os.rename(path, old)
             os.rename(tmp, path)
             shutil.rmtree(old, ignore_errors=True)
-        else: os.rename(tmp, path)
+        else:
+            os.rename(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -74,49 +98,87 @@ def _write_folder(path, overwrite: bool, fill) -> Path:
 # %% ../nbs/03e_persistence.ipynb #86b461d3
 def _describe(meta: dict, arrays: dict, files: dict) -> dict:
     "`model.json`'s content: `meta`, the format, versions, file and array hashes, and a checksum over it all."
-    m = dict(meta, format=FORMAT, format_version=FORMAT_VERSION, versions=package_versions(), files=files,
-             arrays={k: {"shape": list(v.shape), "dtype": v.dtype.str, "sha256": _sha256(v)} for k, v in arrays.items()})
+    m = dict(
+        meta,
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        versions=package_versions(),
+        files=files,
+        arrays={
+            k: {"shape": list(v.shape), "dtype": v.dtype.str, "sha256": _sha256(v)}
+            for k, v in arrays.items()
+        },
+    )
     m = _jsonable(m)
     m["checksum"] = hashlib.sha256(_canonical(m)).hexdigest()
     return m
 
-def _save(path, meta: dict, arrays: dict, overwrite: bool, extra: dict|None=None) -> Path:
+
+def _save(path, meta: dict, arrays: dict, overwrite: bool, extra: dict | None = None) -> Path:
     "Write `arrays.npz`, any `extra` sub-folders (name -> writer(path)) and `model.json` describing all of it."
     arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
     for k, v in arrays.items():
-        if v.dtype == object: raise ModelError(f"array {k!r} has dtype object; only numeric arrays are saved (no pickle)")
+        if v.dtype == object:
+            raise ModelError(
+                f"array {k!r} has dtype object; only numeric arrays are saved (no pickle)"
+            )
+
     def fill(tmp: Path):
-        with open(tmp / "arrays.npz", "wb") as f: np.savez(f, **arrays)
+        with open(tmp / "arrays.npz", "wb") as f:
+            np.savez(f, **arrays)
         files = {}
         for name, write in (extra or {}).items():
             write(tmp / name)
-            files.update({p.relative_to(tmp).as_posix(): _file_sha256(p) for p in sorted((tmp / name).rglob("*")) if p.is_file()})
-        (tmp / "model.json").write_text(json.dumps(_describe(meta, arrays, files), indent=1, sort_keys=True, allow_nan=False))
+            files.update(
+                {
+                    p.relative_to(tmp).as_posix(): _file_sha256(p)
+                    for p in sorted((tmp / name).rglob("*"))
+                    if p.is_file()
+                }
+            )
+        (tmp / "model.json").write_text(
+            json.dumps(_describe(meta, arrays, files), indent=1, sort_keys=True, allow_nan=False)
+        )
+
     return _write_folder(path, overwrite, fill)
 
 # %% ../nbs/03e_persistence.ipynb #7b98a54d
 def _read_meta(path: Path) -> dict:
     "`model.json` parsed and checked: format, version, checksum."
     jpath = path / "model.json"
-    try: meta = json.loads(jpath.read_text())
+    try:
+        meta = json.loads(jpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ModelFormatError(f"{jpath}: not valid JSON ({e}); the file is corrupt or truncated") from e
+        raise ModelFormatError(
+            f"{jpath}: not valid JSON ({e}); the file is corrupt or truncated"
+        ) from e
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFormatError(f"{jpath}: not a hybridrec model (expected \"format\": \"{FORMAT}\")")
+        raise ModelFormatError(
+            f"{jpath}: not a hybridrec model (expected \"format\": \"{FORMAT}\")"
+        )
     if meta.get("format_version") != FORMAT_VERSION:
-        raise ModelFormatError(f"{jpath}: format version {meta.get('format_version')!r}; this hybridrec "
-                               f"({package_versions()['hybridrec']}) reads version {FORMAT_VERSION}")
+        raise ModelFormatError(
+            f"{jpath}: format version {meta.get('format_version')!r}; this hybridrec "
+            f"({package_versions()['hybridrec']}) reads version {FORMAT_VERSION}"
+        )
     body = {k: v for k, v in meta.items() if k != "checksum"}
     if meta.get("checksum") != hashlib.sha256(_canonical(body)).hexdigest():
-        raise ModelFormatError(f"{jpath}: checksum mismatch: the file was edited or corrupted after it was saved")
+        raise ModelFormatError(
+            f"{jpath}: checksum mismatch: the file was edited or corrupted after it was saved"
+        )
     return meta
+
 
 def _check_files(path: Path, meta: dict):
     "Every extra file listed in `model.json` exists and matches its sha256."
     for rel, sha in (meta.get("files") or {}).items():
         p = path / rel
-        if ".." in Path(rel).parts or not p.is_file(): raise ModelFormatError(f"{p}: missing (listed in model.json)")
-        if _file_sha256(p) != sha: raise ModelFormatError(f"{p}: does not match its sha256 in model.json: the file is corrupt or was changed")
+        if ".." in Path(rel).parts or not p.is_file():
+            raise ModelFormatError(f"{p}: missing (listed in model.json)")
+        if _file_sha256(p) != sha:
+            raise ModelFormatError(
+                f"{p}: does not match its sha256 in model.json: the file is corrupt or was changed"
+            )
 
 # %% ../nbs/03e_persistence.ipynb #ccdfbc07
 def _read_arrays(npath: Path, spec: dict) -> dict:
@@ -124,71 +186,113 @@ def _read_arrays(npath: Path, spec: dict) -> dict:
     try:
         with np.load(npath, allow_pickle=False) as z:
             if set(z.files) != set(spec):
-                raise ModelFormatError(f"{npath}: holds arrays {sorted(z.files)}, model.json lists {sorted(spec)}")
+                raise ModelFormatError(
+                    f"{npath}: holds arrays {sorted(z.files)}, model.json lists {sorted(spec)}"
+                )
             arrays = {k: z[k] for k in spec}
-    except ModelFormatError: raise
+    except ModelFormatError:
+        raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
-        raise ModelFormatError(f"{npath}: cannot be read ({type(e).__name__}: {e}); the file is truncated or corrupt") from e
+        raise ModelFormatError(
+            f"{npath}: cannot be read ({type(e).__name__}: {e}); the file is truncated or corrupt"
+        ) from e
     for k, a in arrays.items():
         s = spec[k]
         if list(a.shape) != s.get("shape") or a.dtype.str != s.get("dtype"):
-            raise ModelFormatError(f"{npath}: array {k!r} has shape {list(a.shape)} and dtype {a.dtype.str}; "
-                                   f"model.json says {s.get('shape')} and {s.get('dtype')}")
-        if _sha256(a) != s.get("sha256"): raise ModelFormatError(f"{npath}: array {k!r} does not match its sha256 in model.json: the file is corrupt")
+            raise ModelFormatError(
+                f"{npath}: array {k!r} has shape {list(a.shape)} and dtype {a.dtype.str}; "
+                f"model.json says {s.get('shape')} and {s.get('dtype')}"
+            )
+        if _sha256(a) != s.get("sha256"):
+            raise ModelFormatError(
+                f"{npath}: array {k!r} does not match its sha256 in model.json: the file is corrupt"
+            )
     return arrays
+
 
 def _load(path) -> tuple[dict, dict]:
     "Read and verify a saved folder: `model.json`, the extra files' hashes, then every array."
     path = Path(path)
-    if not path.is_dir(): raise ModelFormatError(f"{path}: no such model folder")
+    if not path.is_dir():
+        raise ModelFormatError(f"{path}: no such model folder")
     for p in (path / "model.json", path / "arrays.npz"):
-        if not p.exists(): raise ModelFormatError(f"{p}: missing; a saved model folder holds model.json and arrays.npz")
+        if not p.exists():
+            raise ModelFormatError(
+                f"{p}: missing; a saved model folder holds model.json and arrays.npz"
+            )
     meta = _read_meta(path)
     _check_files(path, meta)
-    if not isinstance(meta.get("arrays"), dict): raise ModelFormatError(f"{path / 'model.json'}: field 'arrays' missing or not an object")
+    if not isinstance(meta.get("arrays"), dict):
+        raise ModelFormatError(f"{path / 'model.json'}: field 'arrays' missing or not an object")
     return meta, _read_arrays(path / "arrays.npz", meta["arrays"])
 
 # %% ../nbs/03e_persistence.ipynb #ac954b51
 def _model_meta(model: BaseModel) -> dict:
     return {"class": type(model).__name__, "params": model.get_params(), "fit": model._fit_info()}
 
+
 def _new_model(meta: dict, where: str) -> BaseModel:
     "An unfitted model of the saved class and parameters."
     classes = model_classes()
     cls = classes.get(meta.get("class"))
-    if cls is None: raise ModelFormatError(f"{where}: unknown model class {meta.get('class')!r}; expected one of {sorted(classes)}")
+    if cls is None:
+        raise ModelFormatError(
+            f"{where}: unknown model class {meta.get('class')!r}; expected one of {sorted(classes)}"
+        )
     try:
         model = cls(**meta["params"])
-        if hasattr(model, "_check_params"): model._check_params()
-    except (TypeError, KeyError, ModelError) as e: raise ModelFormatError(f"{where}: parameters do not fit {cls.__name__}: {e}") from e
+        if hasattr(model, "_check_params"):
+            model._check_params()
+    except (TypeError, KeyError, ModelError) as e:
+        raise ModelFormatError(f"{where}: parameters do not fit {cls.__name__}: {e}") from e
     return model
 
+
 def _check_shapes(model: BaseModel, arrays: dict, info: dict, where: str):
-    try: want = model._expected_shapes(info)
-    except (KeyError, TypeError) as e: raise ModelFormatError(f"{where}: fit information incomplete ({e})") from e
+    try:
+        want = model._expected_shapes(info)
+    except (KeyError, TypeError) as e:
+        raise ModelFormatError(f"{where}: fit information incomplete ({e})") from e
     if set(want) != set(arrays):
-        raise ModelFormatError(f"{where}: {type(model).__name__} needs arrays {sorted(want)}, the folder has {sorted(arrays)}")
+        raise ModelFormatError(
+            f"{where}: {type(model).__name__} needs arrays {sorted(want)}, the folder has {sorted(arrays)}"
+        )
     for k, shape in want.items():
         if tuple(arrays[k].shape) != tuple(shape):
-            raise ModelFormatError(f"{where}: array {k!r} has shape {arrays[k].shape}, expected {tuple(shape)} from the saved parameters")
+            raise ModelFormatError(
+                f"{where}: array {k!r} has shape {arrays[k].shape}, expected {tuple(shape)} from the saved parameters"
+            )
 
 # %% ../nbs/03e_persistence.ipynb #767d2e0a
-def _history_frame(h: dict|None) -> pd.DataFrame|None:
+def _history_frame(h: dict | None) -> pd.DataFrame | None:
     "The validation history saved as JSON, as a frame (NaN epochs restored)."
-    if h is None: return None
-    cols = {c: pd.to_numeric(pd.Series(h["data"][c], dtype="float64" if c != "epoch" else "int64")) for c in h["columns"]}
+    if h is None:
+        return None
+    cols = {
+        c: pd.to_numeric(pd.Series(h["data"][c], dtype="float64" if c != "epoch" else "int64"))
+        for c in h["columns"]
+    }
     return pd.DataFrame(cols)
+
 
 def _model_from(meta: dict, arrays: dict, where: str) -> BaseModel:
     "The fitted model that `meta` and `arrays` describe."
     model = _new_model(meta, where)
     info = meta.get("fit") or {}
     _check_shapes(model, arrays, info, where)
-    try: model._set_state(arrays, info)
-    except ValueError as e: raise ModelFormatError(f"{where}: inconsistent arrays ({e})") from e
-    model.fingerprint_, model.best_epoch_, model.epochs_run_ = info.get("fingerprint"), info.get("best_epoch"), info.get("epochs_run")
-    try: model.history_ = _history_frame(info.get("history"))
-    except (KeyError, TypeError, ValueError) as e: raise ModelFormatError(f"{where}: the training history is malformed ({e})") from e
+    try:
+        model._set_state(arrays, info)
+    except ValueError as e:
+        raise ModelFormatError(f"{where}: inconsistent arrays ({e})") from e
+    model.fingerprint_, model.best_epoch_, model.epochs_run_ = (
+        info.get("fingerprint"),
+        info.get("best_epoch"),
+        info.get("epochs_run"),
+    )
+    try:
+        model.history_ = _history_frame(info.get("history"))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelFormatError(f"{where}: the training history is malformed ({e})") from e
     return model
 
 # %% ../nbs/03e_persistence.ipynb #987c45dc
@@ -196,123 +300,226 @@ def _ids_to_arrays(ids) -> tuple[np.ndarray, np.ndarray]:
     "Strings -> (UTF-8 bytes as uint8, int64 offsets)."
     enc = [str(s).encode("utf-8") for s in ids]
     off = np.zeros(len(enc) + 1, np.int64)
-    if enc: np.cumsum([len(b) for b in enc], out=off[1:])
+    if enc:
+        np.cumsum([len(b) for b in enc], out=off[1:])
     return np.frombuffer(b"".join(enc), np.uint8).copy(), off
 
+
 def _ids_from_arrays(data: np.ndarray, off: np.ndarray, name: str) -> pd.Index:
-    if off.ndim != 1 or len(off) == 0 or off[0] != 0 or off[-1] != len(data) or (np.diff(off) < 0).any():
+    if (
+        off.ndim != 1
+        or len(off) == 0
+        or off[0] != 0
+        or off[-1] != len(data)
+        or (np.diff(off) < 0).any()
+    ):
         raise ModelFormatError(f"{name}: inconsistent id offsets")
     raw = data.tobytes()
-    try: return pd.Index([raw[a:b].decode("utf-8") for a, b in zip(off[:-1], off[1:])], dtype=object, name=name)
-    except UnicodeDecodeError as e: raise ModelFormatError(f"{name}: ids are not valid UTF-8 ({e})") from e
+    try:
+        return pd.Index(
+            [raw[a:b].decode("utf-8") for a, b in zip(off[:-1], off[1:])], dtype=object, name=name
+        )
+    except UnicodeDecodeError as e:
+        raise ModelFormatError(f"{name}: ids are not valid UTF-8 ({e})") from e
 
 # %% ../nbs/03e_persistence.ipynb #3f74a9a5
 def _recommender_arrays(rec: Recommender) -> dict:
     arrays = {}
     for name, ids in (("user_ids", rec.user_ids), ("item_ids", rec.item_ids)):
         arrays[f"{name}.utf8"], arrays[f"{name}.offsets"] = _ids_to_arrays(ids)
-    arrays["seen.indptr"], arrays["seen.indices"] = rec.seen.indptr.astype(np.int64), rec.seen.indices.astype(np.int32)
+    arrays["seen.indptr"], arrays["seen.indices"] = rec.seen.indptr.astype(
+        np.int64
+    ), rec.seen.indices.astype(np.int32)
     return arrays
+
 
 def _write_items(items: pd.DataFrame, folder: Path):
     "The item metadata a Recommender shows, as `items.parquet` in `folder`."
     folder.mkdir()
     items.reset_index().to_parquet(folder / "items.parquet", index=False)
 
-def save_model(model,                  # a fitted model or `Recommender`
-               path,                   # the folder to write
-               overwrite: bool=False,  # replace an existing saved model at `path`
-              ) -> Path:
+
+def save_model(
+    model,  # a fitted model or `Recommender`
+    path,  # the folder to write
+    overwrite: bool = False,  # replace an existing saved model at `path`
+) -> Path:
     "Save a fitted model or `Recommender` to the folder `path` (`model.json` + `arrays.npz`), atomically."
-    if isinstance(model, Recommender): rec, m = model, model.model
-    elif isinstance(model, BaseModel): rec, m = None, model
-    else: raise ModelError(f"save_model: expected a hybridrec model or Recommender, got {type(model).__name__}")
+    if isinstance(model, Recommender):
+        rec, m = model, model.model
+    elif isinstance(model, BaseModel):
+        rec, m = None, model
+    else:
+        raise ModelError(
+            f"save_model: expected a hybridrec model or Recommender, got {type(model).__name__}"
+        )
     m._check_fitted()
-    meta = {"kind": "model" if rec is None else "recommender", "model": _model_meta(m), "data_fingerprint": getattr(m, "fingerprint_", None)}
+    meta = {
+        "kind": "model" if rec is None else "recommender",
+        "model": _model_meta(m),
+        "data_fingerprint": getattr(m, "fingerprint_", None),
+    }
     arrays = {f"model.{k}": v for k, v in m._state().items()}
-    if rec is None: return _save(path, meta, arrays, overwrite)
+    if rec is None:
+        return _save(path, meta, arrays, overwrite)
     arrays.update(_recommender_arrays(rec))
     meta["encoder"] = None if rec.encoder is None else "encoder"
     extra = {} if rec.encoder is None else {"encoder": rec.encoder.save}
-    if rec.items is not None: extra["catalog"] = lambda d: _write_items(rec.items, d)
+    if rec.items is not None:
+        extra["catalog"] = lambda d: _write_items(rec.items, d)
     return _save(path, meta, arrays, overwrite, extra)
 
 # %% ../nbs/03e_persistence.ipynb #c4b0b65e
-_RECOMMENDER_ARRAYS = {"user_ids.utf8", "user_ids.offsets", "item_ids.utf8", "item_ids.offsets", "seen.indptr", "seen.indices"}
+_RECOMMENDER_ARRAYS = {
+    "user_ids.utf8",
+    "user_ids.offsets",
+    "item_ids.utf8",
+    "item_ids.offsets",
+    "seen.indptr",
+    "seen.indices",
+}
+
 
 def _seen_from(arrays: dict, m: BaseModel, where: str) -> sp.csr_matrix:
     ip, ix = arrays["seen.indptr"], arrays["seen.indices"]
-    consistent = len(ip) == m.n_users + 1 and ip[0] == 0 and ip[-1] == len(ix) and not (np.diff(ip) < 0).any()
+    consistent = (
+        len(ip) == m.n_users + 1
+        and ip[0] == 0
+        and ip[-1] == len(ix)
+        and not (np.diff(ip) < 0).any()
+    )
     if not consistent or (len(ix) and (ix.min() < 0 or ix.max() >= m.n_items)):
-        raise ModelFormatError(f"{where}: the seen-items matrix is inconsistent with {m.n_users} users x {m.n_items} items")
+        raise ModelFormatError(
+            f"{where}: the seen-items matrix is inconsistent with {m.n_users} users x {m.n_items} items"
+        )
     return sp.csr_matrix((np.ones(len(ix), np.float32), ix, ip), shape=(m.n_users, m.n_items))
 
+
 def _encoder_from(path: Path, meta: dict, where: str):
-    if meta.get("encoder") is None: return None
+    if meta.get("encoder") is None:
+        return None
     from hybridrec.features import FeatureEncoder
-    if "encoder/encoder.json" not in (meta.get("files") or {}): raise ModelFormatError(f"{where}: names an encoder but lists no encoder files")
-    try: return FeatureEncoder.load(path / "encoder")
+
+    if "encoder/encoder.json" not in (meta.get("files") or {}):
+        raise ModelFormatError(f"{where}: names an encoder but lists no encoder files")
+    try:
+        return FeatureEncoder.load(path / "encoder")
     except (KeyError, TypeError, ValueError, OSError) as e:
-        raise ModelFormatError(f"{path / 'encoder'}: the saved feature encoder cannot be read ({e})") from e
+        raise ModelFormatError(
+            f"{path / 'encoder'}: the saved feature encoder cannot be read ({e})"
+        ) from e
 
 # %% ../nbs/03e_persistence.ipynb #65eb5fbd
-def _recommender_from(path: Path, meta: dict, arrays: dict, m: BaseModel, where: str) -> Recommender:
+def _recommender_from(
+    path: Path, meta: dict, arrays: dict, m: BaseModel, where: str
+) -> Recommender:
     have = {k for k in arrays if not k.startswith("model.")}
     if have != _RECOMMENDER_ARRAYS:
-        raise ModelFormatError(f"{where}: a recommender needs arrays {sorted(_RECOMMENDER_ARRAYS)}, found {sorted(have)}")
+        raise ModelFormatError(
+            f"{where}: a recommender needs arrays {sorted(_RECOMMENDER_ARRAYS)}, found {sorted(have)}"
+        )
     uids = _ids_from_arrays(arrays["user_ids.utf8"], arrays["user_ids.offsets"], "user_id")
     iids = _ids_from_arrays(arrays["item_ids.utf8"], arrays["item_ids.offsets"], "parent_asin")
     if len(uids) != m.n_users or len(iids) != m.n_items:
-        raise ModelFormatError(f"{where}: {len(uids)} user ids and {len(iids)} item ids for a model of {m.n_users} x {m.n_items}")
+        raise ModelFormatError(
+            f"{where}: {len(uids)} user ids and {len(iids)} item ids for a model of {m.n_users} x {m.n_items}"
+        )
     seen, encoder = _seen_from(arrays, m, where), _encoder_from(path, meta, where)
-    items = pd.read_parquet(path / "catalog" / "items.parquet") if "catalog/items.parquet" in (meta.get("files") or {}) else None
-    try: return Recommender(m, uids, iids, seen=seen, encoder=encoder, items=items)
-    except ModelError as e: raise ModelFormatError(f"{where}: {e}") from e
+    items = (
+        pd.read_parquet(path / "catalog" / "items.parquet")
+        if "catalog/items.parquet" in (meta.get("files") or {})
+        else None
+    )
+    try:
+        return Recommender(m, uids, iids, seen=seen, encoder=encoder, items=items)
+    except ModelError as e:
+        raise ModelFormatError(f"{where}: {e}") from e
 
-def load_model(path,  # a folder written by `save_model`
-              ):
+
+def load_model(path):  # a folder written by `save_model`
     "Load what `save_model` wrote (a model or a `Recommender`), after checking format, checksums, shapes and hashes."
     meta, arrays = _load(path)
     where = str(Path(path) / "model.json")
     if meta.get("kind") not in ("model", "recommender") or not isinstance(meta.get("model"), dict):
-        raise ModelFormatError(f"{where}: field 'kind' must be 'model' or 'recommender' with a 'model' object")
-    m = _model_from(meta["model"], {k[6:]: v for k, v in arrays.items() if k.startswith("model.")}, where)
-    if meta["kind"] == "recommender": return _recommender_from(Path(path), meta, arrays, m, where)
+        raise ModelFormatError(
+            f"{where}: field 'kind' must be 'model' or 'recommender' with a 'model' object"
+        )
+    m = _model_from(
+        meta["model"], {k[6:]: v for k, v in arrays.items() if k.startswith("model.")}, where
+    )
+    if meta["kind"] == "recommender":
+        return _recommender_from(Path(path), meta, arrays, m, where)
     extra = [k for k in arrays if not k.startswith("model.")]
-    if extra: raise ModelFormatError(f"{where}: unexpected arrays {extra} in a bare model")
+    if extra:
+        raise ModelFormatError(f"{where}: unexpected arrays {extra} in a bare model")
     return m
 
 # %% ../nbs/03e_persistence.ipynb #5950d38e
-def _item_dicts(df: pd.DataFrame, rec: Recommender, uid: str, explain: bool, ctx: dict, top: int) -> list:
+def _item_dicts(
+    df: pd.DataFrame, rec: Recommender, uid: str, explain: bool, ctx: dict, top: int
+) -> list:
     "The recommended items as JSON-ready dicts: rank, parent_asin, score, metadata, and (`explain`) the reasons."
-    meta_cols = [c for c in df.columns if c not in ("user_id", "rank", "parent_asin", "score", "source")]
+    meta_cols = [
+        c for c in df.columns if c not in ("user_id", "rank", "parent_asin", "score", "source")
+    ]
     out = []
     for _, row in df.iterrows():
-        d = dict(rank=int(row["rank"]), parent_asin=str(row["parent_asin"]), score=float(row["score"]))
-        d.update({c: (None if pd.isna(row[c]) else (row[c].item() if hasattr(row[c], "item") else row[c])) for c in meta_cols})
+        d = dict(
+            rank=int(row["rank"]), parent_asin=str(row["parent_asin"]), score=float(row["score"])
+        )
+        d.update(
+            {
+                c: (
+                    None
+                    if pd.isna(row[c])
+                    else (row[c].item() if hasattr(row[c], "item") else row[c])
+                )
+                for c in meta_cols
+            }
+        )
         if explain:
             why = rec.explain(uid, d["parent_asin"], top=top, **ctx)
-            d["reasons"] = [dict(user_part=r.user_part, item_part=r.item_part, value=float(r.value), share=float(r.share))
-                            for r in why.itertuples()]
+            d["reasons"] = [
+                dict(
+                    user_part=r.user_part,
+                    item_part=r.item_part,
+                    value=float(r.value),
+                    share=float(r.share),
+                )
+                for r in why.itertuples()
+            ]
         out.append(d)
     return out
 
-def recommend_cli(model_dir,                         # a folder with a saved `Recommender`
-                  user_id: str|None=None,            # the user (known, or new with a history)
-                  history=None,                      # a new user's items: list or comma-separated parent_asins
-                  k: int=10,                         # items to return
-                  explain: bool=False,               # add each item's reasons (the largest parts of its score)
-                  new_items: pd.DataFrame|None=None, # metadata of new products to rank with the catalogue
-                  top: int=3,                        # reasons per item
-                 ) -> dict:
+
+def recommend_cli(
+    model_dir,  # a folder with a saved `Recommender`
+    user_id: str | None = None,  # the user (known, or new with a history)
+    history=None,  # a new user's items: list or comma-separated parent_asins
+    k: int = 10,  # items to return
+    explain: bool = False,  # add each item's reasons (the largest parts of its score)
+    new_items: pd.DataFrame | None = None,  # metadata of new products to rank with the catalogue
+    top: int = 3,  # reasons per item
+) -> dict:
     "What `hybridrec recommend --model DIR --user ID [--history A,B] [-k K] [--explain] [--new-items F]` prints, as a dict."
-    if user_id is None and not history: raise ModelError("recommend: give a user id (--user) and/or an item history (--history ASIN,ASIN,...)")
+    if user_id is None and not history:
+        raise ModelError(
+            "recommend: give a user id (--user) and/or an item history (--history ASIN,ASIN,...)"
+        )
     rec = load_model(model_dir)
-    if not isinstance(rec, Recommender): raise ModelError(f"{model_dir}: a bare model without id tables; save a Recommender to serve ids")
+    if not isinstance(rec, Recommender):
+        raise ModelError(
+            f"{model_dir}: a bare model without id tables; save a Recommender to serve ids"
+        )
     uid = str(user_id) if user_id is not None else "<new user>"
     hist = _history_list(history)
     ctx = dict(histories={uid: hist} if hist else None, new_items=new_items)
     info = rec.serving(uid, hist)
     df = rec.recommend([uid], k=k, **ctx)
-    return dict(user_id=user_id, model=rec.model._name(), k=int(k), **{k_: v for k_, v in info.items() if k_ != "user_id"},
-                items=_item_dicts(df, rec, uid, explain, ctx, top))
+    return dict(
+        user_id=user_id,
+        model=rec.model._name(),
+        k=int(k),
+        **{k_: v for k_, v in info.items() if k_ != "user_id"},
+        items=_item_dicts(df, rec, uid, explain, ctx, top),
+    )

@@ -11,81 +11,169 @@ from fastcore.basics import patch
 from .core import InputError, LockedError, FolderLock, atomic_write, pid_alive
 
 # %% auto #0
-__all__ = ['STAGES', 'OUTPUT_DIRS', 'DEFAULTS', 'STAGE_PARAMS', 'MODEL_NAMES', 'PARAMS', 'MODEL_COLOURS', 'META', 'RESULTS',
-           'FAILED', 'KEEP_FAILED', 'LEVERS', 'PipelineError', 'ParamError', 'StageError', 'RunInterrupted', 'Param',
-           'check_param', 'check_params', 'resolve_params', 'read_params_file', 'parse_value', 'stage_notebook',
-           'stage_key', 'write_json', 'read_json', 'stage_paths', 'save_prepared', 'load_prepared', 'build_model',
-           'cold_user_eval', 'model_palette', 'claim_run_folder', 'Attempt', 'run_pipeline', 'sweep_points', 'sweep']
+__all__ = ['STAGES', 'OUTPUT_DIRS', 'DEFAULTS', 'STAGE_PARAMS', 'PARAMS', 'MODEL_COLOURS', 'META', 'RESULTS', 'FAILED',
+           'KEEP_FAILED', 'LEVERS', 'PROGRESS_FILE', 'model_names', 'PipelineError', 'ParamError', 'StageError',
+           'RunInterrupted', 'Param', 'parameters_cell', 'write_parameters_cells', 'check_param', 'check_params',
+           'resolve_params', 'read_params_file', 'parse_value', 'stage_notebook', 'stage_key', 'write_json',
+           'read_json', 'stage_paths', 'stage_params', 'load_run_source', 'prepare_run', 'save_prepared',
+           'load_prepared', 'run_threads', 'run_params', 'model_feature_settings', 'feature_sets', 'model_palette',
+           'claim_run_folder', 'stage_progress', 'progress_text', 'Attempt', 'run_pipeline', 'sweep_points', 'sweep']
 
 # %% ../nbs/05_pipeline.ipynb #2135ed34
 STAGES = ("prepare", "features", "train", "evaluate", "report")
-OUTPUT_DIRS = dict(prepare="prepared", features="features", train="models", evaluate="evaluation",
-                   report="report")
+OUTPUT_DIRS = dict(
+    prepare="prepared", features="features", train="models", evaluate="evaluation", report="report"
+)
 
 DEFAULTS = dict(
     # data
-    data="demo", storage_options={}, categories=None, demo_users=None, demo_items=None,
+    data="demo",
+    storage_options={},
+    categories=None,
+    demo_users=None,
+    demo_items=None,
     remote_timeout=30.0,
     # preprocessing
-    min_reviews=5, kcore=False, alpha=10.0, weighting="log", split="files", valid_frac=0.1,
+    min_reviews=5,
+    kcore=False,
+    alpha=10.0,
+    weighting="log",
+    split="files",
+    valid_frac=0.1,
     test_frac=0.1,
     # features
     item_groups=["category", "price", "rating", "store"],
     user_groups=["category_share", "price_share", "columns"],
-    identity=True, n_price_bins=5, n_rating_bins=5, top_stores=200,
+    identity=True,
+    n_price_bins=5,
+    n_rating_bins=5,
+    top_stores=200,
+    feature_weight=0.1,
+    group_weights={},
     # models
-    models=["popularity", "als", "lightfm_cf", "lightfm_hybrid"],
-    components=32, loss="warp", learning_rate=0.05, item_alpha=0.0, user_alpha=0.0, max_sampled=10,
-    epochs=30, early_stopping=True, patience=3, eval_every=1,
-    als_factors=64, als_regularization=100.0, als_epochs=15,
+    models=["popularity", "als", "lightfm_cf", "lightfm_hybrid", "seed_hybrid"],
+    components=64,
+    loss="warp",
+    learning_rate=0.05,
+    item_alpha="8/nnz",
+    user_alpha="8/nnz",
+    max_sampled=10,
+    epochs=30,
+    early_stopping=True,
+    patience=3,
+    eval_every=1,
+    valid_users=None,
+    als_factors=64,
+    als_regularization=100.0,
+    als_alpha=1.0,
+    als_epochs=15,
+    model_params={},
     # evaluation
-    k=[5, 10, 20], seed_protocol=False, sample_users=None, eval_memory_mb=512,
+    k=[5, 10, 20],
+    seed_protocol=False,
+    sample_users=None,
+    eval_memory_mb=512,
     # run
-    seed=0, threads=1,
+    seed=0,
+    threads=None,
+    deterministic=False,
 )
 
 STAGE_PARAMS = dict(
-    prepare=["data", "storage_options", "categories", "demo_users", "demo_items", "min_reviews",
-             "kcore", "alpha",
-             "weighting", "split", "valid_frac", "test_frac", "seed"],
-    features=["item_groups", "user_groups", "identity", "n_price_bins", "n_rating_bins",
-              "top_stores"],
-    train=["models", "components", "loss", "learning_rate", "item_alpha", "user_alpha",
-           "max_sampled", "epochs",
-           "early_stopping", "patience", "eval_every", "als_factors", "als_regularization",
-           "als_epochs", "seed", "threads"],
-    evaluate=["k", "seed_protocol", "sample_users", "seed", "threads"],
+    prepare=[
+        "data",
+        "storage_options",
+        "categories",
+        "demo_users",
+        "demo_items",
+        "min_reviews",
+        "kcore",
+        "alpha",
+        "weighting",
+        "split",
+        "valid_frac",
+        "test_frac",
+        "seed",
+    ],
+    features=[
+        "item_groups",
+        "user_groups",
+        "identity",
+        "n_price_bins",
+        "n_rating_bins",
+        "top_stores",
+        "feature_weight",
+        "group_weights",
+        "models",
+        "model_params",
+    ],
+    train=[
+        "models",
+        "components",
+        "loss",
+        "learning_rate",
+        "item_alpha",
+        "user_alpha",
+        "max_sampled",
+        "epochs",
+        "early_stopping",
+        "patience",
+        "eval_every",
+        "valid_users",
+        "als_factors",
+        "als_regularization",
+        "als_alpha",
+        "als_epochs",
+        "model_params",
+        "seed",
+        "threads",
+        "deterministic",
+    ],
+    evaluate=["k", "seed_protocol", "sample_users", "seed", "threads", "deterministic"],
     report=[],
 )
 
-MODEL_NAMES = ("popularity", "als", "lightfm_cf", "lightfm_hybrid")
+
+def model_names() -> tuple:
+    "The registered models (`hybridrec.base.MODELS`): what `models` may name."
+    from hybridrec.models import MODELS
+
+    return tuple(MODELS)
 
 # %% ../nbs/05_pipeline.ipynb #2135ed41
 class PipelineError(RuntimeError):
     "A run did not finish; the message names the stage and where its notebook is (exit status 1)."
+
     exit_code = 1
+
 
 class ParamError(InputError):
     "An unknown name, a wrong type or an out-of-range value; raised before any stage runs (exit 2)."
 
+
 class StageError(PipelineError):
     "A stage notebook failed: `kind` 'input' (bad data, exit 2), 'memory' (4) or 'failed' (1)."
+
     CODES = dict(input=2, memory=4, failed=1)
 
-    def __init__(self,
-                 message: str,  # one line: the stage, what happened, where its notebook is
-                 stage: str,  # the stage that failed
-                 kind: str = "failed",  # input, memory or failed
-                 ):
+    def __init__(
+        self,
+        message: str,  # one line: the stage, what happened, where its notebook is
+        stage: str,  # the stage that failed
+        kind: str = "failed",  # input, memory or failed
+    ):
         super().__init__(message)
         self.stage, self.kind, self.exit_code = stage, kind, self.CODES[kind]
 
+
 class RunInterrupted(PipelineError):
     "SIGINT or SIGTERM stopped the run; exit status 128 + the signal number (130, 143)."
-    def __init__(self,
-                 signum: int,  # the signal received
-                 message: str = "",  # what was interrupted, and what was kept
-                 ):
+
+    def __init__(
+        self,
+        signum: int,  # the signal received
+        message: str = "",  # what was interrupted, and what was kept
+    ):
         super().__init__(message or f"interrupted by {signal.Signals(signum).name}")
         self.signum, self.exit_code = signum, 128 + signum
 
@@ -93,7 +181,8 @@ class RunInterrupted(PipelineError):
 @dataclasses.dataclass(frozen=True)
 class Param:
     "How one run parameter is checked, and what it does."
-    kind: str  # int, float, bool, choice, names, ints, options or text
+
+    kind: str  # int, float, alpha, bool, choice, names, ints, options or text
     doc: str  # one line: what the parameter does
     lo: float | None = None  # smallest allowed value (inclusive)
     gt: float | None = None  # values must be greater than this
@@ -102,6 +191,7 @@ class Param:
     optional: bool = False  # None (null) is allowed
     min_len: int = 0  # fewest names in a list
 
+
 def _choices(spec: Param) -> tuple:
     "The allowed names of `spec` (calling the function that lists them, if it is one)."
     return tuple(spec.choices()) if callable(spec.choices) else tuple(spec.choices or ())
@@ -109,42 +199,61 @@ def _choices(spec: Param) -> tuple:
 # %% ../nbs/05_pipeline.ipynb #7a1f0004
 def _weightings():
     from hybridrec.preprocess import WEIGHTINGS
+
     return tuple(WEIGHTINGS)
+
 
 def _splits():
     from hybridrec.preprocess import SPLIT_METHODS
+
     return tuple(SPLIT_METHODS)
+
 
 def _item_groups():
     from hybridrec.features import ITEM_GROUPS
+
     return tuple(ITEM_GROUPS)
+
 
 def _user_groups():
     from hybridrec.features import USER_GROUPS
+
     return tuple(USER_GROUPS)
+
 
 def _losses():
     from hybridrec.models import LOSSES
+
     return tuple(LOSSES)
+
 
 PARAMS = dict(
     data=Param("text", "demo, movielens-100k, movielens-1m, a folder or an fsspec URL"),
     storage_options=Param("options", 'fsspec options for data, a JSON object: {"token": "anon"}'),
-    categories=Param("names", "Amazon categories to read, e.g. Books,Toys_and_Games (null: all)",
-                     optional=True),
+    categories=Param(
+        "names", "Amazon categories to read, e.g. Books,Toys_and_Games (null: all)", optional=True
+    ),
     demo_users=Param("int", "demo data: number of users (null: 5,000)", lo=1, optional=True),
-    demo_items=Param("int", "demo data: number of items, at least one per category (null: 2,000)",
-                     lo=5, optional=True),
+    demo_items=Param(
+        "int",
+        "demo data: number of items, at least one per category (null: 2,000)",
+        lo=5,
+        optional=True,
+    ),
     remote_timeout=Param("float", "seconds a remote data source has to answer", gt=0),
     min_reviews=Param("int", "users and items with fewer training reviews are dropped", lo=0),
     kcore=Param("bool", "repeat the activity filter until every user and item passes it"),
     alpha=Param("float", "confidence weight scale: weight = 1 + alpha * f(rating)", lo=0),
     weighting=Param("choice", "f(rating) in the confidence weight", choices=_weightings),
-    split=Param("choice", "files: the data's own splits; timestamp: global time cuts; "
-                          "last_out: each user's last reviews",
-                choices=_splits),
-    valid_frac=Param("float", "share of reviews in the validation split (split timestamp)",
-                     lo=0, hi=0.9),
+    split=Param(
+        "choice",
+        "files: the data's own splits; timestamp: global time cuts; "
+        "last_out: each user's last reviews",
+        choices=_splits,
+    ),
+    valid_frac=Param(
+        "float", "share of reviews in the validation split (split timestamp)", lo=0, hi=0.9
+    ),
     test_frac=Param("float", "share of reviews in the test split (split timestamp)", lo=0, hi=0.9),
     item_groups=Param("names", "item side-feature groups", choices=_item_groups),
     user_groups=Param("names", "user side-feature groups", choices=_user_groups),
@@ -152,32 +261,89 @@ PARAMS = dict(
     n_price_bins=Param("int", "price quantile bins", lo=1),
     n_rating_bins=Param("int", "average-rating quantile bins", lo=1),
     top_stores=Param("int", "stores kept as features (the others share one)", lo=0),
-    models=Param("names", "models to train and compare", choices=MODEL_NAMES, min_len=1),
+    feature_weight=Param(
+        "float",
+        "side features' total weight next to the identity (null: rows "
+        "normalised to sum 1, identity included)",
+        gt=0,
+        optional=True,
+    ),
+    group_weights=Param("options", 'relative weight of feature groups, e.g. {"store": 0.5}'),
+    models=Param("names", "models to train and compare", choices=model_names, min_len=1),
     components=Param("int", "LightFM embedding size", lo=1),
     loss=Param("choice", "LightFM loss", choices=_losses),
     learning_rate=Param("float", "LightFM learning rate", gt=0),
-    item_alpha=Param("float", "LightFM L2 penalty on item features", lo=0),
-    user_alpha=Param("float", "LightFM L2 penalty on user features", lo=0),
+    item_alpha=Param(
+        "alpha",
+        "LightFM L2 penalty on item features: a number, or C/nnz (C divided by the "
+        "training interactions)",
+        lo=0,
+    ),
+    user_alpha=Param("alpha", "LightFM L2 penalty on user features: a number, or C/nnz", lo=0),
     max_sampled=Param("int", "WARP: most negatives sampled per positive", lo=1),
     epochs=Param("int", "most training epochs (LightFM)", lo=1),
     early_stopping=Param("bool", "stop when validation NDCG@10 stops improving"),
     patience=Param("int", "epochs without improvement before stopping", lo=1),
     eval_every=Param("int", "validate every this many epochs", lo=1),
+    valid_users=Param(
+        "int", "validate on a fixed sample of this many users (null: all)", lo=1, optional=True
+    ),
     als_factors=Param("int", "ALS embedding size", lo=1),
     als_regularization=Param("float", "ALS L2 regularisation", lo=0),
+    als_alpha=Param("float", "ALS: multiplier of the confidence weights", gt=0),
     als_epochs=Param("int", "most ALS iterations", lo=1),
+    model_params=Param(
+        "options",
+        "per-model overrides, e.g. {\"lightfm_cf\": {\"components\": 64}} "
+        "(what hybridrec tune writes)",
+    ),
     k=Param("ints", "cut-offs of the ranking metrics, e.g. 10 or 5,10,20", lo=1, min_len=1),
     seed_protocol=Param("bool", "also evaluate with the seed notebook's protocol"),
-    sample_users=Param("int", "evaluate this many sampled test users (null: every one)", lo=1,
-                       optional=True),
+    sample_users=Param(
+        "int", "evaluate this many sampled test users (null: every one)", lo=1, optional=True
+    ),
     eval_memory_mb=Param("float", "memory budget of one block of scores in evaluation", gt=0),
     seed=Param("int", "random seed of every random choice", lo=0),
-    threads=Param("int", "threads for training and evaluation", lo=1),
+    threads=Param(
+        "int", "threads for training and evaluation (null: every core)", lo=1, optional=True
+    ),
+    deterministic=Param(
+        "bool", "one thread, so the same inputs give bit-identical models and " "metrics"
+    ),
 )
+
+# %% ../nbs/05_pipeline.ipynb #2910e5a9
+_PARAM_HEAD = """# Parameters (papermill injects the run's values after this cell; see hybridrec.pipeline.DEFAULTS)
+# run_dir: the run folder (None: a temporary folder, for running this notebook by hand)
+# stage_dir: where this stage writes its outputs (the runner renames it into place on success)
+run_dir = None
+stage_dir = None"""
+
+
+def parameters_cell() -> str:
+    "The source of every stage notebook's `parameters` cell: the run folders, then `DEFAULTS`."
+    return "\n".join([_PARAM_HEAD] + [f"{k} = {v!r}" for k, v in DEFAULTS.items()])
+
+
+def write_parameters_cells() -> list:
+    "Rewrite the `parameters` cell of every stage notebook from `DEFAULTS`; the notebooks changed."
+    import nbformat
+
+    changed = []
+    for stage in STAGES:
+        path = stage_notebook(stage)
+        nb = nbformat.read(path, 4)
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        if cell.source != parameters_cell():
+            cell.source = parameters_cell()
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
 
 # %% ../nbs/05_pipeline.ipynb #7a1f0007
 _TRUE = ("true", "yes", "y", "on", "1")
 _FALSE = ("false", "no", "n", "off", "0")
+
 
 def _as_int(v):
     "An integer from an int, an integral float or integer text; None otherwise (not booleans)."
@@ -191,6 +357,7 @@ def _as_int(v):
         return int(v.strip().replace("_", ""))
     return None
 
+
 def _as_float(v):
     "A float from a number or numeric text; None otherwise (not booleans, NaN or infinity)."
     if isinstance(v, bool):
@@ -201,6 +368,7 @@ def _as_float(v):
         return None
     return x if x == x and abs(x) != float("inf") else None
 
+
 def _as_bool(v):
     "True/False from a boolean, 0/1 or a word such as yes/no/on/off; None otherwise."
     if isinstance(v, bool):
@@ -210,6 +378,7 @@ def _as_bool(v):
     if isinstance(v, str) and v.strip().lower() in _TRUE + _FALSE:
         return v.strip().lower() in _TRUE
     return None
+
 
 def _as_list(v) -> list | None:
     "A list from a list, a comma-separated string or a single value."
@@ -227,6 +396,7 @@ def _hint(name: str, known) -> str:
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
+
 def _names(name: str, values: list, choices: tuple) -> list:
     "Normalised names: known ones in their canonical spelling, `all` expanded, duplicates dropped."
     if not choices:
@@ -240,32 +410,48 @@ def _names(name: str, values: list, choices: tuple) -> list:
         elif key in canon:
             out.append(canon[key])
         else:
-            raise ParamError(f"parameter '{name}': unknown name {v!r}{_hint(key, choices)}; "
-                             f"expected some of {list(choices)}")
+            raise ParamError(
+                f"parameter '{name}': unknown name {v!r}{_hint(key, choices)}; "
+                f"expected some of {list(choices)}"
+            )
     return list(dict.fromkeys(out))
 
 # %% ../nbs/05_pipeline.ipynb #7a1f000d
 def _expected(spec: Param) -> str:
     "What a valid value of `spec` looks like, in words."
-    bounds = [f">= {spec.lo:g}" if spec.lo is not None else "",
-              f"> {spec.gt:g}" if spec.gt is not None else "",
-              f"<= {spec.hi:g}" if spec.hi is not None else ""]
+    bounds = [
+        f">= {spec.lo:g}" if spec.lo is not None else "",
+        f"> {spec.gt:g}" if spec.gt is not None else "",
+        f"<= {spec.hi:g}" if spec.hi is not None else "",
+    ]
     rng = " and ".join(b for b in bounds if b)
-    words = dict(int=f"an integer {rng}", float=f"a number {rng}", bool="true or false",
-                 choice=f"one of {list(_choices(spec))}", ints=f"a list of integers {rng}",
-                 names="a list of names" + (f" from {list(_choices(spec))}" if spec.choices else ""),
-                 options="a JSON object", text="a non-empty text")[spec.kind]
+    words = dict(
+        int=f"an integer {rng}",
+        float=f"a number {rng}",
+        alpha=f"a number {rng} or C/nnz such as 8/nnz",
+        bool="true or false",
+        choice=f"one of {list(_choices(spec))}",
+        ints=f"a list of integers {rng}",
+        names="a list of names" + (f" from {list(_choices(spec))}" if spec.choices else ""),
+        options="a JSON object",
+        text="a non-empty text",
+    )[spec.kind]
     return words.strip() + (" or null" if spec.optional else "")
+
 
 def _example(name: str) -> str:
     "An example value of a list parameter: the first of its default."
     d = DEFAULTS[name]
     return json.dumps(d[0]) if d else "..."
 
+
 def _in_range(spec: Param, x) -> bool:
     "Is the number `x` within the bounds of `spec`?"
-    return ((spec.lo is None or x >= spec.lo) and (spec.gt is None or x > spec.gt)
-            and (spec.hi is None or x <= spec.hi))
+    return (
+        (spec.lo is None or x >= spec.lo)
+        and (spec.gt is None or x > spec.gt)
+        and (spec.hi is None or x <= spec.hi)
+    )
 
 # %% ../nbs/05_pipeline.ipynb #7a1f000e
 def _read(name: str, spec: Param, value):
@@ -274,6 +460,8 @@ def _read(name: str, spec: Param, value):
         return _as_int(value)
     if spec.kind == "float":
         return _as_float(value)
+    if spec.kind == "alpha":
+        return _as_alpha(value)
     if spec.kind == "bool":
         return _as_bool(value)
     if spec.kind == "choice":
@@ -289,6 +477,7 @@ def _read(name: str, spec: Param, value):
         return _options(value)
     return str(value) if isinstance(value, (str, os.PathLike)) and str(value).strip() else None
 
+
 def _options(value):
     "Storage options: a dict, or a JSON object as text; None otherwise."
     if isinstance(value, dict):
@@ -301,38 +490,74 @@ def _options(value):
         return None
     return parsed if isinstance(parsed, dict) else None
 
+
+def _as_alpha(value):
+    "A number, or text 'C/nnz' (kept as text, resolved by the model); None otherwise."
+    x = _as_float(value)
+    if x is not None:
+        return x
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d*)?(e-?\d+)?\s*/\s*nnz\s*", value):
+        return value.replace(" ", "")
+    return None
+
 # %% ../nbs/05_pipeline.ipynb #7a1f000f
-def check_param(name: str,  # the parameter's name (a key of `PARAMS`)
-                value,  # its value, as given (JSON value, text, ...)
-                ):
+def check_param(
+    name: str,  # the parameter's name (a key of `PARAMS`)
+    value,  # its value, as given (JSON value, text, ...)
+):
     "The value normalised to its kind, or a `ParamError` saying what was expected."
     spec = PARAMS[name]
     if value is None and spec.optional:
         return None
     got = _read(name, spec, value)
     numbers = got if isinstance(got, list) and spec.kind == "ints" else [got]
-    numeric = spec.kind in ("int", "float", "ints")
+    numeric = spec.kind in ("int", "float", "ints") or (
+        spec.kind == "alpha" and not isinstance(got, str)
+    )
     ok = got is not None and (not numeric or all(_in_range(spec, x) for x in numbers))
     if ok and isinstance(got, list) and len(got) < spec.min_len:
-        raise ParamError(f"parameter '{name}': the list is empty; give at least one, "
-                         f"e.g. -p {name} {_example(name)} ({spec.doc})")
+        raise ParamError(
+            f"parameter '{name}': the list is empty; give at least one, "
+            f"e.g. -p {name} {_example(name)} ({spec.doc})"
+        )
     if not ok:
         got_text = json.dumps(value, default=str)
-        raise ParamError(f"parameter '{name}': expected {_expected(spec)} ({spec.doc}), "
-                         f"got {got_text}; "
-                         f"default {json.dumps(DEFAULTS[name], default=str)}")
+        raise ParamError(
+            f"parameter '{name}': expected {_expected(spec)} ({spec.doc}), "
+            f"got {got_text}; "
+            f"default {json.dumps(DEFAULTS[name], default=str)}"
+        )
     return got
 
 # %% ../nbs/05_pipeline.ipynb #7a1f0012
-def check_params(p: dict,  # every run parameter
-                 ) -> dict:
+def check_params(p: dict) -> dict:  # every run parameter
     "Every parameter normalised and checked (see `check_param`), and the rules between parameters."
     out = {name: check_param(name, value) for name, value in p.items()}
+    _check_model_params(out["model_params"], out["models"])
     if out["valid_frac"] + out["test_frac"] >= 1:
-        raise ParamError(f"parameters 'valid_frac' + 'test_frac' must be below 1 to leave "
-                         f"training data, "
-                         f"got {out['valid_frac']} + {out['test_frac']}")
+        raise ParamError(
+            f"parameters 'valid_frac' + 'test_frac' must be below 1 to leave "
+            f"training data, "
+            f"got {out['valid_frac']} + {out['test_frac']}"
+        )
     return out
+
+
+def _check_model_params(mp: dict, models: list) -> None:
+    "`model_params` names registered models, and parameters (each checked like a run parameter)."
+    for name, over in mp.items():
+        if name not in model_names():
+            raise ParamError(
+                f"parameter 'model_params': unknown model {name!r}{_hint(name, model_names())}; "
+                f"expected some of {list(model_names())}"
+            )
+        if not isinstance(over, dict):
+            raise ParamError(
+                f"parameter 'model_params': {name!r} needs an object of parameters, got {over!r}"
+            )
+        _check_names(over, f"model_params[{name!r}]: ")
+        mp[name] = {k: check_param(k, v) for k, v in over.items()}
+
 
 def _check_names(src: dict, where: str) -> None:
     "Refuse names that are not parameters, suggesting the closest known one."
@@ -342,9 +567,11 @@ def _check_names(src: dict, where: str) -> None:
         plural = "s" if len(unknown) > 1 else ""
         raise ParamError(f"{where}unknown parameter{plural} {hints}; known: {sorted(DEFAULTS)}")
 
-def resolve_params(overrides: dict | None = None,  # the highest priority: e.g. `-p NAME VALUE`
-                   base: dict | None = None,  # below them: e.g. a params file
-                   ) -> dict:
+
+def resolve_params(
+    overrides: dict | None = None,  # the highest priority: e.g. `-p NAME VALUE`
+    base: dict | None = None,  # below them: e.g. a params file
+) -> dict:
     "Defaults, then `base`, then `overrides`, all checked; unknown names are an error."
     p = dict(DEFAULTS)
     for src, where in ((base or {}), "params file: "), ((overrides or {}), ""):
@@ -353,10 +580,10 @@ def resolve_params(overrides: dict | None = None,  # the highest priority: e.g. 
     return check_params(p)
 
 # %% ../nbs/05_pipeline.ipynb #7a1f0014
-def read_params_file(path: str | os.PathLike,  # a YAML file of `name: value` lines
-                     ) -> dict:
+def read_params_file(path: str | os.PathLike) -> dict:  # a YAML file of `name: value` lines
     "The parameters in a YAML file, or a `ParamError` naming the file and the problem."
     import yaml
+
     path = Path(path)
     try:
         text = path.read_text()
@@ -373,13 +600,15 @@ def read_params_file(path: str | os.PathLike,  # a YAML file of `name: value` li
     if spec is None:
         return {}
     if not isinstance(spec, dict):
-        raise ParamError(f"--params {path}: expected a mapping of parameter names to values "
-                         f"(name: value lines), "
-                         f"got a {type(spec).__name__}")
+        raise ParamError(
+            f"--params {path}: expected a mapping of parameter names to values "
+            f"(name: value lines), "
+            f"got a {type(spec).__name__}"
+        )
     return spec
 
-def parse_value(text: str,  # the VALUE of `-p NAME VALUE`
-                ):
+
+def parse_value(text: str):  # the VALUE of `-p NAME VALUE`
     "A `-p NAME VALUE` value: JSON if it parses (numbers, booleans, null, lists, objects), else text."
     try:
         return json.loads(text)
@@ -387,25 +616,28 @@ def parse_value(text: str,  # the VALUE of `-p NAME VALUE`
         return text
 
 # %% ../nbs/05_pipeline.ipynb #cd8e8aa9
-def stage_notebook(stage: str,  # one of `STAGES`
-                   ) -> Path:
+def stage_notebook(stage: str) -> Path:  # one of `STAGES`
     "Path of the shipped template notebook for `stage`."
     i = STAGES.index(stage) + 1
     return Path(str(ir.files("hybridrec") / "pipelines" / f"{i}_{stage}.ipynb"))
 
+
 def _sha(b: bytes) -> str:
     return hashlib.sha256(b).hexdigest()
+
 
 def _notebook_code(path: Path) -> bytes:
     "The cells' types and sources: what a stage does, without ids, metadata or stored outputs."
     nb = json.loads(Path(path).read_text())
     return json.dumps([(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]).encode()
 
-def stage_key(stage: str,  # one of `STAGES`
-              params: dict,  # every run parameter
-              upstream: str = "",  # the key of the stage before
-              data: dict | None = None,  # the input data's identity (`source_identity`)
-              ) -> str:
+
+def stage_key(
+    stage: str,  # one of `STAGES`
+    params: dict,  # every run parameter
+    upstream: str = "",  # the key of the stage before
+    data: dict | None = None,  # the input data's identity (`source_identity`)
+) -> str:
     "Hash of the stage notebook's cells, the parameters it reads, the upstream key and the data."
     nb = _notebook_code(stage_notebook(stage))
     used = {k: params[k] for k in STAGE_PARAMS[stage]}
@@ -414,144 +646,230 @@ def stage_key(stage: str,  # one of `STAGES`
     return _sha(nb + json.dumps(used, sort_keys=True, default=str).encode() + upstream.encode())
 
 # %% ../nbs/05_pipeline.ipynb #cd8e8aae
-def write_json(path: str | os.PathLike,  # the file to (re)write
-               obj,  # anything JSON can hold (other values are written as text)
-               ) -> None:
+def write_json(
+    path: str | os.PathLike,  # the file to (re)write
+    obj,  # anything JSON can hold (other values are written as text)
+) -> None:
     "Write JSON atomically (temp file in the same folder, then rename)."
     atomic_write(path, json.dumps(obj, indent=2, default=str))
 
-def read_json(path: str | os.PathLike,  # the file to read
-              default=None,  # returned if the file does not exist
-              ):
+
+def read_json(
+    path: str | os.PathLike, default=None  # the file to read  # returned if the file does not exist
+):
     "The JSON in `path`, or `default` if there is no such file."
     path = Path(path)
     return json.loads(path.read_text()) if path.exists() else default
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1f9e
-def stage_paths(run_dir,  # the run folder the runner passed (None: run by hand)
-                stage_dir,  # where this stage writes (None: `run_dir`/its output folder)
-                stage: str,  # the stage (one of `STAGES`)
-                ):
+def stage_paths(
+    run_dir,  # the run folder the runner passed (None: run by hand)
+    stage_dir,  # where this stage writes (None: `run_dir`/its output folder)
+    stage: str,  # the stage (one of `STAGES`)
+):
     "Resolve the folders a stage notebook works in; run by hand (`None`), it uses a temporary run folder."
     import tempfile
+
     run_dir = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="hybridrec-run-"))
     stage_dir = Path(stage_dir) if stage_dir else run_dir / OUTPUT_DIRS[stage]
     stage_dir.mkdir(parents=True, exist_ok=True)
     return run_dir, stage_dir
 
+# %% ../nbs/05_pipeline.ipynb #fc79280e
+def stage_params(namespace: dict) -> dict:  # the stage notebook's globals()
+    "The run parameters a stage notebook received, with `threads` resolved (`run_params`)."
+    return run_params({k: namespace[k] for k in DEFAULTS})
+
+# %% ../nbs/05_pipeline.ipynb #35c5e4b9
+def load_run_source(p: dict):  # run parameters (data, storage_options, categories, demo_*, seed)
+    "The `ReviewData` of a run's `data` parameter."
+    from hybridrec.sources import load_source
+
+    extra = {
+        k: v
+        for k, v in dict(users=p["demo_users"], items=p["demo_items"], seed=p["seed"]).items()
+        if v is not None
+    }
+    return load_source(
+        p["data"],
+        storage_options=p["storage_options"],
+        categories=p["categories"],
+        progress=False,
+        **(extra if p["data"] == "demo" else {})
+    )
+
+
+def prepare_run(source, p: dict):  # a `ReviewData`  # run parameters
+    "`source` prepared with the run's filter, weighting and split parameters."
+    from hybridrec.preprocess import prepare
+
+    return prepare(
+        source,
+        min_reviews=p["min_reviews"],
+        kcore=p["kcore"],
+        alpha=p["alpha"],
+        weighting=p["weighting"],
+        split=p["split"],
+        seed=p["seed"],
+        valid_frac=p["valid_frac"],
+        test_frac=p["test_frac"],
+    )
+
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb1
 _PREP_FRAMES = ("cold", "train_df", "valid_df", "test_df", "items", "users")
 _PREP_MATS = ("train", "valid", "test")
 
-def save_prepared(prep,  # a `hybridrec.preprocess.Prepared`
-                  path,  # the folder to write
-                  ) -> Path:
+
+def save_prepared(prep, path) -> Path:  # a `hybridrec.preprocess.Prepared`  # the folder to write
     "Write a `Prepared` to the folder `path`: frames as parquet, matrices as npz, ids and report as JSON/parquet."
     import scipy.sparse as sp, pandas as pd
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
     for name in _PREP_MATS:
         m = getattr(prep, name)
-        if m is not None: sp.save_npz(path / f"{name}.npz", m.tocsr())
+        if m is not None:
+            sp.save_npz(path / f"{name}.npz", m.tocsr(), compressed=False)  # read back at once
     for name in _PREP_FRAMES:
         df = getattr(prep, name)
-        if df is not None: df.to_parquet(path / f"{name}.parquet", index=False)
-    pd.DataFrame({"user_id": prep.user_ids.astype(str)}).to_parquet(path / "user_ids.parquet", index=False)
-    pd.DataFrame({"parent_asin": prep.item_ids.astype(str)}).to_parquet(path / "item_ids.parquet", index=False)
-    write_json(path / "prepared.json", dict(format="hybridrec-prepared", version=1, report=prep.report, params=prep.params,
-                                            source=prep.source, synthetic=bool(prep.synthetic)))
+        if df is not None:
+            df.to_parquet(path / f"{name}.parquet", index=False)
+    pd.DataFrame({"user_id": prep.user_ids.astype(str)}).to_parquet(
+        path / "user_ids.parquet", index=False
+    )
+    pd.DataFrame({"parent_asin": prep.item_ids.astype(str)}).to_parquet(
+        path / "item_ids.parquet", index=False
+    )
+    write_json(
+        path / "prepared.json",
+        dict(
+            format="hybridrec-prepared",
+            version=1,
+            report=prep.report,
+            params=prep.params,
+            source=prep.source,
+            synthetic=bool(prep.synthetic),
+        ),
+    )
     return path
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb2
 def _read_frame(path):
     "Parquet -> DataFrame keeping list columns as pyarrow lists (pandas' own reader fails on them: pandas 3 / pyarrow 26)."
     import pyarrow as pa, pyarrow.parquet as pq, pandas as pd
+
     t = pq.read_table(path)
     order, cols = t.column_names, {}
     for name, col in zip(t.column_names, t.columns):
         if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
-            cols[name] = pd.Series(pd.arrays.ArrowExtensionArray(col.cast(pa.list_(col.type.value_type))))
-    if cols:  # the pandas metadata names the list dtype in a form pandas cannot parse back: drop it, keep arrow's schema
+            cols[name] = pd.Series(
+                pd.arrays.ArrowExtensionArray(col.cast(pa.list_(col.type.value_type)))
+            )
+    if (
+        cols
+    ):  # the pandas metadata names the list dtype in a form pandas cannot parse back: drop it, keep arrow's schema
         t = t.drop_columns(list(cols))
-        t = t.replace_schema_metadata({k: v for k, v in (t.schema.metadata or {}).items() if k != b"pandas"})
+        t = t.replace_schema_metadata(
+            {k: v for k, v in (t.schema.metadata or {}).items() if k != b"pandas"}
+        )
     df = t.to_pandas()
-    for name, s in cols.items(): df[name] = s.values
+    for name, s in cols.items():
+        df[name] = s.values
     return df[order]
 
-def load_prepared(path,  # a folder written by `save_prepared`
-                  ):
+
+def load_prepared(path):  # a folder written by `save_prepared`
     "Read what `save_prepared` wrote."
     import scipy.sparse as sp, pandas as pd
     from hybridrec.preprocess import Prepared
+
     path = Path(path)
     meta = read_json(path / "prepared.json")
-    if not meta or meta.get("format") != "hybridrec-prepared": raise PipelineError(f"{path}: not a prepared-data folder (no valid prepared.json)")
-    mats = {n: (sp.load_npz(path / f"{n}.npz").tocsr() if (path / f"{n}.npz").exists() else None) for n in _PREP_MATS}
-    frames = {n: (_read_frame(path / f"{n}.parquet") if (path / f"{n}.parquet").exists() else None) for n in _PREP_FRAMES}
-    uids = pd.Index(pd.read_parquet(path / "user_ids.parquet")["user_id"].astype(str), name="user_id")
-    iids = pd.Index(pd.read_parquet(path / "item_ids.parquet")["parent_asin"].astype(str), name="parent_asin")
-    return Prepared(user_ids=uids, item_ids=iids, **mats, **frames, report=meta["report"], params=meta["params"],
-                    source=meta["source"], synthetic=meta["synthetic"])
+    if not meta or meta.get("format") != "hybridrec-prepared":
+        raise PipelineError(f"{path}: not a prepared-data folder (no valid prepared.json)")
+    mats = {
+        n: (sp.load_npz(path / f"{n}.npz").tocsr() if (path / f"{n}.npz").exists() else None)
+        for n in _PREP_MATS
+    }
+    frames = {
+        n: (_read_frame(path / f"{n}.parquet") if (path / f"{n}.parquet").exists() else None)
+        for n in _PREP_FRAMES
+    }
+    uids = pd.Index(
+        pd.read_parquet(path / "user_ids.parquet")["user_id"].astype(str), name="user_id"
+    )
+    iids = pd.Index(
+        pd.read_parquet(path / "item_ids.parquet")["parent_asin"].astype(str), name="parent_asin"
+    )
+    return Prepared(
+        user_ids=uids,
+        item_ids=iids,
+        **mats,
+        **frames,
+        report=meta["report"],
+        params=meta["params"],
+        source=meta["source"],
+        synthetic=meta["synthetic"],
+    )
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb3
-def build_model(name: str,  # one of `MODEL_NAMES`
-                p: dict,  # the run parameters
-                ):
-    "A fresh model for the run parameters `p`: `popularity`, `als`, `lightfm_cf` (no side features) or `lightfm_hybrid`."
-    from hybridrec.models import PopularityModel, ALSModel, LightFMModel
-    if name == "popularity": return PopularityModel()
-    if name == "als":
-        return ALSModel(factors=p["als_factors"], regularization=p["als_regularization"], epochs=p["als_epochs"], seed=p["seed"],
-                        num_threads=p["threads"], early_stopping=p["early_stopping"], patience=p["patience"], eval_every=p["eval_every"])
-    if name in ("lightfm_cf", "lightfm_hybrid"):
-        return LightFMModel(no_components=p["components"], loss=p["loss"], learning_rate=p["learning_rate"], item_alpha=p["item_alpha"],
-                            user_alpha=p["user_alpha"], max_sampled=p["max_sampled"], use_features=(name == "lightfm_hybrid"),
-                            seed=p["seed"], num_threads=p["threads"], epochs=p["epochs"], early_stopping=p["early_stopping"],
-                            patience=p["patience"], eval_every=p["eval_every"])
-    raise ParamError(f"parameter 'models': unknown model {name!r}; expected some of {list(MODEL_NAMES)}")
+def run_threads(p: dict) -> int:  # run parameters
+    "Threads the run uses: 1 if `deterministic`, else `threads`, else every core."
+    if p.get("deterministic"):
+        return 1
+    return int(p.get("threads") or os.cpu_count() or 1)
+
+
+def run_params(p: dict) -> dict:  # run parameters as the stage notebook received them
+    "`p` with `threads` resolved (see `run_threads`): what the stages build models with."
+    return dict(p, threads=run_threads(p))
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb4
-def cold_user_eval(rec,  # a `hybridrec.models.Recommender`
-                   prep,  # the `Prepared` data it was trained on
-                   split: str = "test",  # the split whose new users are evaluated
-                   k=(10,),  # cut-offs
-                   metrics=("precision", "recall", "ndcg"),  # the metrics
-                   ):
-    """Evaluate `rec` on the `split` rows of users that training never saw, each represented by the
-    `history` of their first review in that split (their items before it) and, where the data has a users
-    frame, their side features. Returns (EvalResult|None, n_users)."""
-    import numpy as np, scipy.sparse as sp, pandas as pd
-    from hybridrec.evaluate import evaluate, FactorScorer
-    cold = prep.cold
-    if cold is None or len(cold) == 0 or "history" not in cold: return None, 0
-    cold = cold[(cold["split"] == split) & (cold["cold"] == "user")]
-    if len(cold) == 0: return None, 0
-    first = cold.sort_values("timestamp").groupby(["user_id", "category"], observed=True).head(1)
-    hist = first.groupby("user_id", observed=True)["history"].agg(lambda s: sorted({a for h in s for a in h}))
-    hist = hist[hist.map(len) > 0]
-    if len(hist) == 0: return None, 0
-    targets = cold[cold["user_id"].isin(hist.index)]
-    cu = pd.Index(hist.index.astype(str))
-    T = sp.csr_matrix((np.ones(len(targets), np.float32), (cu.get_indexer(targets["user_id"].astype(str)), targets["item_idx"].to_numpy())),
-                      shape=(len(cu), prep.n_items))
-    hp = [q[q >= 0] for q in (rec.item_ids.get_indexer(h) for h in hist)]
-    H = sp.csr_matrix((np.ones(sum(map(len, hp)), np.float32), (np.repeat(np.arange(len(cu)), [len(h) for h in hp]),
-                       np.concatenate(hp) if hp else np.array([], int))), shape=T.shape)
-    if rec.can_cold_users:
-        F = rec.user_factors_for(cu, histories=dict(zip(cu, hist)), users=prep.users)   # history + side features (if any)
-        served = ~np.isnan(F[:, 0]); scorer = FactorScorer(np.nan_to_num(F), rec.model.item_factors)
-    else:   # what a model without a user-side feature model does for a new user: the popularity fallback
-        served = np.ones(len(cu), bool); scorer = FactorScorer(np.ones((len(cu), 1), np.float32), np.asarray(rec.popularity, np.float32)[:, None])
-    users = np.flatnonzero(served & (np.diff(T.indptr) > 0))
-    if len(users) == 0: return None, 0
-    return evaluate(scorer, H, T, k=k, metrics=metrics, users=users, name=f"{split} cold users"), len(users)
+def model_feature_settings(
+    name: str,  # a registered model
+    p: dict,  # run parameters
+    prepared,  # the prepared data (a model's own feature set may depend on it)
+) -> dict | None:
+    "The `FeatureEncoder` settings model `name` trains with; None for a model without features."
+    from hybridrec.models import MODELS, make_model, model_params
+    from hybridrec.features import encoder_settings
+
+    if not make_model(name, p).use_features:
+        return None
+    spec = MODELS[name]
+    if spec.features is not None:
+        return spec.features(prepared)
+    return encoder_settings(model_params(name, p))
+
+
+def feature_sets(
+    models: list, p: dict, prepared  # the run's models  # run parameters  # the prepared data
+) -> dict:
+    "{set folder: {'settings': ..., 'models': [...]}}: one set per distinct setting, 'default' first."
+    sets = {}
+    for name in models:
+        settings = model_feature_settings(name, p, prepared)
+        if settings is None:
+            continue
+        key = json.dumps(settings, sort_keys=True, default=str)
+        sets.setdefault(key, dict(settings=settings, models=[]))["models"].append(name)
+    folders = {}
+    for n, (key, s) in enumerate(sets.items()):
+        folders["default" if n == 0 else f"set{n}-{_sha(key.encode())[:8]}"] = s
+    return folders
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fc1
-MODEL_COLOURS = dict(popularity="#8c8c8c", als="#6a51a3", lightfm_cf="#3182bd",
-                     lightfm_hybrid="#e6550d")
-_SPARE_COLOURS = ("#31a354", "#de2d26", "#e7ba52", "#17becf", "#843c39", "#7b4173")
+MODEL_COLOURS = dict(
+    popularity="#8c8c8c",
+    als="#6a51a3",
+    lightfm_cf="#3182bd",
+    lightfm_hybrid="#e6550d",
+    seed_hybrid="#31a354",
+)
+_SPARE_COLOURS = ("#de2d26", "#e7ba52", "#17becf", "#843c39", "#7b4173")
 
-def model_palette(names,  # the models of the run (any order)
-                  ) -> dict:
+
+def model_palette(names) -> dict:  # the models of the run (any order)
     "Model name -> colour (hex): `MODEL_COLOURS`, then spare colours for other names, sorted."
     names = list(dict.fromkeys(names))
     others = sorted(n for n in names if n not in MODEL_COLOURS)
@@ -564,8 +882,10 @@ RESULTS = ("params.json", "metrics.json", "report.html", "plots", "notebooks")
 RESULTS += tuple(OUTPUT_DIRS.values())
 FAILED, KEEP_FAILED = "failed", 3  # the last 3 failed attempts keep their notebooks there
 
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
+
 
 def _legacy_run(out: Path) -> bool:
     "A run folder from before the marker: a `status.json` with stages, and a `params.json`."
@@ -574,6 +894,7 @@ def _legacy_run(out: Path) -> bool:
     except ValueError:
         return False
     return isinstance(st, dict) and "stages" in st and (out / "params.json").exists()
+
 
 def _entries(out: Path) -> list:
     "The names in `out` ([] if it does not exist); an unreadable folder is an `InputError`."
@@ -584,8 +905,7 @@ def _entries(out: Path) -> list:
         raise InputError(f"--out {out}: cannot list it ({why}); choose another folder") from None
 
 # %% ../nbs/05_pipeline.ipynb #e1f00003
-def claim_run_folder(out: str | os.PathLike,  # the run folder (`--out`)
-                     ) -> list:
+def claim_run_folder(out: str | os.PathLike) -> list:  # the run folder (`--out`)
     "Make `out` a run folder (writing its marker) or refuse it, changing nothing; notes for the user."
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -597,30 +917,35 @@ def claim_run_folder(out: str | os.PathLike,  # the run folder (`--out`)
     legacy = bool(entries) and _legacy_run(out)
     if entries and not legacy:
         shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
-        raise InputError(f"--out {out}: the folder is not empty and is not a hybridrec run folder "
-                         f"(it holds {shown}); "
-                         "nothing was changed. Choose a new or empty folder")
+        raise InputError(
+            f"--out {out}: the folder is not empty and is not a hybridrec run folder "
+            f"(it holds {shown}); "
+            "nothing was changed. Choose a new or empty folder"
+        )
     try:
         write_json(marker, dict(format="hybridrec-run", version=1, created=_now()))
     except OSError as e:
-        raise InputError(f"--out {out}: cannot write there ({e.strerror or type(e).__name__}); "
-                         "choose a folder you can write to") from None
+        raise InputError(
+            f"--out {out}: cannot write there ({e.strerror or type(e).__name__}); "
+            "choose a folder you can write to"
+        ) from None
     if legacy:
         return ["adopted a run folder of an earlier hybridrec version; every stage runs again"]
     return []
 
 # %% ../nbs/05_pipeline.ipynb #e1f00006
-def _promote(out: Path,  # the run folder
-             attempt_dir: Path,  # the attempt's staging folder
-             names: list,  # the result names the attempt has (journaled before the first move)
-             ) -> None:
+def _promote(
+    out: Path,  # the run folder
+    attempt_dir: Path,  # the attempt's staging folder
+    names: list,  # the result names the attempt has (journaled before the first move)
+) -> None:
     "Move the attempt's results into `out`, the current ones aside; safe to repeat if interrupted."
     retired = out / META / f"retired-{attempt_dir.name}"
     retired.mkdir(parents=True, exist_ok=True)
     for name in RESULTS:
         src, dst = attempt_dir / name, out / name
         if name in names and not src.exists():
-            continue   # moved by an earlier, interrupted promotion
+            continue  # moved by an earlier, interrupted promotion
         if dst.exists():
             os.replace(dst, retired / name)
         if name in names:
@@ -628,13 +953,13 @@ def _promote(out: Path,  # the run folder
     shutil.rmtree(retired, ignore_errors=True)
 
 # %% ../nbs/05_pipeline.ipynb #e1f00008
-def _keep_failed(out: Path,  # the run folder
-                 attempt_dir: Path,  # the attempt's staging folder (removed)
-                 ) -> Path:
+def _keep_failed(
+    out: Path, attempt_dir: Path  # the run folder  # the attempt's staging folder (removed)
+) -> Path:
     "Move the attempt's notebooks, params.json and status.json to `failed/ID/`; drop the rest."
     dest = out / FAILED / attempt_dir.name.removeprefix("attempt-")
     dest.mkdir(parents=True, exist_ok=True)
-    for nb in (attempt_dir / "notebooks").glob(".*.running.ipynb"):   # the stage that was running
+    for nb in (attempt_dir / "notebooks").glob(".*.running.ipynb"):  # the stage that was running
         os.replace(nb, nb.with_name(nb.name[1:].replace(".running.", ".FAILED.")))
     for name in ("notebooks", "params.json", "status.json"):
         if (attempt_dir / name).exists():
@@ -650,25 +975,31 @@ def _published(st: dict) -> dict:
     finished = st.get("finished") or _now()
     return dict(attempt=st.get("attempt"), finished=finished, stages=st.get("stages", {}))
 
-def _recover(out: Path,  # the run folder (its lock held)
-             notes: list,  # notes for the user; what was found is appended
-             ) -> dict:
+
+def _recover(
+    out: Path,  # the run folder (its lock held)
+    notes: list,  # notes for the user; what was found is appended
+) -> dict:
     "Repair what a dead run left (a switch cut short, a `running` status, staging); the status."
     st = read_json(out / "status.json", {}) or {}
     att = Path(st.get("attempt_dir") or out / META / "none")
     if st.get("status") == "promoting":
         _promote(out, att, st.get("promoting", []))
         st.update(status="finished", published=_published(st))
-        notes.append(f"finished switching to the results of attempt {st.get('attempt')}, "
-                     "cut short when its run was stopped")
+        notes.append(
+            f"finished switching to the results of attempt {st.get('attempt')}, "
+            "cut short when its run was stopped"
+        )
     elif st.get("status") == "running":
         st.update(status="killed", ended=_now())
         if att.exists():
             write_json(att / "status.json", st)
             st["attempt_notebooks"] = str(_keep_failed(out, att))
-        notes.append(f"the previous run here (PID {st.get('pid')}, started {st.get('started')}) "
-                     "stopped without finishing "
-                     "(killed?); it is recorded as 'killed', and the finished results are unchanged")
+        notes.append(
+            f"the previous run here (PID {st.get('pid')}, started {st.get('started')}) "
+            "stopped without finishing "
+            "(killed?); it is recorded as 'killed', and the finished results are unchanged"
+        )
     if st:
         write_json(out / "status.json", st)
     for p in (out / META).glob("*-*"):
@@ -679,6 +1010,7 @@ def _recover(out: Path,  # the run folder (its lock held)
 # %% ../nbs/05_pipeline.ipynb #d881ee02
 class _Signals:
     "SIGINT/SIGTERM in a run: kill the stage's kernel ('stage'), wait ('defer') or raise ('raise')."
+
     def __init__(self):
         self.received, self.mode, self.kernels, self.saved = None, "raise", [], {}
 
@@ -702,7 +1034,9 @@ class _Signals:
             signal.signal(s, h)
         self.saved = {}
 
+
 _SIG = _Signals()
+
 
 def _kill_kernels(kms: list) -> None:
     "SIGKILL the process group (or process) of each kernel of `kms`."
@@ -719,6 +1053,7 @@ def _kill_kernels(kms: list) -> None:
 
 # %% ../nbs/05_pipeline.ipynb #d881ee03
 _KM_CLASS = []
+
 
 def _kernel_manager_class():
     "AsyncKernelManager that registers its kernel with `_SIG`; no interrupt before a shutdown."
@@ -739,34 +1074,47 @@ def _kernel_manager_class():
     return StageKernelManager
 
 # %% ../nbs/05_pipeline.ipynb #d881ee04
-def _execute(template: Path,  # the stage notebook to run
-             out_nb: Path,  # where the executed notebook is written
-             params: dict,  # the parameters papermill injects
-             cwd: Path,  # the kernel's working folder
-             kernel_name: str | None = None,  # the Jupyter kernel (None: the notebook's own)
-             ) -> None:
+def _execute(
+    template: Path,  # the stage notebook to run
+    out_nb: Path,  # where the executed notebook is written
+    params: dict,  # the parameters papermill injects
+    cwd: Path,  # the kernel's working folder
+    kernel_name: str | None = None,  # the Jupyter kernel (None: the notebook's own)
+    tick=None,  # called about twice a second while the stage runs (live progress)
+) -> None:
     "Execute `template` with papermill in a worker thread; raise its error, or `RunInterrupted`."
     import logging, tempfile, papermill as pm
     from traitlets.config import Config
+
     sockets = tempfile.mkdtemp(prefix="hr-kernel-")
     cfg = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "k")}})
-    logging.getLogger("papermill").setLevel(logging.CRITICAL)   # the run reports failures, once
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)  # the run reports failures, once
     box = {}
+
     def work():
         try:
-            pm.execute_notebook(str(template), str(out_nb), parameters=params, progress_bar=False,
-                                kernel_name=kernel_name,
-                                cwd=str(cwd), config=cfg,
-                                kernel_manager_class=_kernel_manager_class())
+            pm.execute_notebook(
+                str(template),
+                str(out_nb),
+                parameters=params,
+                progress_bar=False,
+                kernel_name=kernel_name,
+                cwd=str(cwd),
+                config=cfg,
+                kernel_manager_class=_kernel_manager_class(),
+            )
         except BaseException as e:
             box["error"] = e
+
     worker = threading.Thread(target=work, name="hybridrec-stage", daemon=True)
     _SIG.mode = "stage"
     try:
         worker.start()
         while worker.is_alive():
             worker.join(0.5)
-            if _SIG.received:   # again: a kernel may have registered after the signal came
+            if tick is not None:
+                tick()
+            if _SIG.received:  # again: a kernel may have registered after the signal came
                 _kill_kernels(_SIG.kernels)
     finally:
         _SIG.mode = "raise"
@@ -782,20 +1130,22 @@ _INPUT_ERRORS = ("DataError", "ParamError", "InputError", "ModelError")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LEVERS = dict(
     prepare="fewer categories (-p categories Video_Games), smaller demo data "
-            "(-p demo_users, -p demo_items) "
-            "or a higher -p min_reviews",
+    "(-p demo_users, -p demo_items) "
+    "or a higher -p min_reviews",
     features="fewer feature groups (-p item_groups, -p user_groups), -p top_stores 50 "
-             "or -p identity false",
+    "or -p identity false",
     train="fewer components (-p components 16, -p als_factors 32) or fewer models "
-          "(-p models popularity,lightfm_hybrid)",
+    "(-p models popularity,lightfm_hybrid)",
     evaluate="a smaller block budget (-p eval_memory_mb 128), a user sample "
-             "(-p sample_users 5000) or -p threads 1",
+    "(-p sample_users 5000) or -p threads 1",
     report="fewer models (-p models)",
 )
+
 
 def _failure(e: BaseException) -> tuple:
     "(kind, one-line reason) of a stage's exception: 'input', 'memory' or 'failed'."
     from nbclient.exceptions import DeadKernelError
+
     ename = getattr(e, "ename", None)
     evalue = _ANSI.sub("", str(getattr(e, "evalue", "") or "")).strip()
     first = evalue.splitlines()[0] if evalue else ""
@@ -804,8 +1154,9 @@ def _failure(e: BaseException) -> tuple:
     if ename == "MemoryError" or "bad_alloc" in str(e):
         return "memory", f"{ename or type(e).__name__}: {first or 'out of memory'}"
     if isinstance(e, DeadKernelError):
-        return "memory", ("its kernel died: killed by the system (most likely for lack of "
-                          "memory) or crashed")
+        return "memory", (
+            "its kernel died: killed by the system (most likely for lack of " "memory) or crashed"
+        )
     lines = [ln for ln in _ANSI.sub("", str(e)).strip().splitlines() if ln.strip()]
     return "failed", (lines[-1] if lines else type(e).__name__)[:500]
 
@@ -814,27 +1165,65 @@ def _data_size(attempt_dir: Path, p: dict, data_id: dict | None) -> str:
     "How big the data of the run are, in words: prepared shape, demo size or input files."
     ds = read_json(attempt_dir / OUTPUT_DIRS["prepare"] / "dataset.json", None)
     if ds:
-        return (f"{ds['n_users']:,} users x {ds['n_items']:,} items, "
-                f"{ds['train_interactions']:,} training interactions")
+        return (
+            f"{ds['n_users']:,} users x {ds['n_items']:,} items, "
+            f"{ds['train_interactions']:,} training interactions"
+        )
     if p["data"] == "demo":
         from hybridrec.demo import DEFAULT_USERS, DEFAULT_ITEMS
+
         users, items = p["demo_users"] or DEFAULT_USERS, p["demo_items"] or DEFAULT_ITEMS
         return f"demo data of {users:,} users x {items:,} items"
     files = (data_id or {}).get("files") or {}
     mib = sum(int(f.get("size", 0)) for f in files.values()) / 2**20
     return f"{p['data']} ({len(files)} files, {mib:,.0f} MiB)" if files else str(p["data"])
 
+# %% ../nbs/05_pipeline.ipynb #ec74c8b4
+PROGRESS_FILE = "progress.jsonl"
+
+
+def stage_progress(
+    run_dir,  # the run folder the stage works in (`stage_paths`)
+    stage: str,  # the stage reporting
+    model: str,  # the model it is working on
+):
+    "A progress callback for `fit(progress=...)` / `evaluate(progress=...)` writing `progress.jsonl`."
+    path = Path(run_dir) / PROGRESS_FILE
+
+    def report(event=None, *counts):
+        if not isinstance(event, dict):  # evaluate(progress=...) calls it with (done, total)
+            event = dict(done=event, total=counts[0] if counts else None)
+        line = dict(event, stage=stage, model=model, time=time.time())
+        with open(path, "a") as f:
+            f.write(json.dumps(line, default=str) + "\n")
+
+    return report
+
+# %% ../nbs/05_pipeline.ipynb #83c8ae52
+def progress_text(e: dict) -> str:  # one event of `progress.jsonl`
+    "One line saying where a model is: epoch and metric while training, users while evaluating."
+    if "epoch" in e:
+        value = "" if e.get("value") is None else f", {e['metric']} {e['value']:.4f}"
+        best = "" if e.get("best") is None else f" (best {e['best']:.4f} @{e['best_epoch']})"
+        return (
+            f"{e['model']}: epoch {e['epoch']}/{e['epochs']}{value}{best}, "
+            f"{e['elapsed']:.0f}s, about {e['remaining']:.0f}s left at most"
+        )
+    return f"{e['model']}: evaluating, block {e.get('done')}/{e.get('total')}"
+
 # %% ../nbs/05_pipeline.ipynb #a77e0002
 class Attempt:
     "One try at a run: a staging folder in `out/.hybridrec/`, moved into `out` if all stages finish."
-    def __init__(self,
-                 out: Path,  # the run folder (claimed and locked)
-                 params: dict,  # every run parameter, checked
-                 data_id: dict,  # the input data's identity (`source_identity`)
-                 published: dict | None = None,  # the results in place (attempt, finished, stages)
-                 quiet: bool = False,  # no stage progress lines
-                 kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
-                 ):
+
+    def __init__(
+        self,
+        out: Path,  # the run folder (claimed and locked)
+        params: dict,  # every run parameter, checked
+        data_id: dict,  # the input data's identity (`source_identity`)
+        published: dict | None = None,  # the results in place (attempt, finished, stages)
+        quiet: bool = False,  # no stage progress lines
+        kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
+    ):
         self.out, self.p, self.data_id = out, params, data_id
         self.quiet, self.kernel_name = quiet, kernel_name
         self.published = published or {}
@@ -842,27 +1231,78 @@ class Attempt:
         self.dir = out / META / f"attempt-{self.id}"
         self.stages, self.current, self.started = {}, None, _now()
 
-    def say(self,
-            msg: str,  # a progress line
-            ) -> None:
+    def say(self, msg: str) -> None:  # a progress line
         "Print `msg` unless quiet."
         if not self.quiet:
             print(msg, flush=True)
 
+# %% ../nbs/05_pipeline.ipynb #6389f738
+def _read_events(path: Path, pos: int) -> tuple:
+    "(new complete events of `progress.jsonl` after byte `pos`, the new position)."
+    if not path.exists():
+        return [], pos
+    with open(path, "rb") as f:
+        f.seek(pos)
+        data = f.read()
+    end = data.rfind(b"\n") + 1
+    events = [json.loads(l) for l in data[:end].splitlines() if l.strip()]
+    return events, pos + end
+
+
+@patch
+def show_progress(self: Attempt) -> None:
+    "Show the stage's latest progress: a line rewritten in place on a terminal, a line now and then in a log."
+    events, self._progress_pos = _read_events(
+        self.dir / PROGRESS_FILE, getattr(self, "_progress_pos", 0)
+    )
+    if self.quiet or not events:
+        return
+    text = f"    {progress_text(events[-1])}"
+    if sys.stdout.isatty():
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        print("\r" + text[:width].ljust(width), end="", flush=True)
+        self._line_shown = True
+        return
+    shown = getattr(self, "_logged", {})
+    last = shown.get(events[-1]["model"], 0)
+    if time.time() - last >= 30:
+        print(text, flush=True)
+        shown[events[-1]["model"]] = time.time()
+    self._logged = shown
+
+
+@patch
+def end_progress(self: Attempt) -> None:
+    "Clear the in-place progress line before the stage's own line is printed."
+    if getattr(self, "_line_shown", False) and sys.stdout.isatty():
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        print("\r" + " " * width + "\r", end="", flush=True)
+    self._line_shown = False
+
 # %% ../nbs/05_pipeline.ipynb #a77e0004
 @patch
-def write_status(self: Attempt,
-                 state: str,  # running, promoting, finished, failed or interrupted
-                 **extra,  # more fields: the stage running, the error, ...
-                 ) -> dict:
+def write_status(
+    self: Attempt,
+    state: str,  # running, promoting, finished, failed or interrupted
+    **extra,  # more fields: the stage running, the error, ...
+) -> dict:
     "Write `status.json` in the run folder and in the attempt; returns it."
-    st = dict(status=state, attempt=self.id, attempt_dir=str(self.dir), pid=os.getpid(),
-              started=self.started,
-              run_dir=str(self.out), stages=self.stages, published=self.published or None, **extra)
+    st = dict(
+        status=state,
+        attempt=self.id,
+        attempt_dir=str(self.dir),
+        pid=os.getpid(),
+        started=self.started,
+        run_dir=str(self.out),
+        stages=self.stages,
+        published=self.published or None,
+        **extra,
+    )
     write_json(self.out / "status.json", st)
     if self.dir.exists():
         write_json(self.dir / "status.json", st)
     return st
+
 
 @patch
 def start(self: Attempt) -> None:
@@ -879,12 +1319,14 @@ def _link_or_copy(src: str, dst: str) -> None:
     except OSError:
         shutil.copy2(src, dst)
 
+
 @patch
-def carry(self: Attempt,
-          root: Path,  # a run folder holding finished results
-          n: int,  # the stage's number (1-5)
-          stage: str,  # the stage
-          ) -> bool:
+def carry(
+    self: Attempt,
+    root: Path,  # a run folder holding finished results
+    n: int,  # the stage's number (1-5)
+    stage: str,  # the stage
+) -> bool:
     "Link the stage's outputs and notebook from `root` into the attempt; False if `root` lacks them."
     src, nb = root / OUTPUT_DIRS[stage], root / "notebooks" / f"{n}_{stage}.ipynb"
     if not (src.is_dir() and nb.exists()):
@@ -892,6 +1334,7 @@ def carry(self: Attempt,
     shutil.copytree(src, self.dir / OUTPUT_DIRS[stage], copy_function=_link_or_copy)
     _link_or_copy(str(nb), str(self.dir / "notebooks" / nb.name))
     return True
+
 
 def _find_reusable(stage: str, key: str, reuse_from) -> tuple:
     "(run folder, stage record) of a finished run among `reuse_from` whose `stage` has key `key`."
@@ -904,10 +1347,7 @@ def _find_reusable(stage: str, key: str, reuse_from) -> tuple:
 
 # %% ../nbs/05_pipeline.ipynb #a77e0008
 @patch
-def run_stage(self: Attempt,
-              n: int,  # the stage's number (1-5)
-              stage: str,  # the stage
-              ) -> float:
+def run_stage(self: Attempt, n: int, stage: str) -> float:  # the stage's number (1-5)  # the stage
     "Execute the stage notebook; its outputs are renamed into place only if it finished. Seconds."
     tmp_dir = self.dir / f".{OUTPUT_DIRS[stage]}.tmp"
     nb_tmp = self.dir / "notebooks" / f".{n}_{stage}.running.ipynb"
@@ -918,15 +1358,25 @@ def run_stage(self: Attempt,
     t0 = time.perf_counter()
     params = dict(self.p, run_dir=str(self.dir), stage_dir=str(tmp_dir))
     try:
-        _execute(stage_notebook(stage), nb_tmp, params, self.dir, self.kernel_name)
+        _execute(
+            stage_notebook(stage),
+            nb_tmp,
+            params,
+            self.dir,
+            self.kernel_name,
+            tick=self.show_progress,
+        )
     except (RunInterrupted, KeyboardInterrupt):
         raise
     except Exception as e:
         raise self.stage_error(n, stage, e) from None
+    finally:
+        self.end_progress()
     os.replace(tmp_dir, self.dir / OUTPUT_DIRS[stage])
     os.replace(nb_tmp, self.dir / "notebooks" / f"{n}_{stage}.ipynb")
     self.current = None
     return time.perf_counter() - t0
+
 
 @patch
 def stage_error(self: Attempt, n: int, stage: str, e: Exception) -> StageError:
@@ -935,8 +1385,10 @@ def stage_error(self: Attempt, n: int, stage: str, e: Exception) -> StageError:
     where = self.out / FAILED / self.id / "notebooks" / f"{n}_{stage}.FAILED.ipynb"
     if kind == "memory":
         size = _data_size(self.dir, self.p, self.data_id)
-        msg = (f"stage '{stage}' ran out of memory ({reason}) with {size}; "
-               f"to use less memory: {LEVERS[stage]}")
+        msg = (
+            f"stage '{stage}' ran out of memory ({reason}) with {size}; "
+            f"to use less memory: {LEVERS[stage]}"
+        )
     elif kind == "input":
         msg = f"stage '{stage}': {reason}"
     else:
@@ -945,13 +1397,14 @@ def stage_error(self: Attempt, n: int, stage: str, e: Exception) -> StageError:
 
 # %% ../nbs/05_pipeline.ipynb #a77e000a
 @patch
-def do_stage(self: Attempt,
-             n: int,  # the stage's number (1-5)
-             stage: str,  # the stage
-             key: str,  # its key
-             resume: bool,  # reuse the finished results' stage if its key matches
-             reuse_from=None,  # other run folders whose finished stages may be copied (a sweep)
-             ) -> None:
+def do_stage(
+    self: Attempt,
+    n: int,  # the stage's number (1-5)
+    stage: str,  # the stage
+    key: str,  # its key
+    resume: bool,  # reuse the finished results' stage if its key matches
+    reuse_from=None,  # other run folders whose finished stages may be copied (a sweep)
+) -> None:
     "Produce the stage's outputs in the attempt, doing as little work as the keys allow."
     tag = f"[{n}/{len(STAGES)}] {stage}"
     pub = (self.published.get("stages") or {}).get(stage, {})
@@ -976,10 +1429,12 @@ def _export_html(nb_path: Path, html_path: Path) -> None:
     "Self-contained HTML (images embedded, code hidden) of an executed notebook, written atomically."
     import nbformat
     from nbconvert import HTMLExporter
+
     exp = HTMLExporter()
     exp.exclude_input = exp.exclude_input_prompt = exp.exclude_output_prompt = True
     body, _ = exp.from_notebook_node(nbformat.read(str(nb_path), as_version=4))
     atomic_write(html_path, body)
+
 
 @patch
 def assemble(self: Attempt) -> None:
@@ -1013,16 +1468,16 @@ def promote(self: Attempt) -> dict:
     finally:
         _SIG.mode = "raise"
     if _SIG.received:
-        print("hybridrec: note: a stop signal arrived while the results were being switched; "
-              "the run finished first",
-              file=sys.stderr)
+        print(
+            "hybridrec: note: a stop signal arrived while the results were being switched; "
+            "the run finished first",
+            file=sys.stderr,
+        )
     return st
 
 # %% ../nbs/05_pipeline.ipynb #a77e000f
 @patch
-def fail(self: Attempt,
-         e: BaseException,  # what ended the attempt
-         ) -> dict:
+def fail(self: Attempt, e: BaseException) -> dict:  # what ended the attempt
     "Record the end of a failed or interrupted attempt (signals deferred meanwhile); the status."
     _SIG.mode = "defer"
     try:
@@ -1032,9 +1487,7 @@ def fail(self: Attempt,
 
 # %% ../nbs/05_pipeline.ipynb #a77e000g
 @patch
-def _record_failure(self: Attempt,
-                    e: BaseException,  # what ended the attempt
-                    ) -> dict:
+def _record_failure(self: Attempt, e: BaseException) -> dict:  # what ended the attempt
     "Write the failed attempt's status, keep its notebooks in failed/ID/, remove its staging folder."
     interrupted = isinstance(e, (RunInterrupted, KeyboardInterrupt))
     lines = str(e).strip().splitlines()
@@ -1054,10 +1507,11 @@ def _record_failure(self: Attempt,
 
 # %% ../nbs/05_pipeline.ipynb #a77e0011
 @patch
-def run(self: Attempt,
-        resume: bool = True,  # reuse finished stages whose keys match
-        reuse_from=None,  # sibling run folders whose finished stages may be copied (a sweep)
-        ) -> dict:
+def run(
+    self: Attempt,
+    resume: bool = True,  # reuse finished stages whose keys match
+    reuse_from=None,  # sibling run folders whose finished stages may be copied (a sweep)
+) -> dict:
     "Run the attempt to the end and promote it; on failure record it and raise."
     self.start()
     try:
@@ -1073,9 +1527,12 @@ def run(self: Attempt,
             signum = getattr(e, "signum", signal.SIGINT)
             during = f" during stage '{st['failed_stage']}'" if st.get("failed_stage") else ""
             name = signal.Signals(signum).name
-            raise RunInterrupted(signum, f"interrupted by {name}{during}; the finished results "
-                                         f"are unchanged; this attempt's notebooks: "
-                                         f"{st['attempt_notebooks']}") from None
+            raise RunInterrupted(
+                signum,
+                f"interrupted by {name}{during}; the finished results "
+                f"are unchanged; this attempt's notebooks: "
+                f"{st['attempt_notebooks']}",
+            ) from None
         raise
     return self.promote()
 
@@ -1083,6 +1540,7 @@ def run(self: Attempt,
 def _run_params(data, params: dict | None, params_file) -> dict:
     "The run's parameters: defaults, params file, `params`, `data`; checked; a local path absolute."
     from hybridrec.sources import is_builtin, is_remote
+
     base = read_params_file(params_file) if params_file else {}
     over = dict(params or {})
     if data is not None:
@@ -1093,33 +1551,41 @@ def _run_params(data, params: dict | None, params_file) -> dict:
         p["data"] = str(Path(d).resolve())
     return p
 
+
 def _tell(notes: list) -> None:
     "Print notes for the user on stderr (they matter even with --quiet)."
     for note in notes:
         print(f"hybridrec: note: {note}", file=sys.stderr, flush=True)
 
+
 def _identity(out: Path, p: dict, created: bool) -> dict:
     "The data's identity; if the data cannot be read and `out` was created just now, remove it."
     from hybridrec.sources import source_identity
+
     try:
-        return source_identity(p["data"], p["storage_options"], p["categories"],
-                               cache=str(out / META / "hashes.json"),
-                               timeout=p["remote_timeout"])
+        return source_identity(
+            p["data"],
+            p["storage_options"],
+            p["categories"],
+            cache=str(out / META / "hashes.json"),
+            timeout=p["remote_timeout"],
+        )
     except InputError:
         if created:
             shutil.rmtree(out, ignore_errors=True)
         raise
 
 # %% ../nbs/05_pipeline.ipynb #b0b00003
-def run_pipeline(data: str | None = None,  # data source (overrides the `data` parameter)
-                 out: str | os.PathLike = "runs/demo",  # the run folder
-                 params: dict | None = None,  # parameter overrides
-                 params_file: str | None = None,  # YAML file of parameters (`params` override it)
-                 resume: bool = True,  # reuse finished stages whose keys match
-                 quiet: bool = False,  # no stage progress lines
-                 kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
-                 reuse_from=None,  # other run folders whose finished stages may be copied (a sweep)
-                 ) -> dict:
+def run_pipeline(
+    data: str | None = None,  # data source (overrides the `data` parameter)
+    out: str | os.PathLike = "runs/demo",  # the run folder
+    params: dict | None = None,  # parameter overrides
+    params_file: str | None = None,  # YAML file of parameters (`params` override it)
+    resume: bool = True,  # reuse finished stages whose keys match
+    quiet: bool = False,  # no stage progress lines
+    kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
+    reuse_from=None,  # other run folders whose finished stages may be copied (a sweep)
+) -> dict:
     "Run the pipeline into the folder `out` as one transaction; returns the final status."
     p = _run_params(data, params, params_file)
     out = Path(out).resolve()
@@ -1130,9 +1596,11 @@ def run_pipeline(data: str | None = None,  # data source (overrides the `data` p
     _SIG.install()
     try:
         if stale:
-            notes.append(f"took over the lock left by PID {stale.get('pid')} "
-                         f"(started {stale.get('started')}), "
-                         "which is no longer running")
+            notes.append(
+                f"took over the lock left by PID {stale.get('pid')} "
+                f"(started {stale.get('started')}), "
+                "which is no longer running"
+            )
         st = _recover(out, notes)
         _tell(notes)
         data_id = _identity(out, p, created)
@@ -1146,25 +1614,33 @@ def run_pipeline(data: str | None = None,  # data source (overrides the `data` p
 def _grid_points(grid) -> list:
     "The cartesian product of a grid (name -> list of values)."
     import itertools
+
     if not isinstance(grid, dict):
-        raise ParamError(f"grid: expected a mapping of parameter names to lists of values, "
-                         f"got a {type(grid).__name__}")
+        raise ParamError(
+            f"grid: expected a mapping of parameter names to lists of values, "
+            f"got a {type(grid).__name__}"
+        )
     bad = {k: v for k, v in grid.items() if not isinstance(v, list)}
     if bad:
-        raise ParamError(f"grid: each parameter needs a list of values, e.g. components: [16, 32]; "
-                         f"got {bad}")
+        raise ParamError(
+            f"grid: each parameter needs a list of values, e.g. components: [16, 32]; " f"got {bad}"
+        )
     names = list(grid)
     return [dict(zip(names, vals)) for vals in itertools.product(*(grid[n] for n in names))]
 
-def sweep_points(grid: dict | None = None,  # name -> list of values (cartesian product)
-                 runs: list | None = None,  # explicit parameter sets (mappings)
-                 base: dict | None = None,  # parameters every set starts from
-                 ) -> list:
+
+def sweep_points(
+    grid: dict | None = None,  # name -> list of values (cartesian product)
+    runs: list | None = None,  # explicit parameter sets (mappings)
+    base: dict | None = None,  # parameters every set starts from
+) -> list:
     "Parameter sets of a sweep: the product of `grid`, then each of `runs`; all checked first."
     pts = _grid_points(grid) if grid else []
     if runs is not None and not (isinstance(runs, list) and all(isinstance(r, dict) for r in runs)):
-        raise ParamError("runs: expected a list of mappings of parameter names to values, "
-                         "e.g. [{components: 16}]")
+        raise ParamError(
+            "runs: expected a list of mappings of parameter names to values, "
+            "e.g. [{components: 16}]"
+        )
     pts += [dict(r) for r in (runs or [])]
     if not pts:
         raise ParamError("sweep: no parameter sets (give a grid and/or a list of runs)")
@@ -1174,6 +1650,7 @@ def sweep_points(grid: dict | None = None,  # name -> list of values (cartesian 
         except ParamError as e:
             raise ParamError(f"sweep set {i} ({_label(q)}): {e}") from None
     return pts
+
 
 def _label(point: dict) -> str:
     return ",".join(f"{k}={json.dumps(v, separators=(',', ':'))}" for k, v in point.items())
@@ -1186,37 +1663,49 @@ def _claim_sweep_folder(out: Path) -> None:
         raise InputError(f"--out {out}: this is a file, not a folder; choose a folder path")
     entries = _entries(out)
     if entries and not marker.exists() and not (out / "sweep.json").exists():
-        raise InputError(f"--out {out}: the folder is not empty and is not a hybridrec sweep "
-                         f"folder (it holds {', '.join(entries[:5])}); nothing was changed. "
-                         "Choose a new or empty folder")
+        raise InputError(
+            f"--out {out}: the folder is not empty and is not a hybridrec sweep "
+            f"folder (it holds {', '.join(entries[:5])}); nothing was changed. "
+            "Choose a new or empty folder"
+        )
     try:
         write_json(marker, dict(format="hybridrec-sweep", version=1, created=_now()))
     except OSError as e:
         why = e.strerror or type(e).__name__
         raise InputError(f"--out {out}: cannot write there ({why})") from None
 
+
 def _sweep_rows(run_dir: Path, point: dict, metrics) -> list:
     "One comparison row per model of a finished run."
     m = read_json(run_dir / "metrics.json")
     flat = {k: json.dumps(x) if isinstance(x, (list, dict)) else x for k, x in point.items()}
+
     def row(name, v):
-        return dict(run=run_dir.name, **flat, model=name, users=v["n_users"],
-                    **{k: v["metrics"].get(k) for k in metrics},
-                    best_epoch=v.get("training", {}).get("best_epoch"))
+        return dict(
+            run=run_dir.name,
+            **flat,
+            model=name,
+            users=v["n_users"],
+            **{k: v["metrics"].get(k) for k in metrics},
+            best_epoch=v.get("training", {}).get("best_epoch"),
+        )
+
     return [row(name, v) for name, v in m["models"].items()]
 
 # %% ../nbs/05_pipeline.ipynb #9cb2b94e
-def sweep(data: str | None,  # data source, as for `run_pipeline`
-          out: str | os.PathLike,  # the sweep folder: run-NNN folders, sweep.csv, sweep.json
-          grid: dict | None = None,  # name -> list of values
-          runs: list | None = None,  # explicit parameter sets
-          params: dict | None = None,  # parameters for every run
-          params_file: str | None = None,  # YAML file of base parameters
-          metrics=("ndcg@10", "recall@10", "precision@10", "auc"),  # the metrics in the table
-          quiet: bool = False,  # no progress lines
-          ):
+def sweep(
+    data: str | None,  # data source, as for `run_pipeline`
+    out: str | os.PathLike,  # the sweep folder: run-NNN folders, sweep.csv, sweep.json
+    grid: dict | None = None,  # name -> list of values
+    runs: list | None = None,  # explicit parameter sets
+    params: dict | None = None,  # parameters for every run
+    params_file: str | None = None,  # YAML file of base parameters
+    metrics=("ndcg@10", "recall@10", "precision@10", "auc"),  # the metrics in the table
+    quiet: bool = False,  # no progress lines
+):
     "Run every parameter set of a sweep under `out`; the comparison table (one row per run, model)."
     import pandas as pd
+
     base = {**(read_params_file(params_file) if params_file else {}), **(params or {})}
     if data is not None:
         base["data"] = str(data)
@@ -1233,7 +1722,7 @@ def sweep(data: str | None,  # data source, as for `run_pipeline`
             try:
                 run_pipeline(None, run_dir, params={**base, **point}, quiet=quiet, reuse_from=done)
             except InputError:
-                if created and not done:   # bad input, nothing finished: leave no folder
+                if created and not done:  # bad input, nothing finished: leave no folder
                     shutil.rmtree(out, ignore_errors=True)
                 raise
             done.append(run_dir)

@@ -6,7 +6,14 @@
 from __future__ import annotations
 import numpy as np
 from fastcore.basics import patch
-from .base import BaseModel, ModelError, as_interactions, check_bool, fingerprint, register_model
+from hybridrec.base import (
+    BaseModel,
+    ModelError,
+    as_interactions,
+    check_bool,
+    fingerprint,
+    register_model,
+)
 
 # %% auto #0
 __all__ = ['PopularityModel']
@@ -14,26 +21,34 @@ __all__ = ['PopularityModel']
 # %% ../nbs/03a_popularity.ipynb #a427525b
 class PopularityModel(BaseModel):
     "Most popular items first: interaction counts over `train`, or confidence sums with `weighted=True`."
+
     _params = ("weighted",)
 
-    def __init__(self,
-                 weighted: bool=False,  # rank by the sum of confidence weights instead of the count
-                ):
+    def __init__(
+        self, weighted: bool = False  # rank by the sum of confidence weights instead of the count
+    ):
         self.weighted = weighted
         self.n_users = self.n_items = None
 
-    def fit(self,
-            train,               # users x items confidence matrix
-            user_features=None,  # accepted and unused (the same call as every model)
-            item_features=None,  # accepted and unused
-            valid=None,          # accepted and unused
-            progress=False,      # accepted and unused
-           ):
+    def fit(
+        self,
+        train,  # users x items confidence matrix
+        user_features=None,  # accepted and unused (the same call as every model)
+        item_features=None,  # accepted and unused
+        valid=None,  # accepted and unused
+        progress=False,  # accepted and unused
+    ):
         "Count interactions per item. Features and `valid` are accepted (same call as every model) and unused."
         check_bool("weighted", self.weighted)
         X = as_interactions(train)
-        counts = np.asarray(X.sum(axis=0)).ravel() if self.weighted else np.bincount(X.indices, minlength=X.shape[1])
-        self._set_state({"popularity": counts.astype(np.float32)}, dict(n_users=X.shape[0], n_items=X.shape[1]))
+        counts = (
+            np.asarray(X.sum(axis=0)).ravel()
+            if self.weighted
+            else np.bincount(X.indices, minlength=X.shape[1])
+        )
+        self._set_state(
+            {"popularity": counts.astype(np.float32)}, dict(n_users=X.shape[0], n_items=X.shape[1])
+        )
         self.fingerprint_, self.best_epoch_, self.history_ = fingerprint(X), None, None
         return self
 
@@ -44,11 +59,16 @@ def popularity_(self: PopularityModel) -> np.ndarray:
     self._check_fitted()
     return self._pop
 
-@patch
-def _state(self: PopularityModel): return {"popularity": self._pop}
 
 @patch
-def _expected_shapes(self: PopularityModel, info): return {"popularity": (info["n_items"],)}
+def _state(self: PopularityModel):
+    return {"popularity": self._pop}
+
+
+@patch
+def _expected_shapes(self: PopularityModel, info):
+    return {"popularity": (info["n_items"],)}
+
 
 @patch
 def _set_state(self: PopularityModel, arrays, info):
@@ -58,5 +78,9 @@ def _set_state(self: PopularityModel, arrays, info):
     self._item_factors = self._pop[:, None]
 
 # %% ../nbs/03a_popularity.ipynb #22a99c62
-register_model("popularity", PopularityModel, lambda p: PopularityModel(),
-               "most reviewed items first (interaction counts over train)")
+register_model(
+    "popularity",
+    PopularityModel,
+    lambda p: PopularityModel(),
+    "most reviewed items first (interaction counts over train)",
+)

@@ -32,45 +32,48 @@ def _as_series(values) -> pd.Series:
         return pd.Series(values)
     return pd.Series(np.asarray(values, dtype=object))
 
-def index_positions(values,          # ids: Series, Index, Categorical, list or array
-                    index:pd.Index,  # the id space to look them up in
-                   ) -> np.ndarray:
+
+def index_positions(
+    values,  # ids: Series, Index, Categorical, list or array
+    index: pd.Index,  # the id space to look them up in
+) -> np.ndarray:
     "Positions of `values` in `index` (int64; -1: absent or missing); one lookup per distinct id."
     s = _as_series(values)
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes, uniq = s.cat.codes.to_numpy(), s.cat.categories
     else:
         codes, uniq = pd.factorize(s, use_na_sentinel=True)
-    lookup = np.append(index.get_indexer(pd.Index(uniq)), -1).astype(np.int64)   # code -1 -> -1
+    lookup = np.append(index.get_indexer(pd.Index(uniq)), -1).astype(np.int64)  # code -1 -> -1
     return lookup[codes]
 
 # %% ../nbs/01_preprocess.ipynb #24f4e88a
-def log_weight(df:pd.DataFrame,  # reviews, with a `rating` column
-               alpha:float,      # how much a higher rating adds
-              ) -> np.ndarray:
+def log_weight(
+    df: pd.DataFrame,  # reviews, with a `rating` column
+    alpha: float,  # how much a higher rating adds
+) -> np.ndarray:
     "The seed's confidence: `1 + alpha * log1p(rating)`."
     return 1.0 + alpha * np.log1p(df["rating"].to_numpy(dtype=np.float64))
 
 # %% ../nbs/01_preprocess.ipynb #ef5bfd16
-def linear_weight(df:pd.DataFrame,  # reviews, with a `rating` column
-                  alpha:float,      # weight of one rating point
-                 ) -> np.ndarray:
+def linear_weight(
+    df: pd.DataFrame, alpha: float  # reviews, with a `rating` column  # weight of one rating point
+) -> np.ndarray:
     "Hu et al.'s linear confidence: `1 + alpha * rating`."
     return 1.0 + alpha * df["rating"].to_numpy(dtype=np.float64)
 
 # %% ../nbs/01_preprocess.ipynb #7f0dd96f
-def binary_weight(df:pd.DataFrame,  # reviews
-                  alpha:float,      # ignored
-                 ) -> np.ndarray:
+def binary_weight(df: pd.DataFrame, alpha: float) -> np.ndarray:  # reviews  # ignored
     "Every interaction weighs 1 (`alpha` is ignored)."
     return np.ones(len(df))
 
 # %% ../nbs/01_preprocess.ipynb #977d4f6d
 WEIGHTINGS: dict[str, Callable] = dict(log=log_weight, linear=linear_weight, binary=binary_weight)
 
-def register_weighting(name:str,     # the name `prepare(..., weighting=name)` will use
-                       fn:Callable,  # fn(reviews_frame, alpha) -> one weight per review
-                      ):
+
+def register_weighting(
+    name: str,  # the name `prepare(..., weighting=name)` will use
+    fn: Callable,  # fn(reviews_frame, alpha) -> one weight per review
+):
     "Make `fn(reviews_frame, alpha) -> weights` available as `prepare(..., weighting=name)`."
     if not callable(fn):
         raise TypeError(f"register_weighting: {fn!r} is not callable")
@@ -84,27 +87,34 @@ def _weighting(weighting) -> tuple:
         return weighting, getattr(weighting, "__name__", repr(weighting))
     if weighting in WEIGHTINGS:
         return WEIGHTINGS[weighting], weighting
-    raise ValueError(f"weighting={weighting!r}: unknown; use one of {sorted(WEIGHTINGS)} "
-                     "or a callable f(reviews, alpha)")
+    raise ValueError(
+        f"weighting={weighting!r}: unknown; use one of {sorted(WEIGHTINGS)} "
+        "or a callable f(reviews, alpha)"
+    )
 
 # %% ../nbs/01_preprocess.ipynb #b7071e95
 def _check_weights(w, df, name, alpha):
     "Refuse weights of the wrong shape, or not finite and positive."
     if w.shape != (len(df),):
-        raise ValueError(f"weighting {name!r} returned shape {w.shape}; expected ({len(df)},), "
-                         "one weight per review")
+        raise ValueError(
+            f"weighting {name!r} returned shape {w.shape}; expected ({len(df)},), "
+            "one weight per review"
+        )
     bad = ~(np.isfinite(w) & (w > 0))
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         rating = df["rating"].iloc[k]
-        raise DataError(f"weighting {name!r} (alpha={alpha}): expected finite positive weights, "
-                        f"got {w[k]!r} for review {k} (rating {rating!r}; {int(bad.sum())} bad)")
+        raise DataError(
+            f"weighting {name!r} (alpha={alpha}): expected finite positive weights, "
+            f"got {w[k]!r} for review {k} (rating {rating!r}; {int(bad.sum())} bad)"
+        )
 
 # %% ../nbs/01_preprocess.ipynb #2636d4f1
-def confidence(df:pd.DataFrame,                  # reviews, with a `rating` column
-               weighting:str|Callable="log",     # a name in `WEIGHTINGS`, or fn(reviews, alpha)
-               alpha:float=10.0,                 # the weighting's strength
-              ) -> np.ndarray:
+def confidence(
+    df: pd.DataFrame,  # reviews, with a `rating` column
+    weighting: str | Callable = "log",  # a name in `WEIGHTINGS`, or fn(reviews, alpha)
+    alpha: float = 10.0,  # the weighting's strength
+) -> np.ndarray:
     "Confidence weight per review (float32), checked finite and positive."
     fn, name = _weighting(weighting)
     w = np.asarray(fn(df, alpha), dtype=np.float64)
@@ -112,11 +122,12 @@ def confidence(df:pd.DataFrame,                  # reviews, with a `rating` colu
     return w.astype(np.float32)
 
 # %% ../nbs/01_preprocess.ipynb #99be4775
-def _codes(s:pd.Series) -> np.ndarray:
+def _codes(s: pd.Series) -> np.ndarray:
     "Integer category codes of an id column (made categorical if it is not)."
     if not isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype("category")
     return s.cat.codes.to_numpy().astype(np.int64)
+
 
 def _ncount(x) -> int:
     "Number of nonzero entries (e.g. users with any review, from per-user counts)."
@@ -127,6 +138,7 @@ def _nunique(codes) -> int:
     "Distinct non-negative codes."
     codes = codes[codes >= 0]
     return int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
+
 
 def _counts(df) -> dict:
     "Reviews, users and items of a frame (zeros for None)."
@@ -146,19 +158,29 @@ def _filter_error(u, i, keep, min_user, min_item, item_param, where) -> DataErro
     user_counts, item_counts = np.bincount(u[keep]), np.bincount(i[keep])
     users_ok, items_ok = user_counts > min_user, item_counts > min_item
     if not users_ok.any():
-        who = (f"the user threshold min_reviews={min_user} "
-               f"(no user has more than {min_user} reviews)")
+        who = (
+            f"the user threshold min_reviews={min_user} "
+            f"(no user has more than {min_user} reviews)"
+        )
     elif not items_ok.any():
-        who = (f"the item threshold {item_param}={min_item} "
-               f"(no item has more than {min_item} reviews)")
+        who = (
+            f"the item threshold {item_param}={min_item} "
+            f"(no item has more than {min_item} reviews)"
+        )
     else:
-        who = (f"the two thresholds together, min_reviews={min_user} and {item_param}={min_item} "
-               f"(no review joins one of the {_ncount(users_ok)} users with more than {min_user} "
-               f"reviews to one of the {_ncount(items_ok)} items with more than {min_item})")
-    before = (f"{int(keep.sum())} reviews, {_ncount(user_counts)} users, {_ncount(item_counts)} "
-              "items before this pass")
-    return DataError(f"activity filter{where} left no training reviews: {who}; {before}. "
-                     "Lower min_reviews / min_item_reviews.")
+        who = (
+            f"the two thresholds together, min_reviews={min_user} and {item_param}={min_item} "
+            f"(no review joins one of the {_ncount(users_ok)} users with more than {min_user} "
+            f"reviews to one of the {_ncount(items_ok)} items with more than {min_item})"
+        )
+    before = (
+        f"{int(keep.sum())} reviews, {_ncount(user_counts)} users, {_ncount(item_counts)} "
+        "items before this pass"
+    )
+    return DataError(
+        f"activity filter{where} left no training reviews: {who}; {before}. "
+        "Lower min_reviews / min_item_reviews."
+    )
 
 # %% ../nbs/01_preprocess.ipynb #2a460f07
 def _filter_rounds(u, i, min_user, min_item, kcore, max_rounds, item_param):
@@ -169,12 +191,14 @@ def _filter_rounds(u, i, min_user, min_item, kcore, max_rounds, item_param):
     for r in range(1, max_rounds + 1):
         new = keep & _passing(u, keep, min_user, n_users) & _passing(i, keep, min_item, n_items)
         if not new.any():
-            raise _filter_error(u, i, keep, min_user, min_item, item_param,
-                                f" (k-core round {r})" if kcore else "")
+            raise _filter_error(
+                u, i, keep, min_user, min_item, item_param, f" (k-core round {r})" if kcore else ""
+            )
         stable = int(new.sum()) == int(keep.sum())
         keep = new
-        rounds.append(dict(round=r, reviews=int(keep.sum()), users=_nunique(u[keep]),
-                           items=_nunique(i[keep])))
+        rounds.append(
+            dict(round=r, reviews=int(keep.sum()), users=_nunique(u[keep]), items=_nunique(i[keep]))
+        )
         if not kcore or stable:
             break
     else:
@@ -182,25 +206,34 @@ def _filter_rounds(u, i, min_user, min_item, kcore, max_rounds, item_param):
     return keep, rounds, stable or not kcore
 
 # %% ../nbs/01_preprocess.ipynb #ce1b6162
-def activity_filter(df:pd.DataFrame,                  # reviews with `user_id` and `parent_asin`
-                    min_reviews:int=5,                # keep users with more than this many reviews
-                    kcore:bool=False,                 # repeat the pass until nothing changes
-                    min_item_reviews:int|None=None,   # the item threshold (default: `min_reviews`)
-                    max_rounds:int=100,               # at most this many k-core rounds
-                   ) -> tuple[pd.DataFrame, dict]:
+def activity_filter(
+    df: pd.DataFrame,  # reviews with `user_id` and `parent_asin`
+    min_reviews: int = 5,  # keep users with more than this many reviews
+    kcore: bool = False,  # repeat the pass until nothing changes
+    min_item_reviews: int | None = None,  # the item threshold (default: `min_reviews`)
+    max_rounds: int = 100,  # at most this many k-core rounds
+) -> tuple[pd.DataFrame, dict]:
     "Keep users and items with more than `min_reviews` (`min_item_reviews`) reviews; or a k-core."
     min_user = int(min_reviews)
     min_item = min_user if min_item_reviews is None else int(min_item_reviews)
     if min_user < 0 or min_item < 0:
-        raise ValueError(f"min_reviews={min_reviews}, min_item_reviews={min_item_reviews}: "
-                         "expected counts >= 0")
+        raise ValueError(
+            f"min_reviews={min_reviews}, min_item_reviews={min_item_reviews}: "
+            "expected counts >= 0"
+        )
     item_param = "min_reviews" if min_item_reviews is None else "min_item_reviews"
     users, items = _codes(df["user_id"]), _codes(df["parent_asin"])
-    keep, rounds, stable = _filter_rounds(users, items, min_user, min_item, kcore, max_rounds,
-                                          item_param)
-    report = dict(min_reviews=min_user, min_item_reviews=min_item, kcore=bool(kcore),
-                  rule=f"user reviews > {min_user} and item reviews > {min_item}", rounds=rounds,
-                  stable=stable)
+    keep, rounds, stable = _filter_rounds(
+        users, items, min_user, min_item, kcore, max_rounds, item_param
+    )
+    report = dict(
+        min_reviews=min_user,
+        min_item_reviews=min_item,
+        kcore=bool(kcore),
+        rule=f"user reviews > {min_user} and item reviews > {min_item}",
+        rounds=rounds,
+        stable=stable,
+    )
     return take_rows(df, keep), report
 
 # %% ../nbs/01_preprocess.ipynb #293b88f0
@@ -214,9 +247,10 @@ def _take_column(s, mask, arrow_mask):
         return pd.Series(pd.Categorical.from_codes(codes, dtype=s.dtype), name=s.name)
     return pd.Series(s.array[mask], name=s.name)
 
-def take_rows(df:pd.DataFrame,    # any frame
-              mask:np.ndarray,    # one bool per row: keep it?
-             ) -> pd.DataFrame:
+
+def take_rows(
+    df: pd.DataFrame, mask: np.ndarray  # any frame  # one bool per row: keep it?
+) -> pd.DataFrame:
     "`df[mask]` with a fresh RangeIndex, column by column (pyarrow columns via `pc.filter`)."
     mask = np.asarray(mask, dtype=bool)
     if mask.all():
@@ -228,7 +262,8 @@ def take_rows(df:pd.DataFrame,    # any frame
 # %% ../nbs/01_preprocess.ipynb #f2ad29c6
 SPLIT_METHODS = ("files", "timestamp", "last_out")
 
-def _pooled(data:ReviewData) -> pd.DataFrame:
+
+def _pooled(data: ReviewData) -> pd.DataFrame:
     "Every review of every split, in one frame."
     parts = list(data.splits.values())
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
@@ -237,8 +272,10 @@ def _pooled(data:ReviewData) -> pd.DataFrame:
 def _default_cuts(ts, valid_frac, test_frac) -> tuple:
     "Cut times `(t_valid, t_test)` at the `1 - valid_frac - test_frac`, `1 - test_frac` quantiles."
     if not (0 <= valid_frac < 1 and 0 <= test_frac < 1 and valid_frac + test_frac < 1):
-        raise ValueError(f"valid_frac={valid_frac}, test_frac={test_frac}: expected fractions in "
-                         "[0, 1) with a sum below 1")
+        raise ValueError(
+            f"valid_frac={valid_frac}, test_frac={test_frac}: expected fractions in "
+            "[0, 1) with a sum below 1"
+        )
     quantiles = [1 - valid_frac - test_frac, 1 - test_frac]
     cuts = tuple(int(x) for x in np.quantile(ts, quantiles, method="higher"))
     if valid_frac == 0:
@@ -252,8 +289,10 @@ def _timestamp_split(ts, cuts) -> tuple:
     "Split of each review (0 train, 1 valid, 2 test) at `cuts = (t_valid, t_test)`, and its info."
     t_valid, t_test = (int(c) for c in cuts)
     if t_valid > t_test:
-        raise ValueError(f"cuts={cuts}: expected (t_valid, t_test) with t_valid <= t_test "
-                         "(epoch milliseconds)")
+        raise ValueError(
+            f"cuts={cuts}: expected (t_valid, t_test) with t_valid <= t_test "
+            "(epoch milliseconds)"
+        )
     which = np.where(ts < t_valid, 0, np.where(ts < t_test, 1, 2))
     return which, dict(method="timestamp", cuts=[t_valid, t_test])
 
@@ -263,14 +302,14 @@ def _last_out_split(users, ts, n_valid, n_test, seed) -> tuple:
     if n_valid < 0 or n_test < 0:
         raise ValueError(f"n_valid={n_valid}, n_test={n_test}: expected counts >= 0")
     tie = np.random.default_rng(seed).random(len(users))
-    order = np.lexsort((tie, ts, users))                       # by user, then time, ties at random
+    order = np.lexsort((tie, ts, users))  # by user, then time, ties at random
     by_user = users[order]
     start = np.r_[0, np.flatnonzero(by_user[1:] != by_user[:-1]) + 1]
     n_reviews = np.diff(np.r_[start, len(by_user)])
     group = np.repeat(np.arange(len(start)), n_reviews)
-    rank = np.arange(len(by_user)) - start[group]              # 0: the user's earliest review
-    from_end = np.repeat(n_reviews, n_reviews) - 1 - rank       # 0: the user's latest review
-    to_test = np.minimum(n_test, n_reviews - 1)                # every user keeps a training review
+    rank = np.arange(len(by_user)) - start[group]  # 0: the user's earliest review
+    from_end = np.repeat(n_reviews, n_reviews) - 1 - rank  # 0: the user's latest review
+    to_test = np.minimum(n_test, n_reviews - 1)  # every user keeps a training review
     to_valid = np.minimum(n_valid, n_reviews - 1 - to_test)
     in_valid = from_end < (to_test + to_valid)[group]
     split = np.where(from_end < to_test[group], 2, np.where(in_valid, 1, 0))
@@ -278,22 +317,49 @@ def _last_out_split(users, ts, n_valid, n_test, seed) -> tuple:
     which[order] = split
     return which, dict(method="last_out", n_valid=int(n_valid), n_test=int(n_test), seed=int(seed))
 
+# %% ../nbs/01_preprocess.ipynb #94fa1c27
+def _carve_valid(frames: dict, valid_frac: float) -> tuple[dict, dict]:
+    "The source's splits; without validation reviews, the last `valid_frac` of training time becomes valid."
+    info = dict(method="files")
+    has_valid = frames.get("valid") is not None and len(frames["valid"]) > 0
+    train = frames.get("train")
+    if has_valid or train is None or valid_frac <= 0 or "timestamp" not in train.columns:
+        return frames, info
+    ts = train["timestamp"].to_numpy()
+    cut = int(np.quantile(ts, 1 - valid_frac, method="higher"))
+    late = ts >= cut
+    if late.all() or not late.any():
+        return frames, info
+    out = dict(
+        frames, train=train[~late].reset_index(drop=True), valid=train[late].reset_index(drop=True)
+    )
+    when = pd.Timestamp(cut, unit="ms").date()
+    log.warning(
+        "the source has no validation reviews: the last %.0f%% of the training reviews by time "
+        "(%d reviews, from %s) are the validation split",
+        100 * valid_frac,
+        int(late.sum()),
+        when,
+    )
+    return out, dict(info, valid=f"carved from train: reviews from {when} on", valid_cut=cut)
+
 # %% ../nbs/01_preprocess.ipynb #0499784e
-def split_reviews(data:ReviewData,             # the reviews, in their source's splits
-                  split:str="files",           # 'files', 'timestamp' or 'last_out'
-                  *,
-                  valid_frac:float=0.1,        # timestamp: share of reviews after the valid cut ...
-                  test_frac:float=0.1,         # ... and after the test cut (when `cuts` is None)
-                  cuts:tuple|None=None,        # timestamp: (t_valid, t_test), epoch milliseconds
-                  n_valid:int=1,               # last_out: reviews per user to valid
-                  n_test:int=1,                # last_out: reviews per user to test
-                  seed:int=0,                  # last_out: random seed ordering equal times
-                 ) -> tuple[dict, dict]:
+def split_reviews(
+    data: ReviewData,  # the reviews, in their source's splits
+    split: str = "files",  # 'files', 'timestamp' or 'last_out'
+    *,
+    valid_frac: float = 0.1,  # timestamp: share of reviews after the valid cut ...
+    test_frac: float = 0.1,  # ... and after the test cut (when `cuts` is None)
+    cuts: tuple | None = None,  # timestamp: (t_valid, t_test), epoch milliseconds
+    n_valid: int = 1,  # last_out: reviews per user to valid
+    n_test: int = 1,  # last_out: reviews per user to test
+    seed: int = 0,  # last_out: random seed ordering equal times
+) -> tuple[dict, dict]:
     "Train/valid/test frames by `split` and a dict describing the split."
     if split not in SPLIT_METHODS:
         raise ValueError(f"split={split!r}: expected one of {SPLIT_METHODS}")
     if split == "files":
-        return {k: getattr(data, k) for k in SPLITS}, dict(method="files")
+        return _carve_valid({k: getattr(data, k) for k in SPLITS}, valid_frac)
     pool = _pooled(data)
     if "timestamp" not in pool.columns:
         raise DataError(f"split={split!r} needs a 'timestamp' column; found {list(pool.columns)}")
@@ -303,8 +369,10 @@ def split_reviews(data:ReviewData,             # the reviews, in their source's 
         which, info = _timestamp_split(ts, cuts)
     else:
         which, info = _last_out_split(_codes(pool["user_id"]), ts, n_valid, n_test, seed)
-    out = {name: pool[which == k].reset_index(drop=True) if (which == k).any() else None
-           for k, name in enumerate(SPLITS)}
+    out = {
+        name: pool[which == k].reset_index(drop=True) if (which == k).any() else None
+        for k, name in enumerate(SPLITS)
+    }
     if out["train"] is None:
         raise DataError(f"split={split!r} {info}: no review falls in train; check cuts / fractions")
     return out, info
@@ -337,7 +405,7 @@ def _check_review_data(data):
             raise DataError(f"data.{side}: missing column '{col}'; found {list(frame.columns)}")
 
 # %% ../nbs/01_preprocess.ipynb #ca40ee96
-def _ids_shared(data:ReviewData) -> bool:
+def _ids_shared(data: ReviewData) -> bool:
     "Do the user ids (and the item ids) of every frame share one categorical space?"
     frames = list(data.splits.values())
     users = [f["user_id"] for f in frames]
@@ -346,17 +414,26 @@ def _ids_shared(data:ReviewData) -> bool:
     items += [data.items["parent_asin"]] if data.items is not None else []
     return _same_categories(users) and _same_categories(items)
 
-def ensure_shared_ids(data:ReviewData,  # reviews (and optional item / user frames)
-                     ) -> ReviewData:
+
+def ensure_shared_ids(data: ReviewData) -> ReviewData:  # reviews (and optional item / user frames)
     "`data` if its id columns already share one categorical space, else a converted shallow copy."
     _check_review_data(data)
     if _ids_shared(data):
         return data
+
     def copy(f):
         return None if f is None else f.copy(deep=False)
-    return share_id_space(dataclasses.replace(data, train=copy(data.train), valid=copy(data.valid),
-                                              test=copy(data.test), items=copy(data.items),
-                                              users=copy(data.users)))
+
+    return share_id_space(
+        dataclasses.replace(
+            data,
+            train=copy(data.train),
+            valid=copy(data.valid),
+            test=copy(data.test),
+            items=copy(data.items),
+            users=copy(data.users),
+        )
+    )
 
 # %% ../nbs/01_preprocess.ipynb #beb52bac
 def _drop_duplicate_pairs(df, u, i, n_items):
@@ -376,21 +453,22 @@ def _drop_duplicate_pairs(df, u, i, n_items):
 @dataclass(repr=False)
 class Prepared:
     "Filtered, weighted, split interactions in one id space (rows `user_ids`, columns `item_ids`)."
-    user_ids: pd.Index                   # the user id of every matrix row
-    item_ids: pd.Index                   # the item id (parent_asin) of every matrix column
-    train: sp.csr_matrix                 # users x items confidence weights
-    valid: sp.csr_matrix|None            # warm valid reviews (confidence; 1 if not eval_weights)
-    test: sp.csr_matrix|None             # warm test reviews (likewise)
-    cold: pd.DataFrame                   # valid/test reviews with a user or item outside the space
-    train_df: pd.DataFrame               # the reviews behind `train`: user_idx, item_idx, weight
-    valid_df: pd.DataFrame|None = None   # the warm reviews behind `valid`
-    test_df: pd.DataFrame|None = None    # the warm reviews behind `test`
-    items: pd.DataFrame|None = None      # item metadata, as loaded
-    users: pd.DataFrame|None = None      # user side data (e.g. demographics), as loaded
-    report: dict = field(default_factory=dict)   # counts of every step (see `summary`)
-    params: dict = field(default_factory=dict)   # the arguments of `prepare`
-    source: str = ""                     # where the data came from
-    synthetic: bool = False              # True for the SYNTHETIC demo data
+
+    user_ids: pd.Index  # the user id of every matrix row
+    item_ids: pd.Index  # the item id (parent_asin) of every matrix column
+    train: sp.csr_matrix  # users x items confidence weights
+    valid: sp.csr_matrix | None  # warm valid reviews (confidence; 1 if not eval_weights)
+    test: sp.csr_matrix | None  # warm test reviews (likewise)
+    cold: pd.DataFrame  # valid/test reviews with a user or item outside the space
+    train_df: pd.DataFrame  # the reviews behind `train`: user_idx, item_idx, weight
+    valid_df: pd.DataFrame | None = None  # the warm reviews behind `valid`
+    test_df: pd.DataFrame | None = None  # the warm reviews behind `test`
+    items: pd.DataFrame | None = None  # item metadata, as loaded
+    users: pd.DataFrame | None = None  # user side data (e.g. demographics), as loaded
+    report: dict = field(default_factory=dict)  # counts of every step (see `summary`)
+    params: dict = field(default_factory=dict)  # the arguments of `prepare`
+    source: str = ""  # where the data came from
+    synthetic: bool = False  # True for the SYNTHETIC demo data
 
     @property
     def n_users(self) -> int:
@@ -404,8 +482,10 @@ class Prepared:
         tag = " (SYNTHETIC demo data)" if self.synthetic else ""
         present = [k for k in ("valid", "test") if getattr(self, k) is not None]
         ev = ", ".join(f"{k}={getattr(self, k).nnz:,} warm" for k in present)
-        return (f"Prepared({self.source!r}{tag}: {self.n_users:,} users x {self.n_items:,} items, "
-                f"train={self.train.nnz:,}{', ' + ev if ev else ''}, cold={len(self.cold):,})")
+        return (
+            f"Prepared({self.source!r}{tag}: {self.n_users:,} users x {self.n_items:,} items, "
+            f"train={self.train.nnz:,}{', ' + ev if ev else ''}, cold={len(self.cold):,})"
+        )
 
 # %% ../nbs/01_preprocess.ipynb #e3e0b95f
 def _filtered_train(raw, min_reviews, kcore, min_item_reviews, max_rounds) -> tuple:
@@ -414,24 +494,27 @@ def _filtered_train(raw, min_reviews, kcore, min_item_reviews, max_rounds) -> tu
     train, u, i, n_dup = _drop_duplicate_pairs(raw, u, i, len(raw["parent_asin"].cat.categories))
     if n_dup:
         log.warning("train: %d repeated (user, item) reviews reduced to the earliest", n_dup)
-    train, report = activity_filter(train, min_reviews, kcore=kcore,
-                                    min_item_reviews=min_item_reviews, max_rounds=max_rounds)
+    train, report = activity_filter(
+        train, min_reviews, kcore=kcore, min_item_reviews=min_item_reviews, max_rounds=max_rounds
+    )
     return train, n_dup, report
 
 # %% ../nbs/01_preprocess.ipynb #909836e2
 @dataclass
 class _IdSpace:
     "Rows and columns of the matrices: lookups from category codes; the ids of the raw train split."
-    user_ids: pd.Index      # the user of every row
-    item_ids: pd.Index      # the item of every column
-    user_pos: np.ndarray    # user category code -> row, -1 outside (one more entry: code -1)
-    item_pos: np.ndarray    # item category code -> column, -1 outside
-    raw_users: np.ndarray   # user category code -> in the raw training split?
-    raw_items: np.ndarray   # item category code -> in the raw training split?
+
+    user_ids: pd.Index  # the user of every row
+    item_ids: pd.Index  # the item of every column
+    user_pos: np.ndarray  # user category code -> row, -1 outside (one more entry: code -1)
+    item_pos: np.ndarray  # item category code -> column, -1 outside
+    raw_users: np.ndarray  # user category code -> in the raw training split?
+    raw_items: np.ndarray  # item category code -> in the raw training split?
 
     @property
     def shape(self):
         return len(self.user_ids), len(self.item_ids)
+
 
 def _kept_ids(categories, codes, name):
     "The ids `codes` use, in code order, and the lookup code -> position (-1 for unused codes)."
@@ -440,19 +523,27 @@ def _kept_ids(categories, codes, name):
     pos[kept] = np.arange(len(kept))
     return pd.Index(categories[kept], name=name), pos
 
+
 def _present(s) -> np.ndarray:
     "Per category code of `s` (one more entry for code -1): does `s` use it?"
     seen = np.zeros(len(s.cat.categories) + 1, bool)
     seen[_codes(s)] = True
     return seen
 
+
 def _id_space(raw, train) -> _IdSpace:
     "The id space of the filtered `train`; `raw` is the training split before filtering."
     users, items = raw["user_id"].cat.categories, raw["parent_asin"].cat.categories
     user_ids, user_pos = _kept_ids(users, _codes(train["user_id"]), "user_id")
     item_ids, item_pos = _kept_ids(items, _codes(train["parent_asin"]), "parent_asin")
-    return _IdSpace(user_ids, item_ids, user_pos, item_pos, _present(raw["user_id"]),
-                    _present(raw["parent_asin"]))
+    return _IdSpace(
+        user_ids,
+        item_ids,
+        user_pos,
+        item_pos,
+        _present(raw["user_id"]),
+        _present(raw["parent_asin"]),
+    )
 
 # %% ../nbs/01_preprocess.ipynb #357f023a
 def _train_matrix(train, ids, weighting, alpha) -> tuple:
@@ -465,34 +556,49 @@ def _train_matrix(train, ids, weighting, alpha) -> tuple:
 # %% ../nbs/01_preprocess.ipynb #f9032be7
 _STATUS = ["warm", "filtered", "new"]
 
-def _cold_rows(df, warm, cold_user, cold_item, user_seen, item_seen, split) -> pd.DataFrame|None:
+
+def _cold_rows(df, warm, cold_user, cold_item, user_seen, item_seen, split) -> pd.DataFrame | None:
     "The reviews outside the training space, labelled: split, what is cold, and each side's status."
     cold = take_rows(df, ~warm)
     if not len(cold):
         return None
     cu, ci = cold_user[~warm], cold_item[~warm]
+
     def cat(codes, names):
         return pd.Categorical.from_codes(codes, categories=names)
-    return cold.assign(split=cat(np.zeros(len(cold), np.int8), [split]),
-                       cold=cat(np.where(cu & ci, 2, np.where(cu, 0, 1)), ["user", "item", "both"]),
-                       user_status=cat(np.where(~cu, 0, np.where(user_seen[~warm], 1, 2)), _STATUS),
-                       item_status=cat(np.where(~ci, 0, np.where(item_seen[~warm], 1, 2)), _STATUS))
+
+    return cold.assign(
+        split=cat(np.zeros(len(cold), np.int8), [split]),
+        cold=cat(np.where(cu & ci, 2, np.where(cu, 0, 1)), ["user", "item", "both"]),
+        user_status=cat(np.where(~cu, 0, np.where(user_seen[~warm], 1, 2)), _STATUS),
+        item_status=cat(np.where(~ci, 0, np.where(item_seen[~warm], 1, 2)), _STATUS),
+    )
 
 # %% ../nbs/01_preprocess.ipynb #8a46f1d2
 def _split_report(du, di, rows, cols, user_seen, item_seen) -> dict:
     "Counts of one evaluation split: all, warm, cold by side, and cold but filtered (not new)."
     warm, cu, ci = (rows >= 0) & (cols >= 0), rows < 0, cols < 0
-    return dict(reviews=len(du), users=_nunique(du), items=_nunique(di), warm=int(warm.sum()),
-                warm_users=_nunique(rows[warm]), warm_items=_nunique(cols[warm]),
-                cold_user=int((cu & ~ci).sum()), cold_item=int((ci & ~cu).sum()),
-                cold_both=int((cu & ci).sum()), cold_user_filtered=int((cu & user_seen).sum()),
-                cold_item_filtered=int((ci & item_seen).sum()))
+    return dict(
+        reviews=len(du),
+        users=_nunique(du),
+        items=_nunique(di),
+        warm=int(warm.sum()),
+        warm_users=_nunique(rows[warm]),
+        warm_items=_nunique(cols[warm]),
+        cold_user=int((cu & ~ci).sum()),
+        cold_item=int((ci & ~cu).sum()),
+        cold_both=int((cu & ci).sum()),
+        cold_user_filtered=int((cu & user_seen).sum()),
+        cold_item_filtered=int((ci & item_seen).sum()),
+    )
 
 # %% ../nbs/01_preprocess.ipynb #7a71c5a2
 def _eval_split(name, df, raw, ids, weighting, alpha, eval_weights) -> tuple:
     "(warm matrix, warm frame, cold rows or None, report) of the valid or test frame `df`."
-    if not (_same_categories([raw["user_id"], df["user_id"]])
-            and _same_categories([raw["parent_asin"], df["parent_asin"]])):
+    if not (
+        _same_categories([raw["user_id"], df["user_id"]])
+        and _same_categories([raw["parent_asin"], df["parent_asin"]])
+    ):
         raise DataError(f"{name}: ids do not share the training categories")  # ensure_shared_ids
     du, di = _codes(df["user_id"]), _codes(df["parent_asin"])
     rows, cols = ids.user_pos[du], ids.item_pos[di]
@@ -507,8 +613,10 @@ def _eval_split(name, df, raw, ids, weighting, alpha, eval_weights) -> tuple:
 
 # %% ../nbs/01_preprocess.ipynb #5a1531be
 COLD_COLUMNS = ("split", "cold", "user_status", "item_status")
-_COLD_LEVELS = dict(split=["valid", "test"], cold=["user", "item", "both"], user_status=_STATUS,
-                    item_status=_STATUS)
+_COLD_LEVELS = dict(
+    split=["valid", "test"], cold=["user", "item", "both"], user_status=_STATUS, item_status=_STATUS
+)
+
 
 def _eval_splits(frames, raw, ids, weighting, alpha, eval_weights) -> tuple:
     "`{split: (matrix, warm frame)}` (None, None if absent), the cold rows, `{split: report}`."
@@ -518,13 +626,19 @@ def _eval_splits(frames, raw, ids, weighting, alpha, eval_weights) -> tuple:
         if df is None or len(df) == 0:
             out[name] = (None, None)
             continue
-        matrix, warm, cold, reports[name] = _eval_split(name, df, raw, ids, weighting, alpha,
-                                                        eval_weights)
+        matrix, warm, cold, reports[name] = _eval_split(
+            name, df, raw, ids, weighting, alpha, eval_weights
+        )
         out[name] = (matrix, warm)
         if cold is not None:
             colds.append(cold)
-    cold = pd.concat(colds, ignore_index=True) if colds else pd.DataFrame(
-        {c: pd.Series(dtype="str") for c in ("user_id", "parent_asin") + COLD_COLUMNS})
+    cold = (
+        pd.concat(colds, ignore_index=True)
+        if colds
+        else pd.DataFrame(
+            {c: pd.Series(dtype="str") for c in ("user_id", "parent_asin") + COLD_COLUMNS}
+        )
+    )
     for c, levels in _COLD_LEVELS.items():
         cold[c] = pd.Categorical(cold[c].astype(object), categories=levels)
     return out, cold, reports
@@ -535,27 +649,36 @@ def _weighting_label(weighting) -> str:
     return weighting if isinstance(weighting, str) else getattr(weighting, "__name__", "callable")
 
 # %% ../nbs/01_preprocess.ipynb #ac284ed6
-def prepare(data:ReviewData,                    # reviews from `load_amazon`, `load_demo`, ...
-            min_reviews:int=5,                  # keep users (and items) with more reviews than this
-            kcore:bool=False,                   # filter until every user and item passes
-            alpha:float=10.0,                   # strength of the confidence weighting
-            weighting:str|Callable="log",       # a name in `WEIGHTINGS`, or fn(reviews, alpha)
-            split:str="files",                  # 'files', 'timestamp' or 'last_out'
-            seed:int=0,                         # random seed (last_out: order of equal times)
-            *,
-            min_item_reviews:int|None=None,     # the item threshold (default: `min_reviews`)
-            valid_frac:float=0.1,               # timestamp split: share of reviews in valid ...
-            test_frac:float=0.1,                # ... and in test (when `cuts` is None)
-            cuts:tuple|None=None,               # timestamp split: (t_valid, t_test) in epoch ms
-            n_valid:int=1,                      # last_out: reviews per user to valid
-            n_test:int=1,                       # last_out: reviews per user to test
-            eval_weights:bool=True,             # valid/test hold confidences (False: 1)
-            max_rounds:int=100,                 # at most this many k-core rounds
-           ) -> Prepared:
+def prepare(
+    data: ReviewData,  # reviews from `load_amazon`, `load_demo`, ...
+    min_reviews: int = 5,  # keep users (and items) with more reviews than this
+    kcore: bool = False,  # filter until every user and item passes
+    alpha: float = 10.0,  # strength of the confidence weighting
+    weighting: str | Callable = "log",  # a name in `WEIGHTINGS`, or fn(reviews, alpha)
+    split: str = "files",  # 'files', 'timestamp' or 'last_out'
+    seed: int = 0,  # random seed (last_out: order of equal times)
+    *,
+    min_item_reviews: int | None = None,  # the item threshold (default: `min_reviews`)
+    valid_frac: float = 0.1,  # timestamp split: share of reviews in valid ...
+    test_frac: float = 0.1,  # ... and in test (when `cuts` is None)
+    cuts: tuple | None = None,  # timestamp split: (t_valid, t_test) in epoch ms
+    n_valid: int = 1,  # last_out: reviews per user to valid
+    n_test: int = 1,  # last_out: reviews per user to test
+    eval_weights: bool = True,  # valid/test hold confidences (False: 1)
+    max_rounds: int = 100,  # at most this many k-core rounds
+) -> Prepared:
     "Split, filter, weight and index `data` into sparse matrices in one id space; cold rows apart."
     data = ensure_shared_ids(data)
-    frames, split_info = split_reviews(data, split, valid_frac=valid_frac, test_frac=test_frac,
-                                       cuts=cuts, n_valid=n_valid, n_test=n_test, seed=seed)
+    frames, split_info = split_reviews(
+        data,
+        split,
+        valid_frac=valid_frac,
+        test_frac=test_frac,
+        cuts=cuts,
+        n_valid=n_valid,
+        n_test=n_test,
+        seed=seed,
+    )
     raw = frames["train"]
     if raw is None or len(raw) == 0:
         raise DataError("the training split has no reviews")
@@ -564,40 +687,70 @@ def prepare(data:ReviewData,                    # reviews from `load_amazon`, `l
     train_df, train_m = _train_matrix(train, ids, weighting, alpha)
     evals, cold, eval_reports = _eval_splits(frames, raw, ids, weighting, alpha, eval_weights)
     weighting_name = _weighting_label(weighting)
-    report = dict(split=split_info, train_raw=_counts(raw), duplicates_dropped=n_dup,
-                  filter=filtering, train=_counts(train_df),
-                  weighting=dict(name=weighting_name, alpha=float(alpha)), **eval_reports)
-    params = dict(min_reviews=min_reviews, kcore=kcore, alpha=alpha, weighting=weighting_name,
-                  split=split, seed=seed, min_item_reviews=min_item_reviews, valid_frac=valid_frac,
-                  test_frac=test_frac, cuts=cuts, n_valid=n_valid, n_test=n_test,
-                  eval_weights=eval_weights)
+    report = dict(
+        split=split_info,
+        train_raw=_counts(raw),
+        duplicates_dropped=n_dup,
+        filter=filtering,
+        train=_counts(train_df),
+        weighting=dict(name=weighting_name, alpha=float(alpha)),
+        **eval_reports,
+    )
+    params = dict(
+        min_reviews=min_reviews,
+        kcore=kcore,
+        alpha=alpha,
+        weighting=weighting_name,
+        split=split,
+        seed=seed,
+        min_item_reviews=min_item_reviews,
+        valid_frac=valid_frac,
+        test_frac=test_frac,
+        cuts=cuts,
+        n_valid=n_valid,
+        n_test=n_test,
+        eval_weights=eval_weights,
+    )
     (valid, valid_df), (test, test_df) = evals["valid"], evals["test"]
-    return Prepared(user_ids=ids.user_ids, item_ids=ids.item_ids, train=train_m, valid=valid,
-                    test=test, cold=cold, train_df=train_df, valid_df=valid_df, test_df=test_df,
-                    items=data.items, users=data.users, report=report, params=params,
-                    source=data.source, synthetic=data.synthetic)
+    return Prepared(
+        user_ids=ids.user_ids,
+        item_ids=ids.item_ids,
+        train=train_m,
+        valid=valid,
+        test=test,
+        cold=cold,
+        train_df=train_df,
+        valid_df=valid_df,
+        test_df=test_df,
+        items=data.items,
+        users=data.users,
+        report=report,
+        params=params,
+        source=data.source,
+        synthetic=data.synthetic,
+    )
 
 # %% ../nbs/01_preprocess.ipynb #b6f28ab6
 @patch
-def encode_users(self:Prepared,
-                 ids,  # user ids: Series, Index, list or array
-                ) -> np.ndarray:
+def encode_users(self: Prepared, ids) -> np.ndarray:  # user ids: Series, Index, list or array
     "Row positions of user ids in the training space (-1 for unknown)."
     return index_positions(ids, self.user_ids)
 
+
 @patch
-def encode_items(self:Prepared,
-                 ids,  # item ids (parent_asin): Series, Index, list or array
-                ) -> np.ndarray:
+def encode_items(
+    self: Prepared, ids  # item ids (parent_asin): Series, Index, list or array
+) -> np.ndarray:
     "Column positions of item ids in the training space (-1 for unknown)."
     return index_positions(ids, self.item_ids)
 
 # %% ../nbs/01_preprocess.ipynb #e2034c7c
 @patch
-def to_matrix(self:Prepared,
-              df:pd.DataFrame,  # reviews with `user_id` and `parent_asin`
-              values=None,      # one value per row (default 1)
-             ) -> sp.csr_matrix:
+def to_matrix(
+    self: Prepared,
+    df: pd.DataFrame,  # reviews with `user_id` and `parent_asin`
+    values=None,  # one value per row (default 1)
+) -> sp.csr_matrix:
     "CSR (n_users x n_items) of the warm rows of any review frame; cold rows skipped."
     u, i = self.encode_users(df["user_id"]), self.encode_items(df["parent_asin"])
     v = np.ones(len(df), np.float32) if values is None else np.asarray(values, dtype=np.float32)
@@ -606,9 +759,9 @@ def to_matrix(self:Prepared,
 
 # %% ../nbs/01_preprocess.ipynb #5a09a63c
 @patch
-def lightfm_interactions(self:Prepared,
-                         split:str="train",  # 'train', 'valid' or 'test'
-                        ) -> tuple[sp.coo_matrix, sp.coo_matrix]:
+def lightfm_interactions(
+    self: Prepared, split: str = "train"  # 'train', 'valid' or 'test'
+) -> tuple[sp.coo_matrix, sp.coo_matrix]:
     "`(interactions, sample_weight)` COO pair with identical sparsity, as `LightFM.fit` expects."
     m = getattr(self, split)
     if m is None:
@@ -620,19 +773,27 @@ def lightfm_interactions(self:Prepared,
 def _split_summary(name, c) -> list:
     "Summary rows of one evaluation split: all reviews, the warm ones, and the cold counts."
     cold = f"{c['cold_user']}/{c['cold_item']}/{c['cold_both']}"
-    return [dict(stage=f"{name} (all)", reviews=c["reviews"], users=c["users"], items=c["items"]),
-            dict(stage=f"{name} warm", reviews=c["warm"], users=c["warm_users"],
-                 items=c["warm_items"]),
-            dict(stage=f"{name} cold user/item/both", reviews=cold, users="", items="")]
+    return [
+        dict(stage=f"{name} (all)", reviews=c["reviews"], users=c["users"], items=c["items"]),
+        dict(stage=f"{name} warm", reviews=c["warm"], users=c["warm_users"], items=c["warm_items"]),
+        dict(stage=f"{name} cold user/item/both", reviews=cold, users="", items=""),
+    ]
+
 
 @patch
-def summary(self:Prepared) -> pd.DataFrame:
+def summary(self: Prepared) -> pd.DataFrame:
     "Reviews / users / items per stage: raw, after the filter, warm / cold per evaluation split."
     rep = self.report
     rows = [dict(stage="train (raw)", **rep["train_raw"])]
     for r in rep["filter"]["rounds"][1:]:
-        rows.append(dict(stage=f"train after filter round {r['round']}", reviews=r["reviews"],
-                         users=r["users"], items=r["items"]))
+        rows.append(
+            dict(
+                stage=f"train after filter round {r['round']}",
+                reviews=r["reviews"],
+                users=r["users"],
+                items=r["items"],
+            )
+        )
     for name in ("valid", "test"):
         if name in rep:
             rows += _split_summary(name, rep[name])

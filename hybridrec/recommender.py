@@ -18,132 +18,215 @@ __all__ = ['SOURCES', 'DISPLAY_COLUMNS', 'Recommender']
 # %% ../nbs/03d_recommender.ipynb #bae6b039
 SOURCES = ("model", "cold_start", "popularity_fallback")
 
+
 def _id_index(ids, name: str) -> pd.Index:
     "Ids as a unique string index named `name`."
     idx = pd.Index([str(v) for v in ids], dtype=object, name=name)
-    if idx.has_duplicates: raise ModelError(f"{name}: ids must be unique; {idx[idx.duplicated()][:3].tolist()} repeat")
+    if idx.has_duplicates:
+        raise ModelError(f"{name}: ids must be unique; {idx[idx.duplicated()][:3].tolist()} repeat")
     return idx
+
 
 def _as_list(ids) -> list[str]:
     "One id or many, as a list of strings."
-    if ids is None: return []
-    if isinstance(ids, str): return [ids]
+    if ids is None:
+        return []
+    if isinstance(ids, str):
+        return [ids]
     return [str(v) for v in ids]
+
 
 DISPLAY_COLUMNS = ("title", "category", "price", "store", "average_rating")
 
-def _display_items(items: pd.DataFrame|None) -> pd.DataFrame|None:
+
+def _display_items(items: pd.DataFrame | None) -> pd.DataFrame | None:
     "The metadata a person needs to judge a list, one row per parent_asin (indexed by it), or None."
-    if items is None or "parent_asin" not in items.columns: return None
+    if items is None or "parent_asin" not in items.columns:
+        return None
     cols = [c for c in DISPLAY_COLUMNS if c in items.columns]
     out = items.assign(parent_asin=items["parent_asin"].astype(str)).drop_duplicates("parent_asin")
     out = out.set_index("parent_asin")[cols]
-    for c in cols:                                        # one dtype whether fresh or read back from parquet
-        if not pd.api.types.is_numeric_dtype(out[c].dtype): out[c] = out[c].astype(object).where(out[c].notna(), None)
+    for c in cols:  # one dtype whether fresh or read back from parquet
+        if not pd.api.types.is_numeric_dtype(out[c].dtype):
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
+
 
 def _history_list(history) -> list[str]:
     "An item history as a list of ids: a list, or a comma/space separated string."
-    if history is None: return []
-    if isinstance(history, str): return [t for t in history.replace(",", " ").split() if t]
+    if history is None:
+        return []
+    if isinstance(history, str):
+        return [t for t in history.replace(",", " ").split() if t]
     return [str(v) for v in history]
 
 # %% ../nbs/03d_recommender.ipynb #085b870b
 class Recommender:
     "Id-level recommender: a fitted model, its id spaces, seen items, a popularity fallback and (hybrid) the encoder."
-    def __init__(self,
-                 model: BaseModel,               # a fitted model
-                 user_ids,                       # user id of each training row
-                 item_ids,                       # parent_asin of each training column
-                 seen: sp.spmatrix|None=None,    # users x items already seen (e.g. the training matrix)
-                 encoder=None,                   # the fitted `FeatureEncoder` (hybrid models: serves new users and items)
-                 items: pd.DataFrame|None=None,  # item metadata (parent_asin, title, category, price, store) to show
-                ):
-        if not isinstance(model, BaseModel): raise ModelError(f"model: expected a fitted hybridrec model, got {type(model).__name__}")
+
+    def __init__(
+        self,
+        model: BaseModel,  # a fitted model
+        user_ids,  # user id of each training row
+        item_ids,  # parent_asin of each training column
+        seen: sp.spmatrix | None = None,  # users x items already seen (e.g. the training matrix)
+        encoder=None,  # the fitted `FeatureEncoder` (hybrid models: serves new users and items)
+        items: (
+            pd.DataFrame | None
+        ) = None,  # item metadata (parent_asin, title, category, price, store) to show
+    ):
+        if not isinstance(model, BaseModel):
+            raise ModelError(
+                f"model: expected a fitted hybridrec model, got {type(model).__name__}"
+            )
         model._check_fitted()
         self.model, self.encoder = model, encoder
-        self.user_ids, self.item_ids = _id_index(user_ids, "user_id"), _id_index(item_ids, "parent_asin")
+        self.user_ids, self.item_ids = _id_index(user_ids, "user_id"), _id_index(
+            item_ids, "parent_asin"
+        )
         if len(self.user_ids) != model.n_users or len(self.item_ids) != model.n_items:
-            raise ModelError(f"ids: the model has {model.n_users} users x {model.n_items} items, "
-                             f"got {len(self.user_ids)} user ids and {len(self.item_ids)} item ids")
+            raise ModelError(
+                f"ids: the model has {model.n_users} users x {model.n_items} items, "
+                f"got {len(self.user_ids)} user ids and {len(self.item_ids)} item ids"
+            )
         shape = (model.n_users, model.n_items)
-        S = sp.csr_matrix(shape, dtype=np.float32) if seen is None else as_interactions(seen, "seen", shape)
+        S = (
+            sp.csr_matrix(shape, dtype=np.float32)
+            if seen is None
+            else as_interactions(seen, "seen", shape)
+        )
         self.seen = sp.csr_matrix((np.ones(S.nnz, np.float32), S.indices, S.indptr), shape=S.shape)
         self.popularity = np.bincount(self.seen.indices, minlength=model.n_items).astype(np.float32)
         self.items = _display_items(items)
-        if encoder is not None: self._check_encoder()
+        if encoder is not None:
+            self._check_encoder()
 
 # %% ../nbs/03d_recommender.ipynb #7f5a8589
 @patch
 def _check_encoder(self: Recommender):
     "The encoder must build the feature spaces the model was fitted on."
     for side in ("user", "item"):
-        want, have = getattr(self.model, f"n_{side}_features", None), getattr(self.encoder, f"n_{side}_features", None)
+        want, have = getattr(self.model, f"n_{side}_features", None), getattr(
+            self.encoder, f"n_{side}_features", None
+        )
         if want is not None and have is not None and want != have:
-            raise ModelError(f"encoder: builds {have} {side} features but the model was fitted on {want}; "
-                             "pass the encoder that made the training features")
+            raise ModelError(
+                f"encoder: builds {have} {side} features but the model was fitted on {want}; "
+                "pass the encoder that made the training features"
+            )
+
 
 @patch(cls_method=True)
 def from_prepared(cls: Recommender, model: BaseModel, prepared, encoder=None) -> Recommender:
     "Wrap a model fitted on `prepared.train` (a `hybridrec.preprocess.Prepared`)."
-    return cls(model, prepared.user_ids, prepared.item_ids, seen=prepared.train, encoder=encoder, items=prepared.items)
+    return cls(
+        model,
+        prepared.user_ids,
+        prepared.item_ids,
+        seen=prepared.train,
+        encoder=encoder,
+        items=prepared.items,
+    )
+
 
 @patch
 def __repr__(self: Recommender):
     enc = "" if self.encoder is None else ", with feature encoder"
     return f"Recommender({self.model._name()}: {len(self.user_ids):,} users x {len(self.item_ids):,} items{enc})"
 
-@patch(as_prop=True)
-def can_cold_users(self: Recommender) -> bool: return bool(self.model.can_cold_users and self.encoder is not None)
 
 @patch(as_prop=True)
-def can_cold_items(self: Recommender) -> bool: return bool(self.model.can_cold_items and self.encoder is not None)
+def can_cold_users(self: Recommender) -> bool:
+    return bool(self.model.can_cold_users and self.encoder is not None)
+
+
+@patch(as_prop=True)
+def can_cold_items(self: Recommender) -> bool:
+    return bool(self.model.can_cold_items and self.encoder is not None)
 
 # %% ../nbs/03d_recommender.ipynb #4d71b8e7
 @patch
 def _fallback_reason(self: Recommender) -> str:
     "Why a new user with a history or side features still gets the popularity list."
-    if not self.model.can_cold_users: why = "the model has no side-feature model of users"
-    else: why = "no feature encoder was saved with the model"
+    if not self.model.can_cold_users:
+        why = "the model has no side-feature model of users"
+    else:
+        why = "no feature encoder was saved with the model"
     return f"unknown user: {self.model._name()} cannot serve new users ({why})"
+
 
 @patch
 def _plan_user(self: Recommender, user_id: str, row: int, history: list, described: bool) -> dict:
     "How one user is served: source and reason, the history items known and unknown."
     pos = self.item_ids.get_indexer(history)
-    plan = dict(user_id=user_id, row=int(row), history=history, history_known=pos[pos >= 0],
-                history_unknown=[h for h, q in zip(history, pos) if q < 0])
-    if row >= 0: return plan | dict(source="model", reason="user seen in training")
-    if not history and not described: return plan | dict(source="popularity_fallback", reason="unknown user and no item history")
-    if not self.can_cold_users: return plan | dict(source="popularity_fallback", reason=self._fallback_reason())
-    what = " and ".join(x for x in (f"{len(history)} history items" if history else "", "their side features" if described else "") if x)
+    plan = dict(
+        user_id=user_id,
+        row=int(row),
+        history=history,
+        history_known=pos[pos >= 0],
+        history_unknown=[h for h, q in zip(history, pos) if q < 0],
+    )
+    if row >= 0:
+        return plan | dict(source="model", reason="user seen in training")
+    if not history and not described:
+        return plan | dict(source="popularity_fallback", reason="unknown user and no item history")
+    if not self.can_cold_users:
+        return plan | dict(source="popularity_fallback", reason=self._fallback_reason())
+    what = " and ".join(
+        x
+        for x in (
+            f"{len(history)} history items" if history else "",
+            "their side features" if described else "",
+        )
+        if x
+    )
     return plan | dict(source="cold_start", reason=f"new user represented by features of {what}")
 
 # %% ../nbs/03d_recommender.ipynb #1f60c774
 @patch
-def _user_rows(self: Recommender, histories: list, ids=None, users: pd.DataFrame|None=None) -> sp.csr_matrix:
+def _user_rows(
+    self: Recommender, histories: list, ids=None, users: pd.DataFrame | None = None
+) -> sp.csr_matrix:
     "Feature rows of new users from their item histories (and side-feature rows in `users`)."
-    if users is None: return sp.csr_matrix(self.encoder.user_features(histories=histories))
+    if users is None:
+        return sp.csr_matrix(self.encoder.user_features(histories=histories))
     return sp.csr_matrix(self.encoder.user_features(user_ids=ids, histories=histories, users=users))
+
 
 @patch
 def _item_rows(self: Recommender, items: pd.DataFrame, item_ids) -> sp.csr_matrix:
     "Feature rows of items from the metadata frame `items`."
     return sp.csr_matrix(self.encoder.item_features(items, item_ids=item_ids))
 
+
 @patch
-def _plan(self: Recommender, ids: list, histories: dict, users: pd.DataFrame|None=None) -> list[dict]:
+def _plan(
+    self: Recommender, ids: list, histories: dict, users: pd.DataFrame | None = None
+) -> list[dict]:
     "Per user: source and reason, the row or cold-start factors, and the items to exclude."
-    described = set() if users is None else set(users["user_id"].astype(str))   # new users with side features
+    described = (
+        set() if users is None else set(users["user_id"].astype(str))
+    )  # new users with side features
     rows = self.user_ids.get_indexer(ids)
-    plans = [self._plan_user(u, r, _history_list(histories.get(u)), u in described) for u, r in zip(ids, rows)]
+    plans = [
+        self._plan_user(u, r, _history_list(histories.get(u)), u in described)
+        for u, r in zip(ids, rows)
+    ]
     cold = [p for p in plans if p["source"] == "cold_start"]
-    if not cold: return plans
-    feature_rows = self._user_rows([p["history"] for p in cold], [p["user_id"] for p in cold], users)
+    if not cold:
+        return plans
+    feature_rows = self._user_rows(
+        [p["history"] for p in cold], [p["user_id"] for p in cold], users
+    )
     factors = self.model.user_factors_from_features(feature_rows)
     for i, p in enumerate(cold):
-        if feature_rows[i].nnz: p["factors"] = factors[i]
-        else: p.update(source="popularity_fallback", reason="unknown user whose history items and side features have no known features")
+        if feature_rows[i].nnz:
+            p["factors"] = factors[i]
+        else:
+            p.update(
+                source="popularity_fallback",
+                reason="unknown user whose history items and side features have no known features",
+            )
     return plans
 
 # %% ../nbs/03d_recommender.ipynb #a421a11a
@@ -153,84 +236,122 @@ def _exclusions(self: Recommender, group: list, exclude_seen: bool) -> sp.csr_ma
     known_items = [p["history_known"] for p in group]
     rows = np.repeat(np.arange(len(group)), [len(h) for h in known_items])
     cols = np.concatenate(known_items).astype(np.int64)
-    H = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(group), self.model.n_items))
+    H = sp.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(group), self.model.n_items)
+    )
     if exclude_seen:
         user_rows = np.array([p["row"] for p in group])
         known = user_rows >= 0
         H = H + sp.diags(known.astype(np.float32)) @ self.seen[np.where(known, user_rows, 0)]
     H = H.tocsr()
-    H.eliminate_zeros()                                          # an unknown user's row must stay empty
+    H.eliminate_zeros()  # an unknown user's row must stay empty
     return H
+
 
 @patch
 def _rank_group(self: Recommender, kind: str, group: list, k: int, exclude_seen: bool, new=None):
     "Top-k (columns, scores) for users served the same way: 'model', 'cold' or 'pop'; `new`: new items' factors."
     exclude = self._exclusions(group, exclude_seen)
-    if kind == "pop":                                     # new items have no popularity: never in a fallback list
+    if kind == "pop":  # new items have no popularity: never in a fallback list
         scores = np.tile(self.popularity, (len(group), 1))
-        if new is not None: scores = np.hstack([scores, np.full((len(group), len(new)), -np.inf, np.float32)])
-        if new is not None and exclude is not None: exclude = sp.hstack([exclude, sp.csr_matrix((len(group), len(new)))], format="csr")
+        if new is not None:
+            scores = np.hstack([scores, np.full((len(group), len(new)), -np.inf, np.float32)])
+        if new is not None and exclude is not None:
+            exclude = sp.hstack([exclude, sp.csr_matrix((len(group), len(new)))], format="csr")
         return top_k(scores, k, exclude)
-    if kind == "model": factors = self.model.user_factors[[p["row"] for p in group]]
-    else: factors = np.vstack([p["factors"] for p in group])
+    if kind == "model":
+        factors = self.model.user_factors[[p["row"] for p in group]]
+    else:
+        factors = np.vstack([p["factors"] for p in group])
     return self.model.recommend_from_factors(factors, k, exclude, extra_items=new)
 
 # %% ../nbs/03d_recommender.ipynb #35af0298
 @patch
-def _new_items(self: Recommender, new_items: pd.DataFrame|None):
+def _new_items(self: Recommender, new_items: pd.DataFrame | None):
     "(ids, factor rows) of the rows of `new_items` that are not in the catalogue; (None, None) without any."
-    if new_items is None or len(new_items) == 0: return None, None
-    if "parent_asin" not in new_items.columns: raise ModelError(f"new_items: needs a 'parent_asin' column; found {list(new_items.columns)}")
+    if new_items is None or len(new_items) == 0:
+        return None, None
+    if "parent_asin" not in new_items.columns:
+        raise ModelError(
+            f"new_items: needs a 'parent_asin' column; found {list(new_items.columns)}"
+        )
     ids = pd.Index(new_items["parent_asin"].astype(str).unique())
     ids = ids[self.item_ids.get_indexer(ids) < 0]
-    if len(ids) == 0: return None, None
+    if len(ids) == 0:
+        return None, None
     if not self.can_cold_items:
-        why = "it has no side-feature model of items" if not self.model.can_cold_items else "no feature encoder was saved with it"
-        raise ModelError(f"new_items: {self.model._name()} cannot rank items unseen in training ({why}); "
-                         "use the lightfm_hybrid model of the run")
+        why = (
+            "it has no side-feature model of items"
+            if not self.model.can_cold_items
+            else "no feature encoder was saved with it"
+        )
+        raise ModelError(
+            f"new_items: {self.model._name()} cannot rank items unseen in training ({why}); "
+            "use the lightfm_hybrid model of the run"
+        )
     return ids, self.model.item_factors_from_features(self._item_rows(new_items, list(ids)))
 
 # %% ../nbs/03d_recommender.ipynb #12aac6e2
 def _serving_kind(plan: dict) -> str:
-    if plan["source"] == "model": return "model"
+    if plan["source"] == "model":
+        return "model"
     return "cold" if "factors" in plan else "pop"
 
-def _recommendation_frame(plan: dict, cols: np.ndarray, scores: np.ndarray, item_ids: pd.Index) -> pd.DataFrame:
+
+def _recommendation_frame(
+    plan: dict, cols: np.ndarray, scores: np.ndarray, item_ids: pd.Index
+) -> pd.DataFrame:
     "One user's list; `item_ids` covers the catalogue and any new items appended after it."
     keep = cols >= 0
-    return pd.DataFrame({"user_id": plan["user_id"], "rank": np.arange(1, keep.sum() + 1),
-                         "parent_asin": item_ids[cols[keep]].to_numpy(), "score": scores[keep], "source": plan["source"]})
+    return pd.DataFrame(
+        {
+            "user_id": plan["user_id"],
+            "rank": np.arange(1, keep.sum() + 1),
+            "parent_asin": item_ids[cols[keep]].to_numpy(),
+            "score": scores[keep],
+            "source": plan["source"],
+        }
+    )
+
 
 @patch
-def _with_meta(self: Recommender, df: pd.DataFrame, new_items: pd.DataFrame|None) -> pd.DataFrame:
+def _with_meta(self: Recommender, df: pd.DataFrame, new_items: pd.DataFrame | None) -> pd.DataFrame:
     "`df` with the items' title, category, price and store (from the saved metadata and `new_items`)."
     meta = [m for m in (self.items, _display_items(new_items)) if m is not None]
-    if not meta: return df
+    if not meta:
+        return df
     table = pd.concat(meta)
     table = table[~table.index.duplicated(keep="last")]
     return df.join(table, on="parent_asin")
 
 # %% ../nbs/03d_recommender.ipynb #fba71635
 @patch
-def recommend(self: Recommender,
-              user_ids,                          # one user id or many (known or new)
-              k: int=10,                         # items per user
-              exclude_seen: bool=True,           # never recommend what a known user already has
-              histories: dict|None=None,         # {user_id: [parent_asin, ...]} for new users
-              users: pd.DataFrame|None=None,     # side-feature rows (user_id + columns) for new users
-              new_items: pd.DataFrame|None=None, # metadata of items unseen in training, ranked with the catalogue
-              with_meta: bool=True,              # add title, category, price, store (when the metadata is known)
-             ) -> pd.DataFrame:
+def recommend(
+    self: Recommender,
+    user_ids,  # one user id or many (known or new)
+    k: int = 10,  # items per user
+    exclude_seen: bool = True,  # never recommend what a known user already has
+    histories: dict | None = None,  # {user_id: [parent_asin, ...]} for new users
+    users: pd.DataFrame | None = None,  # side-feature rows (user_id + columns) for new users
+    new_items: (
+        pd.DataFrame | None
+    ) = None,  # metadata of items unseen in training, ranked with the catalogue
+    with_meta: bool = True,  # add title, category, price, store (when the metadata is known)
+) -> pd.DataFrame:
     "Top-`k` items per user: user_id, rank, parent_asin, score, source (+ new_item and metadata columns)."
     ids = _as_list(user_ids)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1: raise ModelError(f"k: expected a positive integer, got {k!r}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ModelError(f"k: expected a positive integer, got {k!r}")
     new_ids, new_factors = self._new_items(new_items)
     plans = self._plan(ids, histories or {}, users)
     groups = {}
-    for j, plan in enumerate(plans): groups.setdefault(_serving_kind(plan), []).append(j)
+    for j, plan in enumerate(plans):
+        groups.setdefault(_serving_kind(plan), []).append(j)
     ranked = {}
     for kind, members in groups.items():
-        cols, scores = self._rank_group(kind, [plans[j] for j in members], k, exclude_seen, new_factors)
+        cols, scores = self._rank_group(
+            kind, [plans[j] for j in members], k, exclude_seen, new_factors
+        )
         ranked.update({j: (c, s) for j, c, s in zip(members, cols, scores)})
     all_ids = self.item_ids if new_ids is None else self.item_ids.append(new_ids)
     columns = ["user_id", "rank", "parent_asin", "score", "source"]
@@ -238,62 +359,84 @@ def recommend(self: Recommender,
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     df["source"] = pd.Categorical(df["source"], categories=SOURCES)
     df = df[columns]
-    if new_ids is not None: df["new_item"] = df["parent_asin"].isin(new_ids)
+    if new_ids is not None:
+        df["new_item"] = df["parent_asin"].isin(new_ids)
     return self._with_meta(df, new_items) if with_meta else df
 
 # %% ../nbs/03d_recommender.ipynb #f3772535
 @patch
-def serving(self: Recommender,
-            user_id,       # a user id, known or new
-            history=None,  # the new user's item history (list or comma-separated string)
-           ) -> dict:
+def serving(
+    self: Recommender,
+    user_id,  # a user id, known or new
+    history=None,  # the new user's item history (list or comma-separated string)
+) -> dict:
     "How `user_id` would be served: source, reason, history items used and unknown."
     p = self._plan([str(user_id)], {str(user_id): history} if history else {})[0]
-    return dict(user_id=p["user_id"], known_user=p["row"] >= 0, source=p["source"], fallback=p["source"] == "popularity_fallback",
-                reason=p["reason"], history_used=len(p["history_known"]), history_unknown=p["history_unknown"])
+    return dict(
+        user_id=p["user_id"],
+        known_user=p["row"] >= 0,
+        source=p["source"],
+        fallback=p["source"] == "popularity_fallback",
+        reason=p["reason"],
+        history_used=len(p["history_known"]),
+        history_unknown=p["history_unknown"],
+    )
 
 # %% ../nbs/03d_recommender.ipynb #b7ce9bc6
 @patch
-def user_factors_for(self: Recommender,
-                     user_ids,                       # user ids, known or new
-                     histories: dict|None=None,      # {user_id: item history} for new users
-                     users: pd.DataFrame|None=None,  # side-feature rows for new users
-                    ) -> np.ndarray:
+def user_factors_for(
+    self: Recommender,
+    user_ids,  # user ids, known or new
+    histories: dict | None = None,  # {user_id: item history} for new users
+    users: pd.DataFrame | None = None,  # side-feature rows for new users
+) -> np.ndarray:
     "Factor rows for user ids; NaN rows where none exists."
     ids = _as_list(user_ids)
     F = np.full((len(ids), self.model.item_factors.shape[1]), np.nan, np.float32)
     for r, p in enumerate(self._plan(ids, histories or {}, users)):
-        if p["row"] >= 0: F[r] = self.model.user_factors[p["row"]]
-        elif "factors" in p: F[r] = p["factors"]
-        elif isinstance(self.model, PopularityModel): F[r] = 1.0        # popularity scores do not depend on the user
+        if p["row"] >= 0:
+            F[r] = self.model.user_factors[p["row"]]
+        elif "factors" in p:
+            F[r] = p["factors"]
+        elif isinstance(self.model, PopularityModel):
+            F[r] = 1.0  # popularity scores do not depend on the user
     return F
 
+
 @patch
-def item_factors_for(self: Recommender,
-                     item_ids,                       # item ids, known or new
-                     items: pd.DataFrame|None=None,  # metadata of new items (hybrid model)
-                    ) -> np.ndarray:
+def item_factors_for(
+    self: Recommender,
+    item_ids,  # item ids, known or new
+    items: pd.DataFrame | None = None,  # metadata of new items (hybrid model)
+) -> np.ndarray:
     "Factor rows for item ids; NaN rows where none exists."
     ids = _as_list(item_ids)
     pos = self.item_ids.get_indexer(ids)
     F = np.full((len(ids), self.model.item_factors.shape[1]), np.nan, np.float32)
     F[pos >= 0] = self.model.item_factors[pos[pos >= 0]]
-    if not ((pos < 0).any() and items is not None and self.can_cold_items): return F
+    if not ((pos < 0).any() and items is not None and self.can_cold_items):
+        return F
     described = set(items["parent_asin"].astype(str))
     new = np.array([j for j in np.flatnonzero(pos < 0) if ids[j] in described], dtype=np.int64)
-    if len(new): F[new] = self.model.item_factors_from_features(self._item_rows(items, [ids[j] for j in new]))
+    if len(new):
+        F[new] = self.model.item_factors_from_features(
+            self._item_rows(items, [ids[j] for j in new])
+        )
     return F
 
 # %% ../nbs/03d_recommender.ipynb #90da0e08
 @patch
-def score(self: Recommender,
-          user_ids,                       # user ids (broadcast against `item_ids`, numpy style)
-          item_ids,                       # item ids
-          items: pd.DataFrame|None=None,  # metadata of items unseen in training (hybrid model)
-          histories: dict|None=None,      # {user_id: item history} for new users
-         ) -> np.ndarray:
+def score(
+    self: Recommender,
+    user_ids,  # user ids (broadcast against `item_ids`, numpy style)
+    item_ids,  # item ids
+    items: pd.DataFrame | None = None,  # metadata of items unseen in training (hybrid model)
+    histories: dict | None = None,  # {user_id: item history} for new users
+) -> np.ndarray:
     "Scores of (user, item) pairs, e.g. `users[:, None]` x `items[None, :]`; NaN where no score exists."
-    u_ids, i_ids = np.broadcast_arrays(np.asarray(user_ids, dtype=object), np.asarray(item_ids, dtype=object))
+    u_ids, i_ids = np.broadcast_arrays(
+        np.asarray(user_ids, dtype=object), np.asarray(item_ids, dtype=object)
+    )
     uniq_u, u_inv = np.unique(u_ids.astype(str).ravel(), return_inverse=True)
     uniq_i, i_inv = np.unique(i_ids.astype(str).ravel(), return_inverse=True)
     U, V = self.user_factors_for(uniq_u, histories), self.item_factors_for(uniq_i, items)
@@ -301,18 +444,27 @@ def score(self: Recommender,
     missing = np.isnan(U[u_inv, 0]) | np.isnan(V[i_inv, 0])
     out[missing] = np.nan
     if missing.any():
-        log.warning("score: %d of %d pairs have no score (unknown user or item the model cannot represent): NaN",
-                    missing.sum(), len(out))
+        log.warning(
+            "score: %d of %d pairs have no score (unknown user or item the model cannot represent): NaN",
+            missing.sum(),
+            len(out),
+        )
     return out.reshape(u_ids.shape)
 
 # %% ../nbs/03d_recommender.ipynb #e41305ce
-_OWN_TASTE, _OWN_PROFILE = "your own taste (learned from your reviews)", "this item's own profile (learned from its reviewers)"
+_OWN_TASTE, _OWN_PROFILE = (
+    "your own taste (learned from your reviews)",
+    "this item's own profile (learned from its reviewers)",
+)
+
 
 @patch
 def _label(self: Recommender, side: str, column: int) -> str:
     "A feature column in words (identity columns without an encoder)."
-    if self.encoder is not None: return self.encoder.feature_label(side, column)
+    if self.encoder is not None:
+        return self.encoder.feature_label(side, column)
     return _OWN_TASTE if side == "user" else _OWN_PROFILE
+
 
 @patch
 def _lightfm_terms(self: Recommender, c: dict) -> list:
@@ -320,8 +472,13 @@ def _lightfm_terms(self: Recommender, c: dict) -> list:
     ul = [self._label("user", f) for f in c["user_features"]]
     il = [self._label("item", g) for g in c["item_features"]]
     terms = [(ul[a], il[b], c["pairs"][a, b]) for a in range(len(ul)) for b in range(len(il))]
-    terms += [(ul[a], "(baseline, the same for every item)", v) for a, v in enumerate(c["user_bias"])]
-    terms += [("", f"{il[b]}: {'popular' if v >= 0 else 'unpopular'} overall", v) for b, v in enumerate(c["item_bias"])]
+    terms += [
+        (ul[a], "(baseline, the same for every item)", v) for a, v in enumerate(c["user_bias"])
+    ]
+    terms += [
+        ("", f"{il[b]}: {'popular' if v >= 0 else 'unpopular'} overall", v)
+        for b, v in enumerate(c["item_bias"])
+    ]
     return terms
 
 # %% ../nbs/03d_recommender.ipynb #e3947388
@@ -329,11 +486,16 @@ def _lightfm_terms(self: Recommender, c: dict) -> list:
 def _locate_item(self: Recommender, item_id: str, new_items):
     "(training column, feature row): the column of a known item, or the feature row of a new one."
     col = self.item_ids.get_indexer([item_id])[0]
-    if col >= 0: return int(col), None
+    if col >= 0:
+        return int(col), None
     described = new_items is not None and item_id in set(new_items["parent_asin"].astype(str))
     if not (described and self.can_cold_items):
-        raise ModelError(f"explain: item {item_id!r} is not in the catalogue" + ("" if described else " and not described in new_items"))
+        raise ModelError(
+            f"explain: item {item_id!r} is not in the catalogue"
+            + ("" if described else " and not described in new_items")
+        )
     return None, self._item_rows(new_items, [item_id])
+
 
 @patch
 def _terms(self: Recommender, user_id: str, item_id: str, histories, users, new_items) -> list:
@@ -341,30 +503,54 @@ def _terms(self: Recommender, user_id: str, item_id: str, histories, users, new_
     plan = self._plan([user_id], histories or {}, users)[0]
     col, item_row = self._locate_item(item_id, new_items)
     if plan["source"] == "popularity_fallback" or type(self.model).__name__ == "PopularityModel":
-        if col is None: raise ModelError(f"explain: {item_id!r} is new, and the popularity list has no new items")
-        return [("", f"popular item: {int(self.popularity[col])} reviews in training", float(self.popularity[col]))]
+        if col is None:
+            raise ModelError(
+                f"explain: {item_id!r} is new, and the popularity list has no new items"
+            )
+        return [
+            (
+                "",
+                f"popular item: {int(self.popularity[col])} reviews in training",
+                float(self.popularity[col]),
+            )
+        ]
     if not hasattr(self.model, "contributions"):
-        return [(_OWN_TASTE, _OWN_PROFILE, float(self.score([user_id], [item_id], histories=histories)[0]))]
+        return [
+            (
+                _OWN_TASTE,
+                _OWN_PROFILE,
+                float(self.score([user_id], [item_id], histories=histories)[0]),
+            )
+        ]
     user_row = None if plan["row"] >= 0 else self._user_rows([plan["history"]], [user_id], users)
-    c = self.model.contributions(user=plan["row"] if plan["row"] >= 0 else None, item=col, user_row=user_row, item_row=item_row)
+    c = self.model.contributions(
+        user=plan["row"] if plan["row"] >= 0 else None,
+        item=col,
+        user_row=user_row,
+        item_row=item_row,
+    )
     return self._lightfm_terms(c)
 
 # %% ../nbs/03d_recommender.ipynb #28e9ac7b
 @patch
-def explain(self: Recommender,
-            user_id,                           # a user id, known or new
-            item_id,                           # a parent_asin, known or described in `new_items`
-            top: int=5,                        # parts to show; the rest are pooled in one row
-            histories: dict|None=None,         # {user_id: item history} for a new user
-            users: pd.DataFrame|None=None,     # side-feature rows for a new user
-            new_items: pd.DataFrame|None=None, # metadata of items unseen in training
-           ) -> pd.DataFrame:
+def explain(
+    self: Recommender,
+    user_id,  # a user id, known or new
+    item_id,  # a parent_asin, known or described in `new_items`
+    top: int = 5,  # parts to show; the rest are pooled in one row
+    histories: dict | None = None,  # {user_id: item history} for a new user
+    users: pd.DataFrame | None = None,  # side-feature rows for a new user
+    new_items: pd.DataFrame | None = None,  # metadata of items unseen in training
+) -> pd.DataFrame:
     "The parts of the score of (`user_id`, `item_id`) in words, largest first; they sum to the score (`.attrs['score']`)."
     terms = self._terms(str(user_id), str(item_id), histories, users, new_items)
     df = pd.DataFrame(terms, columns=["user_part", "item_part", "value"])
     df = df.iloc[np.argsort(-df["value"].abs().to_numpy(), kind="stable")].reset_index(drop=True)
     if len(df) > top:
-        rest = pd.DataFrame([("other features", f"({len(df) - top} smaller parts)", df["value"].iloc[top:].sum())], columns=df.columns)
+        rest = pd.DataFrame(
+            [("other features", f"({len(df) - top} smaller parts)", df["value"].iloc[top:].sum())],
+            columns=df.columns,
+        )
         df = pd.concat([df.iloc[:top], rest], ignore_index=True)
     df["share"] = df["value"] / max(float(np.abs([t[2] for t in terms]).sum()), 1e-12)
     df.attrs["score"] = float(sum(t[2] for t in terms))

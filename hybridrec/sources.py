@@ -19,8 +19,10 @@ __all__ = ['BUILTIN_SOURCES', 'parse_storage_options', 'is_builtin', 'is_remote'
 # %% ../nbs/00c_sources.ipynb #68b50b97
 BUILTIN_SOURCES = ("demo", "movielens-100k", "movielens-1m")
 
-def parse_storage_options(text: str | dict | None,  # a JSON object string (CLI), a dict, or None
-                          ) -> dict:
+
+def parse_storage_options(
+    text: str | dict | None,  # a JSON object string (CLI), a dict, or None
+) -> dict:
     "Storage options from a JSON object string (CLI) or a dict; `None` -> `{}`."
     if text is None or text == "":
         return {}
@@ -29,20 +31,21 @@ def parse_storage_options(text: str | dict | None,  # a JSON object string (CLI)
     try:
         opts = json.loads(text)
     except json.JSONDecodeError as e:
-        raise DataError(f"--storage-options: expected a JSON object such as '{{\"token\": \"anon\"}}', "
-                        f"got {text!r} ({e.msg})") from None
+        raise DataError(
+            f"--storage-options: expected a JSON object such as '{{\"token\": \"anon\"}}', "
+            f"got {text!r} ({e.msg})"
+        ) from None
     if not isinstance(opts, dict):
         raise DataError(f"--storage-options: expected a JSON object, got {type(opts).__name__}")
     return opts
 
 # %% ../nbs/00c_sources.ipynb #5a0c0002
-def is_builtin(source: str,  # a source string
-               ) -> bool:
+def is_builtin(source: str) -> bool:  # a source string
     "True for the sources hybridrec generates or ships: `demo`, `movielens-100k`, `movielens-1m`."
     return str(source) in BUILTIN_SOURCES
 
-def is_remote(source: str,  # a source string
-              ) -> bool:
+
+def is_remote(source: str) -> bool:  # a source string
     "True for fsspec URLs other than local files (`gs://`, `s3://`, `memory://`, ...)."
     s = str(source)
     return "://" in s and not s.startswith("file://")
@@ -50,6 +53,7 @@ def is_remote(source: str,  # a source string
 # %% ../nbs/00c_sources.ipynb #5a0c0005
 class _ClientLog(logging.Handler):
     "Capture the storage clients' log records (gcsfs, fsspec, aiohttp) instead of printing them."
+
     NAMES = ("gcsfs", "fsspec", "aiohttp")
 
     def __init__(self):
@@ -81,26 +85,31 @@ class _ClientLog(logging.Handler):
             lg.propagate = propagate
 
 # %% ../nbs/00c_sources.ipynb #5a0c0007
-def within(seconds: float,  # how long to wait
-           what: str,  # what is being reached, for the message (the URL)
-           fn,  # the function to call, without arguments
-           ):
+def within(
+    seconds: float,  # how long to wait
+    what: str,  # what is being reached, for the message (the URL)
+    fn,  # the function to call, without arguments
+):
     "`fn()`'s result or exception, or a `DataError` naming `what` if it takes over `seconds`."
     box = {}
+
     def run():
         try:
             box["value"] = fn()
         except BaseException as e:
             box["error"] = e
+
     t = threading.Thread(target=run, daemon=True, name="hybridrec-remote")
     clog = _ClientLog().capture()
     t.start()
     t.join(seconds)
-    if t.is_alive():   # the client keeps retrying in the background: keep its log captured
+    if t.is_alive():  # the client keeps retrying in the background: keep its log captured
         last = f" (last error: {clog.last})" if clog.last else ""
-        raise DataError(f"{what}: no answer within {seconds:g} s{last}; check the URL, the network "
-                        f"and the credentials "
-                        f"(--storage-options), or allow longer with -p remote_timeout / --timeout")
+        raise DataError(
+            f"{what}: no answer within {seconds:g} s{last}; check the URL, the network "
+            f"and the credentials "
+            f"(--storage-options), or allow longer with -p remote_timeout / --timeout"
+        )
     clog.restore()
     if "error" in box:
         raise box["error"]
@@ -112,24 +121,30 @@ def _reason(e: BaseException) -> str:
     lines = str(e).strip().splitlines()
     return f"{type(e).__name__}: {lines[0][:300]}" if lines else type(e).__name__
 
-def check_reachable(location: str,  # a folder or fsspec URL
-                    storage_options: dict | None = None,  # fsspec options for `location`
-                    timeout: float = 30.0,  # seconds to wait for a remote location to answer
-                    ) -> None:
+
+def check_reachable(
+    location: str,  # a folder or fsspec URL
+    storage_options: dict | None = None,  # fsspec options for `location`
+    timeout: float = 30.0,  # seconds to wait for a remote location to answer
+) -> None:
     "A `DataError` naming the URL and the reason if a remote `location` cannot be listed in time."
     if not is_remote(location):
         return
+
     def probe():
         fs, root = get_fs(location, storage_options)
         return fs.ls(root, detail=False)
+
     try:
         within(timeout, location, probe)
     except (DataError, FileNotFoundError):
         raise
     except Exception as e:
-        raise DataError(f"{location}: cannot reach the storage ({_reason(e)}); check the URL, "
-                        f"the network "
-                        f"and the credentials (--storage-options)") from None
+        raise DataError(
+            f"{location}: cannot reach the storage ({_reason(e)}); check the URL, "
+            f"the network "
+            f"and the credentials (--storage-options)"
+        ) from None
 
 # %% ../nbs/00c_sources.ipynb #5a0c000c
 def _sha256(path: str) -> str:
@@ -139,6 +154,7 @@ def _sha256(path: str) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
 
 def _cached_sha256(path: str, cache: dict) -> str:
     "The file's SHA-256 from `cache` if its size and mtime are unchanged, else computed, cached."
@@ -152,12 +168,24 @@ def _cached_sha256(path: str, cache: dict) -> str:
     return digest
 
 # %% ../nbs/00c_sources.ipynb #5a0c000d
-_CHECKSUMS = ("md5Hash", "crc32c", "etag", "ETag", "generation", "size", "updated", "mtime",
-              "LastModified", "last_modified")
+_CHECKSUMS = (
+    "md5Hash",
+    "crc32c",
+    "etag",
+    "ETag",
+    "generation",
+    "size",
+    "updated",
+    "mtime",
+    "LastModified",
+    "last_modified",
+)
+
 
 def _is_memory(fs) -> bool:
     protocol = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
     return "memory" in protocol
+
 
 def _file_identity(fs, path: str, cache: dict) -> dict:
     "Size and content hash (local, memory) or the store's checksums (remote) of one file."
@@ -178,14 +206,16 @@ def _files_identity(location, storage_options, categories, cache) -> dict:
         cats = [categories] if isinstance(categories, str) else list(categories)
         files = files[files.category.isna() | files.category.isin(cats)]
     fs, root = get_fs(location, storage_options)
-    return {p[len(root):].lstrip("/"): _file_identity(fs, p, cache) for p in files.path}
+    return {p[len(root) :].lstrip("/"): _file_identity(fs, p, cache) for p in files.path}
 
-def source_identity(source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
-                    storage_options: dict | None = None,  # fsspec options for `source`
-                    categories: list | None = None,  # only these categories' files (None: all)
-                    cache: str | None = None,  # JSON file caching local files' hashes
-                    timeout: float = 30.0,  # seconds a remote source has to answer
-                    ) -> dict:
+
+def source_identity(
+    source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
+    storage_options: dict | None = None,  # fsspec options for `source`
+    categories: list | None = None,  # only these categories' files (None: all)
+    cache: str | None = None,  # JSON file caching local files' hashes
+    timeout: float = 30.0,  # seconds a remote source has to answer
+) -> dict:
     "A JSON-able description of the data that changes exactly when their content does."
     s = str(source)
     if is_builtin(s):
@@ -201,20 +231,23 @@ def source_identity(source: str,  # demo, movielens-100k, movielens-1m, a folder
     return dict(location=s, files=files)
 
 # %% ../nbs/00c_sources.ipynb #5a0c0012
-def load_source(source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
-                storage_options: dict | str | None = None,  # fsspec options (dict or JSON text)
-                categories: list | None = None,  # Amazon categories to read (None: all found)
-                progress: bool = True,  # progress bar over files
-                timeout: float | None = None,  # seconds a remote source has to answer (None: no check)
-                **kw,  # options of the built-in loaders (demo: users, items, seed)
-                ) -> ReviewData:
+def load_source(
+    source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
+    storage_options: dict | str | None = None,  # fsspec options (dict or JSON text)
+    categories: list | None = None,  # Amazon categories to read (None: all found)
+    progress: bool = True,  # progress bar over files
+    timeout: float | None = None,  # seconds a remote source has to answer (None: no check)
+    **kw,  # options of the built-in loaders (demo: users, items, seed)
+) -> ReviewData:
     "Load `source`: demo, movielens-100k, movielens-1m, or Amazon Reviews 2023 files (folder / URL)."
     s = str(source)
     if s == "demo":
         from hybridrec.demo import load_demo
+
         return load_demo(**kw)
     if s.startswith("movielens-"):
         from hybridrec.movielens import load_movielens
+
         return load_movielens(s.split("-", 1)[1], **kw)
     opts = parse_storage_options(storage_options)
     if timeout is not None:

@@ -19,7 +19,7 @@ def _items(rng, items: int, C: int, dim: int) -> dict:
     "Latent items: cluster, latent vector, log-Zipf popularity, quality, price level, launch time."
     csize = rng.dirichlet(np.full(C, 2.0))
     icl = rng.choice(C, items, p=csize)
-    icl[:C] = np.arange(C)                                       # every cluster has an item
+    icl[:C] = np.arange(C)  # every cluster has an item
     centroid = rng.normal(0, 1, (C, dim))
     q = (0.6 * centroid[icl] + 0.8 * rng.normal(0, 1, (items, dim))) / np.sqrt(dim)
     pop = -1.0 * np.log(1 + rng.permutation(items))
@@ -28,14 +28,26 @@ def _items(rng, items: int, C: int, dim: int) -> dict:
     level = np.clip(c_level[icl] + rng.choice([-1, 0, 0, 0, 1], items), 0, 4)
     early = rng.random(items) < 0.5
     launch = np.where(early, T0, T0 + rng.random(items) * 0.9 * (T1 - T0)).astype(np.int64)
-    return dict(csize=csize, cluster=icl, centroid=centroid, q=q, pop=pop, quality=quality, c_level=c_level, level=level, launch=launch)
+    return dict(
+        csize=csize,
+        cluster=icl,
+        centroid=centroid,
+        q=q,
+        pop=pop,
+        quality=quality,
+        c_level=c_level,
+        level=level,
+        launch=launch,
+    )
 
 # %% ../nbs/00d_synth.ipynb #9cc732cd
 def _users(rng, users: int, it: dict, max_activity: int) -> dict:
     "Latent users: sparse cluster taste, personal vector, price level, Pareto activity, active window."
     C = len(it["csize"])
     pref = rng.dirichlet(np.full(C, 0.15), users) * 0.95 + 0.05 * it["csize"]
-    p = (0.5 * (pref @ it["centroid"]) + rng.normal(0, 1, (users, it["q"].shape[1]))) / np.sqrt(it["q"].shape[1])
+    p = (0.5 * (pref @ it["centroid"]) + rng.normal(0, 1, (users, it["q"].shape[1]))) / np.sqrt(
+        it["q"].shape[1]
+    )
     level = np.clip(np.round(pref @ it["c_level"] + rng.normal(0, 0.8, users)), 0, 4)
     n = np.minimum(3 + np.floor(rng.pareto(1.25, users) * 3), max_activity).astype(np.int64)
     start = T0 + rng.beta(1.6, 1.0, users) * (T1 - T0)
@@ -47,10 +59,16 @@ def _utility(it: dict, us: dict, a: int, b: int, w: dict) -> np.ndarray:
     "Utility of every item for users a..b-1."
     taste = np.log(us["pref"][a:b])[:, it["cluster"]]
     price_misfit = np.abs(us["level"][a:b, None] - it["level"][None])
-    return (w["taste"] * taste + w["personal"] * 3.0 * (us["p"][a:b] @ it["q"].T) + w["pop"] * it["pop"][None]
-            + w["quality"] * it["quality"][None] - w["price"] * price_misfit)
+    return (
+        w["taste"] * taste
+        + w["personal"] * 3.0 * (us["p"][a:b] @ it["q"].T)
+        + w["pop"] * it["pop"][None]
+        + w["quality"] * it["quality"][None]
+        - w["price"] * price_misfit
+    )
 
-def _picks(rng, it: dict, us: dict, w: dict, block: int=500):
+
+def _picks(rng, it: dict, us: dict, w: dict, block: int = 500):
     "(user, item, timestamp, utility) of every review."
     out = {k: [] for k in ("u", "i", "t", "s")}
     for a in range(0, len(us["n"]), block):
@@ -64,7 +82,10 @@ def _picks(rng, it: dict, us: dict, w: dict, block: int=500):
             _date_picks(rng, it, us, a + r, top[r], s[r], out)
     return tuple(np.concatenate(out[k]) for k in ("u", "i", "t", "s"))
 
-def _date_picks(rng, it: dict, us: dict, u: int, ranked: np.ndarray, utility: np.ndarray, out: dict):
+
+def _date_picks(
+    rng, it: dict, us: dict, u: int, ranked: np.ndarray, utility: np.ndarray, out: dict
+):
     "User u's first n picks launched before the window closes, dated uniformly after launch."
     ok = ranked[it["launch"][ranked] < us["end"][u]][: us["n"][u]]
     lo = np.maximum(us["start"][u], it["launch"][ok])
@@ -87,12 +108,18 @@ def _item_meta(rng, it: dict, counts: np.ndarray, n_categories: int) -> pd.DataF
     icat = np.where(rng.random(n) < 0.85, cl_cat[icl], rng.integers(0, n_categories, n))
     n_brands = max(C * 8, n // 6)
     cl_brands = rng.integers(0, n_brands, (C, 10))
-    brand = np.where(rng.random(n) < 0.75, cl_brands[icl, rng.integers(0, 10, n)], rng.integers(0, n_brands, n))
+    brand = np.where(
+        rng.random(n) < 0.75, cl_brands[icl, rng.integers(0, 10, n)], rng.integers(0, n_brands, n)
+    )
     sub = np.where(rng.random(n) < 0.6, icl, rng.integers(0, C, n))
     price = np.round(np.exp(np.log(12) + 0.6 * it["level"] + rng.normal(0, 0.3, n)), 2)
     price[rng.random(n) < 0.08] = np.nan
     avg = np.round(np.clip(3.9 + 0.45 * it["quality"] + rng.normal(0, 0.35, n), 1, 5), 1)
-    names = np.array(CATEGORY_NAMES[:n_categories] + [f"Cat{k}" for k in range(len(CATEGORY_NAMES), n_categories)], dtype=object)
+    names = np.array(
+        CATEGORY_NAMES[:n_categories]
+        + [f"Cat{k}" for k in range(len(CATEGORY_NAMES), n_categories)],
+        dtype=object,
+    )
     return dict(names=names, icat=icat, brand=brand, sub=sub, price=price, avg=avg, counts=counts)
 
 # %% ../nbs/00d_synth.ipynb #f3963f6e
@@ -100,53 +127,68 @@ def _meta_frame(rng, raw: dict, signal: bool) -> pd.DataFrame:
     "The items frame (Amazon meta columns); with `signal=False` its rows are permuted across items."
     n = len(raw["icat"])
     asin = np.array([f"G2{k:08d}" for k in rng.permutation(n)], dtype=object)
-    meta = pd.DataFrame({"category": raw["names"][raw["icat"]], "price": raw["price"], "average_rating": raw["avg"],
-                         "rating_number": raw["counts"] + rng.poisson(3, n),
-                         "store": np.array([f"Brand{b:04d}" for b in raw["brand"]], dtype=object),
-                         "categories": [[raw["names"][c], f"Sub{s:02d}"] for c, s in zip(raw["icat"], raw["sub"])]})
+    meta = pd.DataFrame(
+        {
+            "category": raw["names"][raw["icat"]],
+            "price": raw["price"],
+            "average_rating": raw["avg"],
+            "rating_number": raw["counts"] + rng.poisson(3, n),
+            "store": np.array([f"Brand{b:04d}" for b in raw["brand"]], dtype=object),
+            "categories": [
+                [raw["names"][c], f"Sub{s:02d}"] for c, s in zip(raw["icat"], raw["sub"])
+            ],
+        }
+    )
     meta.loc[rng.random(n) < 0.03, "store"] = None
-    if not signal: meta = meta.iloc[rng.permutation(n)].reset_index(drop=True)
+    if not signal:
+        meta = meta.iloc[rng.permutation(n)].reset_index(drop=True)
     meta.insert(0, "parent_asin", asin)
     meta["main_category"] = meta["category"]
     meta["title"] = meta["store"].fillna("Generic") + " item " + meta["parent_asin"].str[-4:]
     return meta
 
 # %% ../nbs/00d_synth.ipynb #414d2948
-def _histories(u: np.ndarray, item_ids: np.ndarray, keep: int=50) -> list:
+def _histories(u: np.ndarray, item_ids: np.ndarray, keep: int = 50) -> list:
     "For reviews sorted by user then time: each one's earlier items of the same user (at most `keep`)."
     hist, prev, h = [], None, []
     for k in range(len(u)):
-        if u[k] != prev: h, prev = [], u[k]
+        if u[k] != prev:
+            h, prev = [], u[k]
         hist.append(list(h[-keep:]))
         h.append(item_ids[k])
     return hist
+
 
 def _time_split(df: pd.DataFrame, valid_frac: float, test_frac: float) -> dict:
     "Train / valid / test frames by one global time cut (the `timestamp` quantiles)."
     t = df["timestamp"].to_numpy()
     cv, ct = np.quantile(t, [1 - valid_frac - test_frac, 1 - test_frac], method="higher")
     which = np.where(t < cv, 0, np.where(t < ct, 1, 2))
-    frames = {k: df[which == s].reset_index(drop=True) for s, k in enumerate(("train", "valid", "test"))}
-    for f in frames.values(): f["category"] = f["category"].astype("category")
+    frames = {
+        k: df[which == s].reset_index(drop=True) for s, k in enumerate(("train", "valid", "test"))
+    }
+    for f in frames.values():
+        f["category"] = f["category"].astype("category")
     return frames
 
 # %% ../nbs/00d_synth.ipynb #46e65b69
-def make_synth(users: int=10000,      # users
-               items: int=3000,       # items
-               n_clusters: int=24,    # latent item clusters
-               n_categories: int=8,   # item categories (noisy labels of the clusters)
-               dim: int=16,           # dimension of the personal latent vectors
-               seed: int=0,           # random seed: the same data on any machine
-               signal: bool=True,     # False: item metadata permuted across items (side features carry nothing)
-               taste: float=2.0,      # weight of the cluster taste in the utility
-               personal: float=1.0,   # weight of the personal (id-only) match
-               pop_w: float=0.6,      # weight of item popularity
-               quality_w: float=0.4,  # weight of item quality
-               price_w: float=0.5,    # weight of the price-level misfit
-               max_activity: int=400, # cap on reviews per user
-               valid_frac: float=0.1, # share of the timeline in validation
-               test_frac: float=0.1,  # share of the timeline in test
-              ) -> ReviewData:
+def make_synth(
+    users: int = 10000,  # users
+    items: int = 3000,  # items
+    n_clusters: int = 24,  # latent item clusters
+    n_categories: int = 8,  # item categories (noisy labels of the clusters)
+    dim: int = 16,  # dimension of the personal latent vectors
+    seed: int = 0,  # random seed: the same data on any machine
+    signal: bool = True,  # False: item metadata permuted across items (side features carry nothing)
+    taste: float = 2.0,  # weight of the cluster taste in the utility
+    personal: float = 1.0,  # weight of the personal (id-only) match
+    pop_w: float = 0.6,  # weight of item popularity
+    quality_w: float = 0.4,  # weight of item quality
+    price_w: float = 0.5,  # weight of the price-level misfit
+    max_activity: int = 400,  # cap on reviews per user
+    valid_frac: float = 0.1,  # share of the timeline in validation
+    test_frac: float = 0.1,  # share of the timeline in test
+) -> ReviewData:
     "SYNTHETIC reviews, items and splits from latent clusters, with (or without) signal in the side features."
     rng = np.random.default_rng(seed)
     it = _items(rng, items, n_clusters, dim)
@@ -154,13 +196,27 @@ def make_synth(users: int=10000,      # users
     w = dict(taste=taste, personal=personal, pop=pop_w, quality=quality_w, price=price_w)
     u, i, t, s = _picks(rng, it, us, w)
     stars = _stars(rng, s)
-    meta = _meta_frame(rng, _item_meta(rng, it, np.bincount(i, minlength=items), n_categories), signal)
+    meta = _meta_frame(
+        rng, _item_meta(rng, it, np.bincount(i, minlength=items), n_categories), signal
+    )
     uid = np.array([f"U{k:07d}" for k in rng.permutation(users)], dtype=object)
     order = np.lexsort((i, t, u))
     u, i, t, stars = u[order], i[order], t[order], stars[order]
     asin = meta["parent_asin"].to_numpy()
-    df = pd.DataFrame({"user_id": uid[u], "parent_asin": asin[i], "rating": stars.astype("float64"), "timestamp": t,
-                       "history": _histories(u, asin[i]), "category": meta["category"].to_numpy()[i]})
+    df = pd.DataFrame(
+        {
+            "user_id": uid[u],
+            "parent_asin": asin[i],
+            "rating": stars.astype("float64"),
+            "timestamp": t,
+            "history": _histories(u, asin[i]),
+            "category": meta["category"].to_numpy()[i],
+        }
+    )
     frames = _time_split(df, valid_frac, test_frac)
     items_df = meta.assign(category=meta["category"].astype("category"))
-    return share_id_space(ReviewData(**frames, items=items_df, source=f"synth(signal={signal}, seed={seed})", synthetic=True))
+    return share_id_space(
+        ReviewData(
+            **frames, items=items_df, source=f"synth(signal={signal}, seed={seed})", synthetic=True
+        )
+    )

@@ -18,82 +18,116 @@ __all__ = ['SPACES', 'lightfm_space', 'als_space', 'hybrid_space', 'TuneResult',
 # %% ../nbs/07_tune.ipynb #8f8f1c5b
 def lightfm_space(trial) -> dict:
     "LightFM's parameters for one trial (run-parameter names)."
-    return dict(components=trial.suggest_int("components", 16, 128, log=True),
-                learning_rate=trial.suggest_float("learning_rate", 0.005, 0.2, log=True),
-                loss=trial.suggest_categorical("loss", ["warp", "bpr"]),
-                max_sampled=trial.suggest_int("max_sampled", 5, 50, log=True),
-                item_alpha=trial.suggest_float("item_alpha", 1e-9, 1e-3, log=True),
-                user_alpha=trial.suggest_float("user_alpha", 1e-9, 1e-3, log=True),
-                use_weights=trial.suggest_categorical("use_weights", [True, False]))
+    return dict(
+        components=trial.suggest_int("components", 16, 128, log=True),
+        learning_rate=trial.suggest_float("learning_rate", 0.005, 0.2, log=True),
+        loss=trial.suggest_categorical("loss", ["warp", "bpr"]),
+        max_sampled=trial.suggest_int("max_sampled", 5, 50, log=True),
+        item_alpha=trial.suggest_float("item_alpha", 1e-9, 1e-3, log=True),
+        user_alpha=trial.suggest_float("user_alpha", 1e-9, 1e-3, log=True),
+        use_weights=trial.suggest_categorical("use_weights", [True, False]),
+    )
+
 
 def als_space(trial) -> dict:
     "ALS's parameters for one trial (run-parameter names)."
-    return dict(als_factors=trial.suggest_int("als_factors", 16, 128, log=True),
-                als_regularization=trial.suggest_float("als_regularization", 1e-2, 1e3, log=True),
-                als_alpha=trial.suggest_float("als_alpha", 0.1, 10, log=True))
+    return dict(
+        als_factors=trial.suggest_int("als_factors", 16, 128, log=True),
+        als_regularization=trial.suggest_float("als_regularization", 1e-2, 1e3, log=True),
+        als_alpha=trial.suggest_float("als_alpha", 0.1, 10, log=True),
+    )
 
 # %% ../nbs/07_tune.ipynb #d386e233
-def hybrid_space(trial,
-                 item_groups: list,  # the item groups the data supports (candidates)
-                 user_groups: list,  # the user groups the data supports (candidates)
-                ) -> dict:
+def hybrid_space(
+    trial,
+    item_groups: list,  # the item groups the data supports (candidates)
+    user_groups: list,  # the user groups the data supports (candidates)
+) -> dict:
     "The hybrid's parameters for one trial: LightFM's, the side features' weight, and which groups to use."
     p = lightfm_space(trial)
     p["feature_weight"] = trial.suggest_float("feature_weight", 0.02, 1.0, log=True)
-    p["item_groups"] = [g for g in item_groups if trial.suggest_categorical(f"item:{g}", [True, False])]
-    p["user_groups"] = [g for g in user_groups if trial.suggest_categorical(f"user:{g}", [True, False])]
+    p["item_groups"] = [
+        g for g in item_groups if trial.suggest_categorical(f"item:{g}", [True, False])
+    ]
+    p["user_groups"] = [
+        g for g in user_groups if trial.suggest_categorical(f"user:{g}", [True, False])
+    ]
     return p
 
-SPACES = {"lightfm_hybrid": hybrid_space, "lightfm_cf": lambda trial, *_: lightfm_space(trial),
-          "als": lambda trial, *_: als_space(trial)}
+
+SPACES = {
+    "lightfm_hybrid": hybrid_space,
+    "lightfm_cf": lambda trial, *_: lightfm_space(trial),
+    "als": lambda trial, *_: als_space(trial),
+}
 
 # %% ../nbs/07_tune.ipynb #bf27983a
 def _reporter(trial):
     "A progress callback that reports each validated epoch to `trial` and prunes when Optuna says so."
     import optuna
+
     def report(event: dict):
-        if event["value"] is None or np.isnan(event["value"]): return
+        if event["value"] is None or np.isnan(event["value"]):
+            return
         trial.report(float(event["value"]), event["epoch"])
-        if trial.should_prune(): raise optuna.TrialPruned()
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+
     return report
+
 
 def _features(prepared, params: dict, cache: dict):
     "The (user, item) feature matrices for these run parameters, built once per distinct encoder setting."
     settings = encoder_settings(params)
     key = json.dumps(settings, sort_keys=True, default=str)
-    if key not in cache: cache[key] = FeatureEncoder(**settings).fit_transform(prepared)
+    if key not in cache:
+        cache[key] = FeatureEncoder(**settings).fit_transform(prepared)
     return cache[key]
 
 # %% ../nbs/07_tune.ipynb #1a8307c5
 def _objective(family: str, prepared, base: dict, groups: tuple, cache: dict):
     "Optuna's objective for one family: the best validation NDCG@10 of one trial's model."
+
     def objective(trial):
         params = {**base, "model_params": {family: SPACES[family](trial, *groups)}}
         model = make_model(family, params)
-        uf, itf = _features(prepared, model_params(family, params), cache) if model.use_features else (None, None)
+        uf, itf = (
+            _features(prepared, model_params(family, params), cache)
+            if model.use_features
+            else (None, None)
+        )
         t = time.perf_counter()
         model.fit(prepared.train, uf, itf, valid=prepared.valid, progress=_reporter(trial))
         trial.set_user_attr("best_epoch", int(model.best_epoch_))
         trial.set_user_attr("seconds", round(time.perf_counter() - t, 2))
         return float(model.best_score_)
+
     return objective
 
 # %% ../nbs/07_tune.ipynb #a3b760f7
 @dataclass
 class TuneResult:
     "What `tune` returns: every trial, the best of each family, and the params file for `hybridrec run`."
-    trials: pd.DataFrame                 # one row per trial: family, number, value, state, params, best_epoch, seconds
-    best: dict                           # family -> dict(value, params, best_epoch, trials)
-    params_file: dict = field(default_factory=dict)   # `models` and `model_params` for `hybridrec run --params`
+
+    trials: (
+        pd.DataFrame
+    )  # one row per trial: family, number, value, state, params, best_epoch, seconds
+    best: dict  # family -> dict(value, params, best_epoch, trials)
+    params_file: dict = field(
+        default_factory=dict
+    )  # `models` and `model_params` for `hybridrec run --params`
 
     def save(self, out) -> Path:
         "Write `trials.csv`, `best_params.yaml` (for `hybridrec run --params`) and `tune.json` into the folder `out`."
         import yaml
+
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         self.trials.to_csv(out / "trials.csv", index=False)
         (out / "best_params.yaml").write_text(yaml.safe_dump(self.params_file, sort_keys=False))
-        (out / "tune.json").write_text(json.dumps(dict(best=self.best, params_file=self.params_file), indent=1, default=str))
+        (out / "tune.json").write_text(
+            json.dumps(dict(best=self.best, params_file=self.params_file), indent=1, default=str)
+        )
         return out
 
 # %% ../nbs/07_tune.ipynb #7bed87e6
@@ -101,49 +135,87 @@ def _family_trials(study, family: str) -> pd.DataFrame:
     df = study.trials_dataframe(attrs=("number", "value", "state", "params", "user_attrs"))
     return df.assign(family=family)
 
+
 def _best(study, family: str, space_params: dict) -> dict:
     done = [t for t in study.trials if t.value is not None and t.state.name == "COMPLETE"]
-    if not done: return dict(value=None, params={}, best_epoch=None, trials=len(study.trials))
+    if not done:
+        return dict(value=None, params={}, best_epoch=None, trials=len(study.trials))
     t = study.best_trial
-    return dict(value=float(t.value), params=space_params[t.number], best_epoch=t.user_attrs.get("best_epoch"), trials=len(study.trials))
+    return dict(
+        value=float(t.value),
+        params=space_params[t.number],
+        best_epoch=t.user_attrs.get("best_epoch"),
+        trials=len(study.trials),
+    )
 
 # %% ../nbs/07_tune.ipynb #49e9317e
 def _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials):
     "Optimise one family for `seconds`; its study and the run parameters of each trial."
     import optuna
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
-    study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner, study_name=family)
+    study = optuna.create_study(
+        direction="maximize", sampler=sampler, pruner=pruner, study_name=family
+    )
     objective = _objective(family, prepared, base, groups, cache)
     study.optimize(objective, timeout=seconds, n_trials=max_trials, catch=(FloatingPointError,))
-    space = {t.number: SPACES[family](optuna.trial.FixedTrial(t.params), *groups) for t in study.trials if t.params}
+    space = {
+        t.number: SPACES[family](optuna.trial.FixedTrial(t.params), *groups)
+        for t in study.trials
+        if t.params
+    }
     return study, space
 
 # %% ../nbs/07_tune.ipynb #fb802701
-def tune(prepared,                                          # a `Prepared` with a validation split
-         families=("lightfm_hybrid", "lightfm_cf", "als"),  # registered model names to tune
-         budget_minutes: float=10,                          # total wall-clock budget, split equally between families
-         seed: int=0,                                       # seed of the samplers and of every model
-         params: dict|None=None,                            # base run parameters (default: hybridrec.pipeline.DEFAULTS)
-         valid_users: int|None=None,                        # validate every trial on this many sampled users
-         max_trials: int|None=None,                         # at most this many trials per family (None: until the budget)
-         item_groups=("category", "price", "rating", "store"),       # candidate item groups for the hybrid
-         user_groups=("category_share", "price_share", "columns"),   # candidate user groups for the hybrid
-        ) -> TuneResult:
+def tune(
+    prepared,  # a `Prepared` with a validation split
+    families=("lightfm_hybrid", "lightfm_cf", "als"),  # registered model names to tune
+    budget_minutes: float = 10,  # total wall-clock budget, split equally between families
+    seed: int = 0,  # seed of the samplers and of every model
+    params: dict | None = None,  # base run parameters (default: hybridrec.pipeline.DEFAULTS)
+    valid_users: int | None = None,  # validate every trial on this many sampled users
+    max_trials: int | None = None,  # at most this many trials per family (None: until the budget)
+    item_groups=("category", "price", "rating", "store"),  # candidate item groups for the hybrid
+    user_groups=(
+        "category_share",
+        "price_share",
+        "columns",
+    ),  # candidate user groups for the hybrid
+) -> TuneResult:
     "Tune each family for an equal share of the budget on validation NDCG@10; the trials and the best settings."
     from hybridrec.pipeline import DEFAULTS
+
     if prepared.valid is None or prepared.valid.nnz == 0:
-        raise ValueError("tune: the prepared data has no validation split; prepare it with one (split='timestamp' or 'last_out')")
+        raise ValueError(
+            "tune: the prepared data has no validation split; prepare it with one (split='timestamp' or 'last_out')"
+        )
     base = {**DEFAULTS, **(params or {}), "seed": seed, "early_stopping": True}
     base["model_params"] = {f: {"valid_users": valid_users} for f in families}
     seconds = budget_minutes * 60 / len(families)
     frames, best, cache = [], {}, {}
     for family in families:
-        study, space = _run_family(family, prepared, base, (list(item_groups), list(user_groups)), seconds, seed, cache, max_trials)
+        study, space = _run_family(
+            family,
+            prepared,
+            base,
+            (list(item_groups), list(user_groups)),
+            seconds,
+            seed,
+            cache,
+            max_trials,
+        )
         frames.append(_family_trials(study, family))
         best[family] = _best(study, family, space)
-        log.info("tune %s: %d trials, best validation NDCG@10 %s", family, len(study.trials), best[family]["value"])
+        log.info(
+            "tune %s: %d trials, best validation NDCG@10 %s",
+            family,
+            len(study.trials),
+            best[family]["value"],
+        )
     model_overrides = {f: b["params"] for f, b in best.items() if b["params"]}
-    params_file = dict(models=["popularity", *families, "seed_hybrid"], model_params=model_overrides)
+    params_file = dict(
+        models=["popularity", *families, "seed_hybrid"], model_params=model_overrides
+    )
     return TuneResult(pd.concat(frames, ignore_index=True), best, params_file)

@@ -36,7 +36,7 @@ def test_run_writes_one_complete_folder(demo_run):
     p = json.loads((out / "params.json").read_text())
     assert p["demo_users"] == 800 and p["epochs"] == 4
     m = json.loads((out / "metrics.json").read_text())
-    assert set(m["models"]) == {"popularity", "als", "lightfm_cf", "lightfm_hybrid"}
+    assert set(m["models"]) == {"popularity", "als", "lightfm_cf", "lightfm_hybrid", "seed_hybrid"}
     for name, v in m["models"].items():
         for metric in ("precision", "recall", "ndcg", "map"):
             for k in (5, 10, 20): assert 0 <= v["metrics"][f"{metric}@{k}"] <= 1
@@ -44,11 +44,30 @@ def test_run_writes_one_complete_folder(demo_run):
         assert v["n_users"] == m["models"]["popularity"]["n_users"] > 0
         assert any(s.startswith("user:activity=") for s in v["slices"]) and any(s.startswith("item:popularity=") for s in v["slices"])
     assert m["models"]["lightfm_hybrid"]["cold_users"]["n_users"] > 0
+    # new products: the hybrids score them, the others say why they cannot (issue 15)
+    for name, v in m["models"].items():
+        ci = v["cold_items"]
+        assert ci["n_items"] > 0 and ci["supported"] is (name in ("lightfm_hybrid", "seed_hybrid")), (name, ci)
+        if ci["supported"]:
+            auc = ci["all_candidates/auc"]
+            assert 0 <= auc["ci_low"] <= auc["mean"] <= auc["ci_high"] <= 1
+        else: assert "cannot" in ci["reason"] or "no side-feature model" in ci["reason"]
+    # training cost per epoch (issue 14)
+    t = m["models"]["lightfm_hybrid"]["training"]
+    assert t["throughput"]["interactions_per_second"] > 0 and t["threads"] == 1 and t["throughput"]["epochs"] >= 1
+    ex = json.loads((out / "evaluation" / "explanations.json").read_text())
+    assert ex["model"] == "lightfm_hybrid" and {u["kind"] for u in ex["users"]} == {"known user", "new user (from their history)"}
+    for u in ex["users"]:
+        assert len(u["items"]) == 5 and all(i["reasons"] and i.get("category") for i in u["items"])
+    sets = json.loads((out / "features" / "sets.json").read_text())
+    assert sets["default"]["models"] == ["lightfm_hybrid"] and any(s["models"] == ["seed_hybrid"] for s in sets.values())
     assert set(m["stage_seconds"]) == set(st["stages"]) and m["dataset"]["n_users"] > 0 and m["synthetic"] is True
     for png in ("metrics_by_model.png", "ndcg_by_activity.png", "ndcg_by_popularity.png", "training_curves.png"):
         assert (out / "plots" / png).stat().st_size > 1000
     for name in m["models"]: assert (out / "models" / name / "model.json").exists()
     assert (out / "report.html").stat().st_size > 10000
+    html = (out / "report.html").read_text()
+    assert "Why these recommendations?" in html and "New products" in html and "Training cost" in html
 
 def test_rerun_skips_and_override_reaches_notebooks(demo_run):
     out, _ = demo_run
@@ -145,6 +164,31 @@ def test_recommend_cli_on_run_models(demo_run):
     bad = hr("recommend", "--model", out / "nope", "--user", user, check=False)
     assert bad.returncode == 2 and "nope" in bad.stderr
 
+def test_recommend_explains_and_ranks_new_products(demo_run, tmp_path):
+    "--explain: reasons whose parts add up to each score; --new-items: unseen products ranked with the catalogue (issue 15)."
+    out, _ = demo_run
+    model = out / "models" / "lightfm_hybrid"
+    from hybridrec.pipeline import load_prepared
+    prep = load_prepared(out / "prepared")
+    user = str(prep.user_ids[0])
+    known = json.loads(hr("recommend", "--model", model, "--user", user, "-k", "5", "--explain").stdout)
+    for it in known["items"]:
+        assert it["title"] and it["category"] and it["reasons"], it
+        assert abs(sum(r["value"] for r in it["reasons"]) - it["score"]) < 1e-4 * max(1, abs(it["score"]))
+    # a new product, described only by metadata in the Amazon meta_*.jsonl layout, is ranked with the rest
+    liked = prep.items.set_index(prep.items.parent_asin.astype(str)).loc[known["items"][0]["parent_asin"]]
+    new = dict(parent_asin="NEW0000001", title="a brand new product", category=str(liked["category"]), price=float(liked["price"]),
+               average_rating=float(liked["average_rating"]), store=str(liked["store"]), rating_number=0, categories=[])
+    (tmp_path / "meta_new.jsonl").write_text(json.dumps(new) + "\n")
+    r = json.loads(hr("recommend", "--model", model, "--user", user, "-k", str(prep.n_items + 1), "--new-items",
+                      tmp_path / "meta_new.jsonl").stdout)
+    ranked = [i["parent_asin"] for i in r["items"]]
+    assert "NEW0000001" in ranked and next(i for i in r["items"] if i["parent_asin"] == "NEW0000001")["title"] == "a brand new product"
+    table = hr("recommend", "--model", model, "--user", user, "-k", "3", "--explain", "--table").stdout
+    assert table.count("\n") >= 6 and "%" in table and known["items"][0]["parent_asin"] in table
+    als = hr("recommend", "--model", out / "models" / "als", "--user", user, "--new-items", tmp_path / "meta_new.jsonl", check=False)
+    assert als.returncode == 2 and "cannot rank items unseen in training" in als.stderr
+
 def test_report_renders_in_chromium(demo_run, tmp_path):
     out, _ = demo_run
     chromium = shutil.which("chromium")
@@ -179,7 +223,7 @@ def test_movielens_100k_run_uses_user_and_item_features(tmp_path):
     m = json.loads((out / "metrics.json").read_text())
     assert m["synthetic"] is False and m["models"]["lightfm_hybrid"]["n_users"] > 0
     from hybridrec.features import FeatureEncoder
-    enc = FeatureEncoder.load(out / "features" / "encoder")
+    enc = FeatureEncoder.load(out / "features" / "default" / "encoder")   # the run's own feature set
     names = enc.user_feature_names(identity=False)
     assert any("occupation" in n for n in names) and any("gender" in n for n in names)
     assert any(n.startswith("tag=") and "Comedy" in n for n in enc.item_feature_names(identity=False))
