@@ -15,7 +15,8 @@ from .preprocess import Prepared, COLD_COLUMNS, confidence, index_positions
 log = logging.getLogger("hybridrec")
 
 # %% auto #0
-__all__ = ['log', 'NARROW', 'cluster_client', 'DaskReviews', 'read_reviews_dask', 'DaskPlan', 'prepare_dask']
+__all__ = ['log', 'NARROW', 'cluster_client', 'DaskReviews', 'read_reviews_dask', 'DaskPlan', 'prepare_dask', 'user_item_counts',
+           'evaluate_dask', 'recommend_all_users', 'map_trials']
 
 # %% ../nbs/06_distributed.ipynb #74cdac8e
 def _local_cluster(n_workers, threads_per_worker, memory_limit, env, cluster_kw):
@@ -660,3 +661,223 @@ def prepare_dask(source,                          # folder, gs:// prefix or fssp
                     valid=out["valid"][0], test=out["test"][0], cold=_cold_frame(colds), train_df=train_df, valid_df=out["valid"][1],
                     test_df=out["test"][1], items=_items_frame(dr, icats), users=None, report=report, params=params, source=dr.source, synthetic=dr.synthetic)
     return (prep, plan) if return_plan else prep
+
+# %% ../nbs/06_distributed.ipynb #d262e735
+def _value_codes(part: pd.DataFrame, ids: pd.Index, codes: np.ndarray) -> pd.DataFrame:
+    "(user_idx, code of the item's value) of the rows of one partition whose item has a known value."
+    c = np.append(codes, -1)[index_positions(part["parent_asin"], ids)]
+    ok = c >= 0
+    return pd.DataFrame({"user_idx": part["user_idx"].to_numpy()[ok], "code": c[ok]})
+
+def user_item_counts(plan: DaskPlan,             # from `prepare_dask(..., return_plan=True)`
+                     items: pd.DataFrame,        # item metadata with `parent_asin` and `column` (e.g. `prepared.items`)
+                     column: str="category",     # the item column the user aggregates describe
+                    ) -> pd.DataFrame:
+    "Distinct training items per (user row, value of the items' `column`), counted on the cluster: columns user_idx, value, n."
+    if column not in items.columns:
+        raise DataError(f"user_item_counts: the items frame has no column {column!r}; found {list(items.columns)}")
+    it = items.drop_duplicates("parent_asin")
+    ids = pd.Index(it["parent_asin"].astype(str).to_numpy(), dtype=object)
+    codes, values = pd.factorize(it[column].astype(object), use_na_sentinel=True)
+    tr = plan.train_frame()
+    pairs = tr.map_partitions(_value_codes, _bcast(plan.client, ids), _bcast(plan.client, codes),
+                              meta=pd.DataFrame({"user_idx": np.zeros(0, np.int32), "code": np.zeros(0, np.int64)}))
+    n = pairs.groupby(["user_idx", "code"]).size(split_out=max(1, pairs.npartitions // 8)).compute()
+    out = n.rename("n").reset_index().sort_values(["user_idx", "code"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame({"user_idx": out["user_idx"].to_numpy(np.int64), "value": np.asarray(values, dtype=object)[out["code"].to_numpy()],
+                         "n": out["n"].to_numpy(np.int64)})
+
+# %% ../nbs/06_distributed.ipynb #6aea5a6a
+def _factor_arrays(model) -> tuple[np.ndarray, np.ndarray]:
+    "(user factors, item factors) of a factor model, a `FactorScorer` or a `(U, V)` pair."
+    if isinstance(model, tuple) and len(model) == 2:
+        U, V = model
+    else:
+        U, V = getattr(model, "user_factors", None), getattr(model, "item_factors", None)
+    if not (isinstance(U, np.ndarray) and isinstance(V, np.ndarray)):
+        raise TypeError(f"model: evaluate_dask needs numpy user_factors/item_factors (a hybridrec model, a FactorScorer or a (U, V) pair), "
+                        f"got {type(model).__name__}; a LightFM model with features: wrap it as LightFMScorer(model, user_features, item_features)")
+    return U, V
+
+def _exclusion(train, test, exclude):
+    "The mask `evaluate` applies, as one boolean CSR: train (None), the union of a list, or nothing (False); test items never masked."
+    if exclude is False:
+        return None
+    parts = [train] if exclude is None else (list(exclude) if isinstance(exclude, (list, tuple)) else [exclude])
+    m = sp.csr_matrix(sum(sp.csr_matrix(x != 0, dtype=np.int8) for x in parts) != 0, dtype=bool)
+    m = m - m.multiply(sp.csr_matrix(test != 0, dtype=bool))
+    return sp.csr_matrix(m, dtype=bool)
+
+# %% ../nbs/06_distributed.ipynb #2a61a30d
+def _eval_block(users, U, V, train, test, excl, ks, metrics, block_size, ties, cover: bool):
+    "One task: `evaluate` on the rows `users` (all with test items), and the items in each top-k list (for coverage)."
+    from hybridrec.evaluate import evaluate, FactorScorer
+    from hybridrec.base import top_k
+    fs = FactorScorer(U, V)
+    res = evaluate(fs, train, test, k=ks, metrics=[m for m in metrics if m != "coverage"],
+                   exclude=[excl] if excl is not None else False, block_size=block_size, ties=ties)
+    per_user = res.per_user.set_axis(pd.Index(users[res.per_user.index.to_numpy()], name="user"))
+    seen = {k: np.zeros(V.shape[0], bool) for k in ks} if cover else {}
+    for s in range(0, len(users) if cover else 0, block_size):
+        S = np.matmul(fs.user_factors[s:s + block_size], fs.item_factors.T)
+        idx, _ = top_k(S, max(ks), excl[s:s + block_size] if excl is not None else None)
+        for k in ks:
+            x = idx[:, :k].ravel()
+            seen[k][x[x >= 0]] = True
+    return per_user, seen
+
+def _ci_table(per_user: pd.DataFrame, metrics, z: float=1.96) -> pd.DataFrame:
+    "Mean and normal-approximation confidence interval of each per-user metric (for sampled evaluations)."
+    rows = []
+    for c in [c for c in per_user.columns if c.split("@")[0] in metrics]:
+        v = per_user[c].to_numpy(float)
+        v = v[~np.isnan(v)]
+        h = z * v.std(ddof=1) / math.sqrt(len(v)) if len(v) > 1 else float("nan")
+        rows.append(dict(metric=c, mean=v.mean() if len(v) else float("nan"), ci_low=v.mean() - h if len(v) else float("nan"),
+                         ci_high=v.mean() + h if len(v) else float("nan"), n_users=len(v)))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/06_distributed.ipynb #efb5a1cc
+def _eval_table(per_user, seen, ks, metrics, n_items, m, name, protocol, sampled) -> pd.DataFrame:
+    "`evaluate`'s tidy table (slice 'all') from the concatenated per-user frame and the union of the top-k sets."
+    from hybridrec.evaluate import METRICS
+    rows = []
+    for c in [c for c in per_user.columns if c.split("@")[0] in metrics]:
+        metric, _, kk = c.partition("@")
+        vals = per_user[c].to_numpy(dtype=float)
+        ok = ~np.isnan(vals)
+        rows.append(("all", metric, int(kk) if kk else None, float(vals[ok].mean()) if ok.any() else np.nan, int(ok.sum())))
+    if "coverage" in metrics:
+        rows += [("all", "coverage", k, seen[k].sum() / n_items, m) for k in ks]
+    table = pd.DataFrame(rows, columns=["slice", "metric", "k", "value", "n_users"])
+    table["k"] = table["k"].astype("Int64")
+    rank = {x: i for i, x in enumerate(METRICS)}
+    table = table.sort_values(["metric", "k"], key=lambda c: c.map(rank) if c.name == "metric" else c, kind="stable").reset_index(drop=True)
+    table.insert(0, "model", name)
+    table.insert(1, "protocol", protocol)
+    table.insert(2, "sampled", sampled)
+    return table
+
+def _eval_users(test, users, max_users, seed) -> tuple[np.ndarray, int, str, bool]:
+    "Users to evaluate (as `evaluate`'s `sample_users` draws them past `max_users`), users skipped, protocol, sampled."
+    n_test = np.diff(sp.csr_matrix(test).indptr)
+    cand = np.arange(len(n_test)) if users is None else np.unique(np.asarray(users, dtype=np.int64))
+    eligible = cand[n_test[cand] > 0]
+    skipped = len(cand) - len(eligible)
+    if max_users is None or len(eligible) <= int(max_users):
+        return eligible, skipped, "full", False
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(eligible, size=int(max_users), replace=False)), skipped, "sampled", True
+
+# %% ../nbs/06_distributed.ipynb #f1da81e4
+def evaluate_dask(model,                           # a fitted factor model, a FactorScorer or a (user factors, item factors) pair
+                  train: sp.spmatrix,              # users x items training matrix (what the model saw)
+                  test: sp.spmatrix,               # users x items held-out matrix
+                  client,                          # a distributed.Client (None: `hybridrec.evaluate.evaluate` in this process)
+                  k=(5, 10, 20),                   # cut-offs
+                  metrics=("precision", "recall", "ndcg", "map", "hit_rate", "mrr", "auc", "coverage"),  # as `evaluate`
+                  exclude=None,                    # as `evaluate`: None masks train, a list masks their union, False nothing
+                  users=None,                      # training rows to evaluate (default: every user with a test item)
+                  max_users: int|None=None,        # past this many test users, a fixed-seed random sample of them (all items ranked)
+                  seed: int=0,                     # seed of that sample
+                  user_block: int=4096,            # users per task
+                  block_size: int=256,             # users per score matrix inside a task (as `evaluate`'s block_size)
+                  ties: str="index",               # as `evaluate`
+                  name: str="model",               # model name in the table
+                 ):
+    "`evaluate` over user blocks on a Dask cluster, item factors broadcast once; a sample of users (with CIs logged) past `max_users`."
+    from hybridrec.evaluate import EvalResult
+    t0 = time.perf_counter()
+    U, V = _factor_arrays(model)
+    train, test = sp.csr_matrix(train), sp.csr_matrix(test)
+    ks = sorted({int(x) for x in ([k] if np.isscalar(k) else k)})
+    metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    excl = _exclusion(train, test, exclude)
+    eval_users, skipped, protocol, sampled = _eval_users(test, users, max_users, seed)
+    user_block = max(int(block_size), int(user_block) // int(block_size) * int(block_size))
+    blocks = [eval_users[s:s + user_block] for s in range(0, len(eval_users), user_block)]
+    V_f = _bcast(client, np.ascontiguousarray(V)) if client is not None else V
+    args = lambda b: (b, np.ascontiguousarray(U[b]), V_f, train[b], test[b], excl[b] if excl is not None else None, ks, metrics, block_size, ties, "coverage" in metrics)
+    parts = client.gather([client.submit(_eval_block, *args(b), pure=False) for b in blocks]) if client is not None else [_eval_block(*args(b)) for b in blocks]
+    per_user = pd.concat([p[0] for p in parts]) if parts else pd.DataFrame(index=pd.Index([], name="user"))
+    seen = {kk: np.logical_or.reduce([p[1][kk] for p in parts]) for kk in ks} if parts and "coverage" in metrics else {kk: np.zeros(V.shape[0], bool) for kk in ks}
+    table = _eval_table(per_user, seen, ks, metrics, V.shape[0], len(eval_users), name, protocol, sampled)
+    params = dict(k=ks, metrics=metrics, masked=excl is not None, ties=ties, user_block=user_block, block_size=block_size, blocks=len(blocks),
+                  seed=seed, max_users=max_users, n_items=V.shape[0], n_users_with_test=int((np.diff(test.indptr) > 0).sum()))
+    if sampled:
+        params["ci95"] = _ci_table(per_user, metrics).to_dict("records")
+        log.warning("evaluate_dask: %d of %d test users sampled (seed %d); 95%% CIs:\n%s", len(eval_users), params["n_users_with_test"], seed,
+                    _ci_table(per_user, metrics).to_string(index=False))
+    return EvalResult(table, per_user, {}, len(eval_users), skipped, time.perf_counter() - t0, name, protocol, sampled, params)
+
+# %% ../nbs/06_distributed.ipynb #a1ffc8eb
+def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, storage_options: dict, batch: int=2048) -> int:
+    "One task: top-`k` of a block of users, written to `out/part-{b:05d}.parquet`; returns the rows written."
+    from hybridrec.base import top_k
+    cols, scores = [], []
+    for s in range(0, len(user_ids), batch):
+        idx, sc = top_k(np.asarray(U[s:s + batch] @ V.T, dtype=np.float32), k, seen[s:s + batch] if seen is not None else None)
+        cols.append(idx)
+        scores.append(sc)
+    idx, sc = (np.concatenate(x) if x else np.zeros((0, k)) for x in (cols, scores))
+    keep = idx >= 0
+    df = pd.DataFrame({"user_id": np.repeat(np.asarray(user_ids, dtype=object), keep.sum(1)),
+                       "rank": (np.cumsum(keep, 1)[keep]).astype(np.int64),
+                       "parent_asin": np.asarray(item_ids, dtype=object)[idx[keep]], "score": sc[keep].astype(np.float32)})
+    fs, root = get_fs(out, storage_options)
+    fs.makedirs(root, exist_ok=True)
+    with fs.open(f"{root}/part-{b:05d}.parquet", "wb") as f:
+        df.to_parquet(f, index=False)
+    return len(df)
+
+# %% ../nbs/06_distributed.ipynb #7a4ff8c9
+def recommend_all_users(recommender,                      # a `hybridrec.models.Recommender` (model, ids, seen items)
+                        client,                           # a distributed.Client (None: the blocks run in this process)
+                        out: str,                         # output folder (local, gs://, any fsspec URL): one parquet file per block
+                        k: int=10,                        # items per user
+                        exclude_seen: bool=True,          # never recommend a user's training items
+                        user_block: int=50_000,           # users per task (and per output file)
+                        storage_options: dict|None=None,  # fsspec options for `out`
+                       ) -> dict:
+    "Top-`k` items of every training user as parquet files `out/part-*.parquet` (user_id, rank, parent_asin, score), by blocks of users."
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k: expected a positive integer, got {k!r}")
+    model = recommender.model
+    U, V = _factor_arrays(model)
+    V = np.asarray(V, dtype=np.float32)
+    so = dict(storage_options or {})
+    fs, root = get_fs(out, so)
+    if fs.exists(root) and fs.ls(root, detail=False):
+        raise DataError(f"{out}: the output folder exists and is not empty; choose a new folder or remove it")
+    n, ids, item_ids = len(recommender.user_ids), recommender.user_ids.to_numpy(), recommender.item_ids.to_numpy()
+    seen = recommender.seen if exclude_seen else None
+    starts = list(range(0, n, int(user_block)))
+    if client is None:
+        rows = [_recommend_block(b, ids[s:s + user_block], U[s:s + user_block], V, seen[s:s + user_block] if seen is not None else None,
+                                 item_ids, min(k, V.shape[0]), out, so) for b, s in enumerate(starts)]
+    else:
+        V_f, items_f = _bcast(client, V), _bcast(client, item_ids)
+        futs = [client.submit(_recommend_block, b, ids[s:s + user_block], np.ascontiguousarray(U[s:s + user_block], dtype=np.float32), V_f,
+                              seen[s:s + user_block] if seen is not None else None, items_f, min(k, V.shape[0]), out, so, pure=False)
+                for b, s in enumerate(starts)]
+        rows = client.gather(futs)
+    return dict(out=str(out), files=len(starts), rows=int(sum(rows)), users=n, k=int(k))
+
+# %% ../nbs/06_distributed.ipynb #2939468d
+def map_trials(fn,                 # fn(point) -> result, importable or cloudpickle-able (runs on a worker)
+               points: list,       # parameter sets, e.g. dicts of hyper-parameters
+               client=None,        # a distributed.Client (None: run here, one after the other)
+              ) -> list:
+    "`[fn(p) for p in points]`, one Dask task per point when a client is given; results in the order of `points`."
+    points = list(points)
+    if client is None:
+        futures = None
+    else:
+        futures = client.map(fn, points, pure=False)
+    out = []
+    for j, p in enumerate(points):
+        try:
+            out.append(fn(p) if futures is None else futures[j].result())
+        except Exception as e:
+            raise RuntimeError(f"trial {j} ({p!r}) failed: {type(e).__name__}: {e}") from e
+    return out
