@@ -165,7 +165,8 @@ def _read_meta_piece(piece: dict, location: str, storage_options: dict|None) -> 
     df["_pos"] = (np.int64(piece["rank"]) << _POS_SHIFT) + np.arange(len(df), dtype=np.int64)
     if "categories" in df.columns:
         df["categories"] = pd.Series(pd.array(df["categories"].tolist(), dtype=_dtype(_LISTS)))
-    return df.reindex(columns=list(_META_DTYPES)).astype({c: _dtype(t) for c, t in _META_DTYPES.items()})
+    cols = {c: (df[c] if c in df.columns else pd.Series(pd.array([None] * len(df), dtype=_dtype(t)))) for c, t in _META_DTYPES.items()}
+    return pd.DataFrame(cols).astype({c: _dtype(t) for c, t in _META_DTYPES.items()})
 
 def _meta_meta() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=_dtype(t)) for c, t in _META_DTYPES.items()})
@@ -556,7 +557,7 @@ def _items_frame(dr: DaskReviews, icats: pd.Index) -> pd.DataFrame|None:
     it = dr.items.compute().sort_values("_pos", kind="stable").drop(columns="_pos")
     it = it.drop_duplicates("parent_asin", keep="first").reset_index(drop=True)
     it["category"] = it["category"].astype(object).astype("category")
-    it["categories"] = pd.Series([list(v) for v in it["categories"].array._pa_array.to_pylist()], dtype=object)
+    it["categories"] = pd.Series([list(v) if v is not None else [] for v in it["categories"].array._pa_array.to_pylist()], dtype=object)
     it["parent_asin"] = pd.Categorical(it["parent_asin"].astype("string"), categories=icats)
     return it
 
@@ -607,13 +608,49 @@ def _setup(client, source, storage_options, categories) -> tuple[DaskReviews, pd
     narrow = client.persist(dd.concat(frames) if len(frames) > 1 else frames[0])
     return dr, ucats, icats, narrow
 
-# %% ../nbs/06_distributed.ipynb #baf505be
+# %% ../nbs/06_distributed.ipynb #15ebd566
+def _filtered_space(client, narrow, dr, ucats, icats, p) -> tuple:
+    "Dedupe and split rule, raw training counts, the activity filter and the training id space (all counting passes)."
+    rule, split_info = _dedupe_rule(client, narrow, len(icats), p["split"], p["cuts"], p["valid_frac"], p["test_frac"], p["n_valid"], p["n_test"])
+    rule_f = _bcast(client, rule)
+    n_raw, raw_u, raw_i = _reduce(client, narrow, _raw_train, rule_f, len(ucats), len(icats))
+    if n_raw == 0:
+        raise DataError("the training split has no reviews")
+    ukeep, ikeep, uc, ic, freport = _activity_filter(client, narrow, rule_f, len(ucats), len(icats), p["min_reviews"], p["kcore"],
+                                                     p["min_item_reviews"], p["max_rounds"])
+    space, ucodes, icodes = _space(uc, ic, ukeep, ikeep)
+    wname = p["weighting"] if isinstance(p["weighting"], str) else getattr(p["weighting"], "__name__", "callable")
+    report = dict(split=split_info, train_raw=dict(reviews=n_raw, users=int(raw_u.sum()), items=int(raw_i.sum())),
+                  duplicates_dropped=len(rule.train_losers), filter=freport,
+                  train=dict(reviews=int(uc.sum()), users=len(ucodes), items=len(icodes)), weighting=dict(name=wname, alpha=float(p["alpha"])))
+    return DaskPlan(client, dr, ucats, icats, rule, space), (raw_u, raw_i), report, ucodes, icodes
+
+def _run(client, dr, ucats, icats, narrow, p: dict) -> tuple[Prepared, DaskPlan]:
+    "Every step of `prepare_dask` after reading: the plan, the matrices on the driver, the frames, the report."
+    plan, raw, report, ucodes, icodes = _filtered_space(client, narrow, dr, ucats, icats, p)
+    shape, w, a, ew = (len(ucodes), len(icodes)), p["weighting"], p["alpha"], p["eval_weights"]
+    rule_f, space_f = _bcast(client, plan.rule), _bcast(client, plan.space)
+    train_m = _matrix(client, narrow, rule_f, space_f, 0, shape, w, a, ew)
+    cats, pool = _split_categories(dr, plan.rule.method), plan.pool()
+    out, colds, reports = _eval_splits(client, plan, narrow, pool, raw, shape, w, a, ew, cats)
+    train_df = None
+    if p["frames"]:
+        parts = _gather(client, pool, _frame_part, rule_f, space_f, 0, w, a, ew)
+        train_df = _as_single_process(pd.concat(parts, ignore_index=True), ucats, icats, cats["train"]).drop(columns=["u", "i"])
+    params = {k: v for k, v in p.items() if k not in ("frames", "max_rounds")} | dict(weighting=report["weighting"]["name"])
+    prep = Prepared(user_ids=pd.Index(ucats[ucodes], name="user_id"), item_ids=pd.Index(icats[icodes], name="parent_asin"), train=train_m,
+                    valid=out["valid"][0], test=out["test"][0], cold=_cold_frame(colds), train_df=train_df, valid_df=out["valid"][1],
+                    test_df=out["test"][1], items=_items_frame(dr, icats), users=None, report=report | reports, params=params,
+                    source=dr.source, synthetic=dr.synthetic)
+    return prep, plan
+
+# %% ../nbs/06_distributed.ipynb #3a44a82f
 def prepare_dask(source,                          # folder, gs:// prefix or fsspec URL of Amazon files, or a `DaskReviews`
                  client,                          # a `distributed.Client` (see `cluster_client`)
                  min_reviews: int=5,              # as `prepare`: keep users with more reviews than this
                  kcore: bool=False,               # as `prepare`: iterate the filter to a k-core
                  alpha: float=10.0,               # as `prepare`: confidence scale
-                 weighting="log",                 # as `prepare`: 'log', 'linear', 'binary' or f(reviews, alpha); sees u, i, timestamp, rating
+                 weighting="log",                 # as `prepare`: 'log', 'linear', 'binary' or f(reviews, alpha) (sees u, i, timestamp, rating)
                  split: str="files",              # 'files' or 'timestamp' ('last_out' is not on the cluster yet)
                  seed: int=0,                     # as `prepare` (recorded in params)
                  *,
@@ -631,38 +668,17 @@ def prepare_dask(source,                          # folder, gs:// prefix or fssp
                  return_plan: bool=False,         # also return the `DaskPlan`
                 ) -> Prepared:
     "`prepare(load_amazon(source))` with reading, dedupe, split, id mapping and filtering on a Dask cluster; CSR assembly here."
+    p = dict(min_reviews=min_reviews, kcore=kcore, alpha=alpha, weighting=weighting, split=split, seed=seed, min_item_reviews=min_item_reviews,
+             valid_frac=valid_frac, test_frac=test_frac, cuts=cuts, n_valid=n_valid, n_test=n_test, eval_weights=eval_weights,
+             max_rounds=max_rounds, frames=frames)
     dr, ucats, icats, narrow = _setup(client, source, storage_options, categories)
-    rule, split_info = _dedupe_rule(client, narrow, len(icats), split, cuts, valid_frac, test_frac, n_valid, n_test)
-    rule_f = _bcast(client, rule)
-    n_raw, raw_u, raw_i = _reduce(client, narrow, _raw_train, rule_f, len(ucats), len(icats))
-    if n_raw == 0:
-        raise DataError("the training split has no reviews")
-    ukeep, ikeep, uc, ic, freport = _activity_filter(client, narrow, rule_f, len(ucats), len(icats), min_reviews, kcore, min_item_reviews, max_rounds)
-    space, ucodes, icodes = _space(uc, ic, ukeep, ikeep)
-    plan = DaskPlan(client, dr, ucats, icats, rule, space)
-    shape = (len(ucodes), len(icodes))
-    train_m = _matrix(client, narrow, rule_f, _bcast(client, space), 0, shape, weighting, alpha, eval_weights)
-    wname = weighting if isinstance(weighting, str) else getattr(weighting, "__name__", "callable")
-    report = dict(split=split_info, train_raw=dict(reviews=n_raw, users=int(raw_u.sum()), items=int(raw_i.sum())),
-                  duplicates_dropped=len(rule.train_losers), filter=freport,
-                  train=dict(reviews=int(uc.sum()), users=len(ucodes), items=len(icodes)), weighting=dict(name=wname, alpha=float(alpha)))
-    cats = _split_categories(dr, rule.method)
-    pool = plan.pool()
-    out, colds, reports = _eval_splits(client, plan, narrow, pool, (raw_u, raw_i), shape, weighting, alpha, eval_weights, cats)
-    report |= reports
-    train_df = None
-    if frames:
-        parts = _gather(client, pool, _frame_part, rule_f, _bcast(client, space), 0, weighting, alpha, eval_weights)
-        train_df = _as_single_process(pd.concat(parts, ignore_index=True), ucats, icats, cats["train"]).drop(columns=["u", "i"])
-    params = dict(min_reviews=min_reviews, kcore=kcore, alpha=alpha, weighting=wname, split=split, seed=seed, min_item_reviews=min_item_reviews,
-                  valid_frac=valid_frac, test_frac=test_frac, cuts=cuts, n_valid=n_valid, n_test=n_test, eval_weights=eval_weights)
-    client.cancel(narrow)
-    prep = Prepared(user_ids=pd.Index(ucats[ucodes], name="user_id"), item_ids=pd.Index(icats[icodes], name="parent_asin"), train=train_m,
-                    valid=out["valid"][0], test=out["test"][0], cold=_cold_frame(colds), train_df=train_df, valid_df=out["valid"][1],
-                    test_df=out["test"][1], items=_items_frame(dr, icats), users=None, report=report, params=params, source=dr.source, synthetic=dr.synthetic)
+    try:
+        prep, plan = _run(client, dr, ucats, icats, narrow, p)
+    finally:
+        client.cancel(narrow)
     return (prep, plan) if return_plan else prep
 
-# %% ../nbs/06_distributed.ipynb #d262e735
+# %% ../nbs/06_distributed.ipynb #659d73f4
 def _value_codes(part: pd.DataFrame, ids: pd.Index, codes: np.ndarray) -> pd.DataFrame:
     "(user_idx, code of the item's value) of the rows of one partition whose item has a known value."
     c = np.append(codes, -1)[index_positions(part["parent_asin"], ids)]
@@ -687,7 +703,7 @@ def user_item_counts(plan: DaskPlan,             # from `prepare_dask(..., retur
     return pd.DataFrame({"user_idx": out["user_idx"].to_numpy(np.int64), "value": np.asarray(values, dtype=object)[out["code"].to_numpy()],
                          "n": out["n"].to_numpy(np.int64)})
 
-# %% ../nbs/06_distributed.ipynb #6aea5a6a
+# %% ../nbs/06_distributed.ipynb #b32ad9a9
 def _factor_arrays(model) -> tuple[np.ndarray, np.ndarray]:
     "(user factors, item factors) of a factor model, a `FactorScorer` or a `(U, V)` pair."
     if isinstance(model, tuple) and len(model) == 2:
@@ -708,7 +724,7 @@ def _exclusion(train, test, exclude):
     m = m - m.multiply(sp.csr_matrix(test != 0, dtype=bool))
     return sp.csr_matrix(m, dtype=bool)
 
-# %% ../nbs/06_distributed.ipynb #2a61a30d
+# %% ../nbs/06_distributed.ipynb #7c367bb0
 def _eval_block(users, U, V, train, test, excl, ks, metrics, block_size, ties, cover: bool):
     "One task: `evaluate` on the rows `users` (all with test items), and the items in each top-k list (for coverage)."
     from hybridrec.evaluate import evaluate, FactorScorer
@@ -737,7 +753,7 @@ def _ci_table(per_user: pd.DataFrame, metrics, z: float=1.96) -> pd.DataFrame:
                          ci_high=v.mean() + h if len(v) else float("nan"), n_users=len(v)))
     return pd.DataFrame(rows)
 
-# %% ../nbs/06_distributed.ipynb #efb5a1cc
+# %% ../nbs/06_distributed.ipynb #59ddfdc6
 def _eval_table(per_user, seen, ks, metrics, n_items, m, name, protocol, sampled) -> pd.DataFrame:
     "`evaluate`'s tidy table (slice 'all') from the concatenated per-user frame and the union of the top-k sets."
     from hybridrec.evaluate import METRICS
@@ -769,7 +785,7 @@ def _eval_users(test, users, max_users, seed) -> tuple[np.ndarray, int, str, boo
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(eligible, size=int(max_users), replace=False)), skipped, "sampled", True
 
-# %% ../nbs/06_distributed.ipynb #f1da81e4
+# %% ../nbs/06_distributed.ipynb #1faaa84c
 def evaluate_dask(model,                           # a fitted factor model, a FactorScorer or a (user factors, item factors) pair
                   train: sp.spmatrix,              # users x items training matrix (what the model saw)
                   test: sp.spmatrix,               # users x items held-out matrix
@@ -810,7 +826,7 @@ def evaluate_dask(model,                           # a fitted factor model, a Fa
                     _ci_table(per_user, metrics).to_string(index=False))
     return EvalResult(table, per_user, {}, len(eval_users), skipped, time.perf_counter() - t0, name, protocol, sampled, params)
 
-# %% ../nbs/06_distributed.ipynb #a1ffc8eb
+# %% ../nbs/06_distributed.ipynb #1b489bc7
 def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, storage_options: dict, batch: int=2048) -> int:
     "One task: top-`k` of a block of users, written to `out/part-{b:05d}.parquet`; returns the rows written."
     from hybridrec.base import top_k
@@ -830,7 +846,7 @@ def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, s
         df.to_parquet(f, index=False)
     return len(df)
 
-# %% ../nbs/06_distributed.ipynb #7a4ff8c9
+# %% ../nbs/06_distributed.ipynb #5cef5f64
 def recommend_all_users(recommender,                      # a `hybridrec.models.Recommender` (model, ids, seen items)
                         client,                           # a distributed.Client (None: the blocks run in this process)
                         out: str,                         # output folder (local, gs://, any fsspec URL): one parquet file per block
@@ -863,7 +879,7 @@ def recommend_all_users(recommender,                      # a `hybridrec.models.
         rows = client.gather(futs)
     return dict(out=str(out), files=len(starts), rows=int(sum(rows)), users=n, k=int(k))
 
-# %% ../nbs/06_distributed.ipynb #2939468d
+# %% ../nbs/06_distributed.ipynb #d597d4b3
 def map_trials(fn,                 # fn(point) -> result, importable or cloudpickle-able (runs on a worker)
                points: list,       # parameter sets, e.g. dicts of hyper-parameters
                client=None,        # a distributed.Client (None: run here, one after the other)
