@@ -82,15 +82,11 @@ def _parquet_pieces(fs, path, rows_per_part) -> tuple[list, list]:
         runs.append((cur, first))
     return runs, names
 
-# %% ../nbs/06_distributed.ipynb #6906d898
-def _review_files(location, storage_options, categories, splits) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
-    "The review files to read in the single-process pool order (split, then file name), and the synthetic flag."
-    files = find_files(location, storage_options)
+# %% ../nbs/06_distributed.ipynb #f1579ee9
+def _official_files(location, files, categories, splits) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "The official layout's review files in the single-process pool order (split, then file name) and its meta files."
     rev = files[files.kind == "reviews"]
     found = sorted(rev.category.unique())
-    if not found:
-        raise DataError(f"{location}: no review files found; expected '{{Category}}.{{train,valid,test}}.csv.gz' "
-                        f"(or .csv/.parquet); found: {sorted(files.path.map(posixpath.basename))[:20] or 'nothing'}")
     cats = [categories] if isinstance(categories, str) else (list(categories) if categories is not None else found)
     missing = [c for c in cats if c not in found]
     if missing:
@@ -100,15 +96,29 @@ def _review_files(location, storage_options, categories, splits) -> tuple[pd.Dat
         raise DataError(f"{location}: no training file for categories {cats}; found: {sorted(files.path.map(posixpath.basename))}")
     order = rev.split.map({s: k for k, s in enumerate(SPLITS)})
     rev = rev.assign(_o=order.to_numpy()).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
-    meta = files[(files.kind == "meta") & files.category.isin(cats)].reset_index(drop=True)
-    return rev, meta, bool((files.kind == "synthetic_marker").any())
+    return rev, files[(files.kind == "meta") & files.category.isin(cats)].reset_index(drop=True)
 
-# %% ../nbs/06_distributed.ipynb #dff6d32a
-def _pieces(files, fs, rows_per_part) -> tuple[list, bool]:
+def _review_files(location, storage_options, categories, splits) -> tuple[pd.DataFrame, pd.DataFrame, bool, bool]:
+    "(review files in pool order, meta files, synthetic flag, seed layout flag), as `load_amazon` chooses them."
+    files = find_files(location, storage_options)
+    if not files.kind.isin(["reviews", "meta"]).any() and (files.kind == "seed_train").any():
+        cats = None if categories is None else ([categories] if isinstance(categories, str) else list(categories))
+        seed = files[files.kind == "seed_train"].iloc[:1]
+        tests = files[(files.kind == "seed_test") & (files.category.isin(cats) if cats is not None else True)]
+        return pd.concat([seed, tests], ignore_index=True), files.iloc[:0], False, True
+    if not (files.kind == "reviews").any():
+        raise DataError(f"{location}: no review files found; expected '{{Category}}.{{train,valid,test}}.csv.gz' "
+                        f"(or .csv/.parquet) or 'train_df.parquet'; found: {sorted(files.path.map(posixpath.basename))[:20] or 'nothing'}")
+    rev, meta = _official_files(location, files, categories, splits)
+    return rev, meta, bool((files.kind == "synthetic_marker").any()), False
+
+# %% ../nbs/06_distributed.ipynb #6ab5f0f5
+def _pieces(files, fs, rows_per_part, categories=None) -> tuple[list, bool]:
     "One dict per partition to read (path, rank, split, category, row groups, first row), and whether any file has `history`."
     pieces, history = [], False
     for rank, r in enumerate(files.itertuples()):
-        base = dict(path=r.path, rank=rank, split=r.split, category=r.category)
+        keep = None if categories is None else ([categories] if isinstance(categories, str) else list(categories))
+        base = dict(path=r.path, rank=rank, split=r.split, category=r.category, seed=r.kind == "seed_train", keep=keep)
         if r.format != "parquet":
             history |= "history" in _csv_columns(fs, r.path)
             pieces.append(base | dict(groups=None, first=0))
@@ -122,12 +132,59 @@ def _empty_history(n) -> pd.Series:
     import pyarrow as pa
     return pd.Series(pd.arrays.ArrowExtensionArray(pa.nulls(n, pa.list_(pa.string()))))
 
-# %% ../nbs/06_distributed.ipynb #a06cdebb
+# %% ../nbs/06_distributed.ipynb #d3c8ee5d
+def _seed_rows(fs, piece, columns) -> pd.DataFrame:
+    "Rows of a run of row groups of the seed's `train_df.parquet` (columns it has), the category filter applied."
+    import pyarrow.parquet as pq
+    with fs.open(piece["path"], "rb") as f:
+        pf = pq.ParquetFile(f)
+        names = pf.schema_arrow.names
+        if "category" not in names:
+            raise DataError(f"{piece['path']}: missing required column 'category'; found columns {names}")
+        raw = pf.read_row_groups(piece["groups"], columns=[c for c in columns if c in names]).to_pandas()
+    return raw[raw["category"].isin(piece["keep"])] if piece["keep"] is not None else raw
+
+def _seed_train(fs, piece, cols) -> pd.DataFrame:
+    "Validated reviews of one run of the seed's training file, with its `category` column."
+    raw = _seed_rows(fs, piece, tuple(cols) + ("category",)).reset_index(drop=True)
+    if len(raw) == 0:                                                # a run without a row of the chosen categories
+        return _review_meta("history" in cols).drop(columns=["_pos", "_split"])
+    df = validate_reviews(raw, piece["path"])
+    df["category"] = raw["category"].astype("string").to_numpy()
+    return df
+
+_SEED_ITEM_COLUMNS = ("parent_asin", "title", "average_rating", "price", "store", "category")
+
+def _seed_items(raw: pd.DataFrame, first: int, rank: int) -> pd.DataFrame:
+    "The seed's item columns of some training rows, price coerced (-1 and text -> NaN), with `_pos`."
+    it = raw[[c for c in _SEED_ITEM_COLUMNS if c in raw.columns]].reset_index(drop=True)
+    if "price" in it:
+        p = it["price"] if pd.api.types.is_numeric_dtype(it["price"]) else it["price"].astype("string").str.replace(r"[$,\s]", "", regex=True)
+        it["price"] = pd.to_numeric(p, errors="coerce").astype("float64").where(lambda v: v != -1)
+    return it.assign(_pos=(np.int64(rank) << _POS_SHIFT) + first + np.arange(len(it), dtype=np.int64))
+
+def _read_seed_items(piece, location, storage_options) -> pd.DataFrame:
+    fs, _ = get_fs(location, storage_options)
+    return _seed_items(_seed_rows(fs, piece, _SEED_ITEM_COLUMNS), piece["first"], piece["rank"])
+
+def _seed_items_frame(fs, pieces, location, storage_options):
+    "The seed's item rows as a lazy dask DataFrame (one partition per training run), `meta` from the file's schema."
+    import pyarrow.parquet as pq
+    import dask.dataframe as dd
+    train = [p for p in pieces if p["seed"]]
+    with fs.open(train[0]["path"], "rb") as f:
+        empty = pq.ParquetFile(f).schema_arrow.empty_table().to_pandas()
+    return dd.from_map(_read_seed_items, train, location=str(location), storage_options=storage_options,
+                       meta=_seed_items(empty, 0, 0), enforce_metadata=False)
+
+# %% ../nbs/06_distributed.ipynb #222f2b3b
 def _read_piece(piece: dict, location: str, storage_options: dict|None, history: bool) -> pd.DataFrame:
     "One partition of reviews, read and validated by `hybridrec.data`, tagged with category, split and `_pos`."
     fs, _ = get_fs(location, storage_options)
     cols = REVIEW_COLUMNS + (("history",) if history else ())
-    if piece["groups"] is None:
+    if piece["seed"]:
+        df = _seed_train(fs, piece, cols)
+    elif piece["groups"] is None:
         df = read_reviews(piece["path"], fs=fs, columns=cols)
     else:
         import pyarrow.parquet as pq
@@ -137,7 +194,8 @@ def _read_piece(piece: dict, location: str, storage_options: dict|None, history:
         df = validate_reviews(tbl.to_pandas(types_mapper=pd.ArrowDtype), piece["path"])
     if history and "history" not in df.columns:
         df["history"] = _empty_history(len(df))
-    df["category"] = pd.Series([piece["category"]] * len(df), dtype="string")
+    if not piece["seed"]:
+        df["category"] = pd.Series([piece["category"]] * len(df), dtype="string")
     df["_pos"] = (np.int64(piece["rank"]) << _POS_SHIFT) + piece["first"] + np.arange(len(df), dtype=np.int64)
     df["_split"] = np.int8(SPLITS.index(piece["split"]))
     return df
@@ -148,7 +206,7 @@ def _review_meta(history: bool) -> pd.DataFrame:
     df = validate_reviews(raw, "meta").iloc[:0]
     return df.assign(category=pd.Series([], dtype="string"), _pos=np.zeros(0, np.int64), _split=np.zeros(0, np.int8))
 
-# %% ../nbs/06_distributed.ipynb #54174ab7
+# %% ../nbs/06_distributed.ipynb #a777951c
 _LISTS = "list<string>"   # `categories` travels as a pyarrow list column (Dask would turn an object column into strings)
 _META_DTYPES = dict(parent_asin="string", title="string", main_category="string", average_rating="float32", rating_number="float32",
                     price="float64", store="string", categories=_LISTS, category="string", _pos="int64")
@@ -171,7 +229,7 @@ def _read_meta_piece(piece: dict, location: str, storage_options: dict|None) -> 
 def _meta_meta() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=_dtype(t)) for c, t in _META_DTYPES.items()})
 
-# %% ../nbs/06_distributed.ipynb #aa8e0601
+# %% ../nbs/06_distributed.ipynb #12199956
 @dataclass
 class DaskReviews:
     "Reviews read lazily on a Dask cluster: one dask DataFrame per split, item metadata, and where they came from."
@@ -180,13 +238,14 @@ class DaskReviews:
     source: str                  # the location read
     synthetic: bool              # a SYNTHETIC_DATA.txt marker was there (demo data)
     files: pd.DataFrame          # the review files, in rank order
-    storage_options: dict = field(default_factory=dict)
+    storage_options: dict = field(default_factory=dict)  # fsspec options the workers open the files with
+    seed: bool = False           # the seed's layout (train_df.parquet + test_data/)
 
     def __repr__(self):
         parts = ", ".join(f"{k}: {v.npartitions} partitions" for k, v in self.splits.items())
         return f"DaskReviews({self.source!r}: {len(self.files)} review files; {parts}; meta={'yes' if self.items is not None else 'no'})"
 
-# %% ../nbs/06_distributed.ipynb #c0748147
+# %% ../nbs/06_distributed.ipynb #699ffa55
 def read_reviews_dask(location: str,                    # folder, gs:// prefix or any fsspec URL of Amazon Reviews 2023 files
                       storage_options: dict|None=None,  # fsspec options (e.g. {"token": "anon"}), sent to the workers
                       categories: list|None=None,       # categories to read (default: all found)
@@ -197,22 +256,22 @@ def read_reviews_dask(location: str,                    # folder, gs:// prefix o
     "Review and item frames of `location` as lazy dask DataFrames: the files are listed here and read by the workers."
     import dask.dataframe as dd
     so = dict(storage_options or {})
-    files, metafiles, synthetic = _review_files(location, so, categories, splits)
+    files, metafiles, synthetic, seed = _review_files(location, so, categories, splits)
     fs, _ = get_fs(location, so)
-    pieces, history = _pieces(files, fs, rows_per_part)
+    pieces, history = _pieces(files, fs, rows_per_part, categories)
     frames = {}
     for s in SPLITS:
         mine = [p for p in pieces if p["split"] == s]
         if mine:
             frames[s] = dd.from_map(_read_piece, mine, location=str(location), storage_options=so, history=history,
                                     meta=_review_meta(history), enforce_metadata=False)
-    items = None
+    items = _seed_items_frame(fs, pieces, location, so) if seed and meta else None
     if meta and len(metafiles):
         mp = [dict(path=r.path, rank=k, category=r.category) for k, r in enumerate(metafiles.itertuples())]
         items = dd.from_map(_read_meta_piece, mp, location=str(location), storage_options=so, meta=_meta_meta(), enforce_metadata=False)
-    return DaskReviews(frames, items, str(location), synthetic, files, so)
+    return DaskReviews(frames, items, str(location), synthetic, files, so, seed)
 
-# %% ../nbs/06_distributed.ipynb #e1ffcdc0
+# %% ../nbs/06_distributed.ipynb #7188cf69
 def _add(a, b):
     "Element-wise sum of two partial results (numbers, arrays, or tuples of them; `+` on bool arrays is `or`)."
     if isinstance(a, tuple):
@@ -239,9 +298,10 @@ def _gather(client, ddf, fn, *args) -> list:
     return client.gather(client.compute([dask.delayed(fn)(p, *args) for p in ddf.to_delayed()]))
 
 def _bcast(client, obj):
-    return client.scatter(obj, broadcast=True, hash=False)
+    "A future of `obj` held by every worker (wrapped in a list so dicts and lists travel whole)."
+    return client.scatter([obj], broadcast=True, hash=False)[0]
 
-# %% ../nbs/06_distributed.ipynb #2155b8b8
+# %% ../nbs/06_distributed.ipynb #f274e7f0
 def _sorted_ids(values) -> pd.Index:
     "Distinct ids as a sorted string index, built as `hybridrec.data.share_id_space` builds its categories."
     return pd.Index(pd.Series(np.asarray(values, dtype=object)).astype("string").dropna().unique()).sort_values()
@@ -262,7 +322,7 @@ def _with_codes(df: pd.DataFrame, ucats: pd.Index, icats: pd.Index) -> pd.DataFr
 
 NARROW = ("u", "i", "timestamp", "rating", "_pos", "_split")
 
-# %% ../nbs/06_distributed.ipynb #96bf5310
+# %% ../nbs/06_distributed.ipynb #227a4d00
 def _keys(part: pd.DataFrame, n_items: int) -> np.ndarray:
     return part["u"].to_numpy(np.int64) * max(n_items, 1) + part["i"].to_numpy(np.int64)
 
@@ -282,7 +342,7 @@ def _duplicate_rows(client, narrow, n_items: int) -> pd.DataFrame:
     cand = narrow.map_partitions(_rows_with_keys, _bcast(client, dup), n_items, meta=narrow._meta).compute()
     return cand.sort_values("_pos", kind="stable")
 
-# %% ../nbs/06_distributed.ipynb #ef1aba33
+# %% ../nbs/06_distributed.ipynb #f60387f8
 def _losers(rows: pd.DataFrame) -> np.ndarray:
     "`_pos` of the rows that `drop_duplicate_reviews` drops from `rows` (in pool order)."
     if len(rows) == 0:
@@ -296,14 +356,15 @@ def _file_losers(cand: pd.DataFrame) -> np.ndarray:
     parts = [_losers(cand[files == f]) for f in np.unique(files)]
     return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
-# %% ../nbs/06_distributed.ipynb #afb103dc
+# %% ../nbs/06_distributed.ipynb #3964d0df
 @dataclass
 class _RowRule:
     "Decides, per partition, each review's split (-1: a repeat within its file) and which training rows are repeats."
     file_losers: np.ndarray                   # sorted `_pos` of repeats within a file
-    method: str = "files"                     # 'files' or 'timestamp'
+    method: str = "files"                     # 'files', 'timestamp' or 'last_out'
     cuts: tuple|None = None                   # (t_valid, t_test) for 'timestamp'
     train_losers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # repeats across training files
+    last: dict|None = None                    # 'last_out': seed, partition starts/offsets and per-user thresholds (see below)
 
 def _in_sorted(values: np.ndarray, arr: np.ndarray) -> np.ndarray:
     "Membership of `values` in the sorted array `arr`."
@@ -315,11 +376,15 @@ def _in_sorted(values: np.ndarray, arr: np.ndarray) -> np.ndarray:
 def _which(part: pd.DataFrame, rule: _RowRule) -> np.ndarray:
     "Split code per row (0 train, 1 valid, 2 test), -1 for a repeat within its file."
     ts = part["timestamp"].to_numpy(np.int64)
+    lost = _in_sorted(part["_pos"].to_numpy(np.int64), rule.file_losers)
     if rule.method == "files":
         w = part["_split"].to_numpy(np.int8).astype(np.int64)
-    else:
+    elif rule.method == "timestamp":
         w = np.where(ts < rule.cuts[0], 0, np.where(ts < rule.cuts[1], 1, 2))
-    w[_in_sorted(part["_pos"].to_numpy(np.int64), rule.file_losers)] = -1
+    else:
+        w = np.zeros(len(part), np.int64)
+        w[~lost] = _last_out_split(part[~lost], rule.file_losers, rule.last)
+    w[lost] = -1
     return w
 
 def _train_rows(part: pd.DataFrame, rule: _RowRule, ukeep=None, ikeep=None) -> np.ndarray:
@@ -329,7 +394,7 @@ def _train_rows(part: pd.DataFrame, rule: _RowRule, ukeep=None, ikeep=None) -> n
         m &= ukeep[part["u"].to_numpy()] & ikeep[part["i"].to_numpy()]
     return m
 
-# %% ../nbs/06_distributed.ipynb #3282da65
+# %% ../nbs/06_distributed.ipynb #f34ce7f8
 def _ts_hist(part, rule, lo, hi, edges):
     "(reviews before `lo`, histogram over `edges` of the pool's timestamps in [lo, hi]) of one partition."
     ts = part["timestamp"].to_numpy(np.int64)[_which(part, rule) >= 0]
@@ -361,7 +426,84 @@ def _timestamp_cuts(client, narrow, rule, n: int, valid_frac: float, test_frac: 
         cuts = (cuts[0], int(np.iinfo(np.int64).max))
     return cuts
 
-# %% ../nbs/06_distributed.ipynb #6be6af09
+# %% ../nbs/06_distributed.ipynb #bc605678
+def _pool_index(part: pd.DataFrame, file_losers, last: dict) -> np.ndarray:
+    "Position in the single-process pool (repeats within files removed) of each row of `part` (rows that are not such repeats)."
+    pos = part["_pos"].to_numpy(np.int64)
+    k = np.searchsorted(last["starts"], pos, "right") - 1
+    before = np.searchsorted(file_losers, pos) - np.searchsorted(file_losers, last["starts"][k])
+    return last["offsets"][k] + (pos - last["starts"][k]) - before
+
+def _ties(index: np.ndarray, seed: int) -> np.ndarray:
+    "`np.random.default_rng(seed).random(N)[index]` without drawing the N numbers: the generator jumps ahead."
+    g = np.random.default_rng(seed)
+    if len(index) == 0:
+        return np.empty(0)
+    lo, hi = int(index.min()), int(index.max())
+    if hi - lo < 4 * len(index) + 1024:                        # a partition: one contiguous run of draws
+        g.bit_generator.advance(lo)
+        return g.random(hi - lo + 1)[index - lo]
+    uniq, inv = np.unique(index, return_inverse=True)          # scattered rows (duplicate candidates): one jump each
+    vals, cur = np.empty(len(uniq)), 0
+    for j, x in enumerate(uniq):
+        g.bit_generator.advance(int(x) - cur)
+        vals[j] = g.random()
+        cur = int(x) + 1
+    return vals[inv]
+
+def _last_out_split(part: pd.DataFrame, file_losers, last: dict) -> np.ndarray:
+    "Split code (0/1/2) of rows that are not repeats, against each user's cut-off keys (ts, tie)."
+    u, ts = part["u"].to_numpy(), part["timestamp"].to_numpy(np.int64)
+    tie = _ties(_pool_index(part, file_losers, last), last["seed"])
+    ge = lambda t, r: (ts > t[u]) | ((ts == t[u]) & (tie >= r[u]))
+    test = (last["nt"][u] > 0) & ge(last["t_ts"], last["t_tie"])
+    valid = ~test & (last["ntv"][u] > 0) & ge(last["v_ts"], last["v_tie"])
+    return np.where(test, 2, np.where(valid, 1, 0))
+
+# %% ../nbs/06_distributed.ipynb #3c48fc2e
+def _user_cutoffs(df: pd.DataFrame, n_valid: int, n_test: int) -> pd.DataFrame:
+    "Per user of a shuffled partition: how many reviews go to test / test+valid, and the keys (ts, tie) of the last of each."
+    order = np.lexsort((df["tie"].to_numpy(), df["timestamp"].to_numpy(), df["u"].to_numpy()))
+    us, ts, tie = (df[c].to_numpy()[order] for c in ("u", "timestamp", "tie"))
+    start = np.r_[0, np.flatnonzero(us[1:] != us[:-1]) + 1] if len(us) else np.zeros(0, np.int64)
+    n = np.diff(np.r_[start, len(us)])
+    nt = np.minimum(n_test, n - 1)
+    ntv = nt + np.minimum(n_valid, n - 1 - nt)
+    last = start + n - 1
+    t, v = np.where(nt > 0, last - nt + 1, start), np.where(ntv > 0, last - ntv + 1, start)   # unused where the count is 0
+    return pd.DataFrame({"u": us[start], "nt": nt, "ntv": ntv, "t_ts": ts[t], "t_tie": tie[t], "v_ts": ts[v], "v_tie": tie[v]})
+
+def _with_ties(part: pd.DataFrame, file_losers, last) -> pd.DataFrame:
+    "(u, timestamp, tie) of the rows of `part` that are not repeats within a file."
+    keep = part[~_in_sorted(part["_pos"].to_numpy(np.int64), file_losers)]
+    return pd.DataFrame({"u": keep["u"].to_numpy(), "timestamp": keep["timestamp"].to_numpy(np.int64),
+                         "tie": _ties(_pool_index(keep, file_losers, last), last["seed"])})
+
+# %% ../nbs/06_distributed.ipynb #4afa7873
+def _first_and_count(part: pd.DataFrame, file_losers) -> list:
+    "[(first `_pos`, rows that are not repeats)] of one partition ([] if it is empty)."
+    if len(part) == 0:
+        return []
+    return [(int(part["_pos"].iloc[0]), int((~_in_sorted(part["_pos"].to_numpy(np.int64), file_losers)).sum()))]
+
+def _last_out_rule(client, narrow, rule, n_users, n_valid, n_test, seed) -> dict:
+    "Partition offsets in the pool and every user's cut-off keys, for `_last_out_split`."
+    if n_valid < 0 or n_test < 0:
+        raise ValueError(f"n_valid={n_valid}, n_test={n_test}: expected counts >= 0")
+    firsts = _reduce(client, narrow, _first_and_count, rule.file_losers)
+    starts = np.array([f for f, _ in firsts], np.int64)
+    last = dict(seed=int(seed), starts=starts, offsets=np.r_[0, np.cumsum([c for _, c in firsts])[:-1]].astype(np.int64))
+    keys = narrow.map_partitions(_with_ties, _bcast(client, rule.file_losers), _bcast(client, last),
+                                 meta=pd.DataFrame({"u": np.zeros(0, np.int64), "timestamp": np.zeros(0, np.int64), "tie": np.zeros(0)}))
+    meta = _user_cutoffs(keys._meta, n_valid, n_test)
+    cut = keys.shuffle(on="u").map_partitions(_user_cutoffs, n_valid, n_test, meta=meta).compute()
+    u = cut["u"].to_numpy()
+    for c in ("nt", "ntv", "t_ts", "t_tie", "v_ts", "v_tie"):
+        last[c] = np.zeros(n_users, cut[c].dtype)
+        last[c][u] = cut[c].to_numpy()
+    return last
+
+# %% ../nbs/06_distributed.ipynb #a9c96834
 def _train_counts(part, rule, ukeep, ikeep, n_users, n_items):
     "(reviews, reviews per user code, reviews per item code) of the training rows of one partition that pass the masks."
     m = _train_rows(part, rule, ukeep, ikeep)
@@ -379,7 +521,7 @@ def _filter_error(r, kcore, mu, mi, min_item_reviews, ukeep, ikeep, n_keep, uc, 
     return DataError(f"activity filter{' (k-core round %d)' % r if kcore else ''} left no training reviews: {who}; "
                      f"{n_keep} reviews, {nz(uc)} users, {nz(ic)} items before this pass. Lower min_reviews / min_item_reviews.")
 
-# %% ../nbs/06_distributed.ipynb #681d0908
+# %% ../nbs/06_distributed.ipynb #0845b4aa
 def _activity_filter(client, narrow, rule_f, n_users, n_items, min_reviews, kcore, min_item_reviews, max_rounds):
     "The keep masks (per user code, per item code), final counts and the report of `activity_filter`, by counting passes."
     mu = int(min_reviews)
@@ -404,7 +546,7 @@ def _activity_filter(client, narrow, rule_f, n_users, n_items, min_reviews, kcor
                   rounds=rounds, stable=not kcore or not changed)
     return ukeep, ikeep, uc, ic, report
 
-# %% ../nbs/06_distributed.ipynb #4c3cffb9
+# %% ../nbs/06_distributed.ipynb #d9bb5e25
 def _present(codes: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(codes[codes >= 0], minlength=n) > 0
 
@@ -430,7 +572,7 @@ def _eval_report(parts) -> dict:
     return dict(reviews=n, users=nz(pu), items=nz(pi), warm=warm, warm_users=nz(wu), warm_items=nz(wi),
                 cold_user=cu, cold_item=ci, cold_both=cb, cold_user_filtered=cuf, cold_item_filtered=cif)
 
-# %% ../nbs/06_distributed.ipynb #2294de9f
+# %% ../nbs/06_distributed.ipynb #b14b0373
 @dataclass
 class _Space:
     "The training id space, as broadcast to the workers: code -> row/column (-1: not in training) and the keep masks."
@@ -457,7 +599,7 @@ def _matrix(client, narrow, rule_f, space_f, k, shape, weighting, alpha, eval_we
     r, c, w = (np.concatenate([p[j] for p in parts]) for j in range(3))
     return sp.csr_matrix((w, (r, c)), shape=shape, dtype=np.float32)
 
-# %% ../nbs/06_distributed.ipynb #a89e4d91
+# %% ../nbs/06_distributed.ipynb #92618257
 def _frame_part(part, rule, space, k, weighting, alpha, eval_weights):
     "The full rows of split code `k` of one partition with `user_idx`, `item_idx`, `weight` (codes kept for cold labels)."
     sub = part[_rows_of(part, rule, space, k)]
@@ -485,7 +627,7 @@ def _cold_rows(df, name, raw_u, raw_i) -> pd.DataFrame:
                      user_status=cat(np.where(~cu, 0, np.where(raw_u[du[cold]], 1, 2)), ["warm", "filtered", "new"]),
                      item_status=cat(np.where(~ci, 0, np.where(raw_i[di[cold]], 1, 2)), ["warm", "filtered", "new"]))
 
-# %% ../nbs/06_distributed.ipynb #96fc03a6
+# %% ../nbs/06_distributed.ipynb #eb279de7
 @dataclass
 class DaskPlan:
     "What `prepare_dask` decided, to select the same rows again on the cluster (e.g. for feature aggregates)."
@@ -509,17 +651,17 @@ class DaskPlan:
         meta = _frame_part(p._meta, _RowRule(np.zeros(0, np.int64)), self.space, 1, weighting, alpha, True)
         return p.map_partitions(_frame_part, _bcast(self.client, self.rule), _bcast(self.client, self.space), 0, weighting, alpha, True, meta=meta)
 
-# %% ../nbs/06_distributed.ipynb #593541d4
-def _dedupe_rule(client, narrow, n_items, split, cuts, valid_frac, test_frac, n_valid, n_test) -> tuple[_RowRule, dict]:
+# %% ../nbs/06_distributed.ipynb #e78e12c7
+def _dedupe_rule(client, narrow, n_users, n_items, split, cuts, valid_frac, test_frac, n_valid, n_test, seed) -> tuple[_RowRule, dict]:
     "The split rule with both kinds of repeats, the duplicate candidates and the split description."
     cand = _duplicate_rows(client, narrow, n_items)
     rule = _RowRule(_file_losers(cand))
-    if split == "last_out":
-        raise DataError("split='last_out' is not available on a Dask cluster yet (it needs a shuffle by user); "
-                        "use split='files' or 'timestamp', or run without a cluster")
-    if split not in ("files", "timestamp"):
+    if split not in ("files", "timestamp", "last_out"):
         raise ValueError(f"split={split!r}: expected one of ('files', 'timestamp', 'last_out')")
     info = dict(method="files")
+    if split == "last_out":
+        rule.method, rule.last = "last_out", _last_out_rule(client, narrow, rule, n_users, n_valid, n_test, seed)
+        info = dict(method="last_out", n_valid=int(n_valid), n_test=int(n_test), seed=int(seed))
     if split == "timestamp":
         if cuts is None:
             n = int(client.compute(narrow.map_partitions(lambda p: pd.Series([int((_which(p, rule) >= 0).sum())])).sum(), sync=True))
@@ -532,7 +674,7 @@ def _dedupe_rule(client, narrow, n_items, split, cuts, valid_frac, test_frac, n_
     rule.train_losers = _losers(cand[in_train])
     return rule, info
 
-# %% ../nbs/06_distributed.ipynb #ce638a1b
+# %% ../nbs/06_distributed.ipynb #91040e45
 def _space(uc, ic, ukeep, ikeep) -> tuple[_Space, np.ndarray, np.ndarray]:
     "The training id space from the final counts: codes with a review left, in code order."
     ucodes, icodes = np.flatnonzero(uc), np.flatnonzero(ic)
@@ -543,7 +685,9 @@ def _space(uc, ic, ukeep, ikeep) -> tuple[_Space, np.ndarray, np.ndarray]:
 
 def _split_categories(dr: DaskReviews, method: str) -> dict:
     "Per split, the categories `load_amazon` gives its `category` column (None: the split's column is not categorical)."
-    per = {s: sorted(dr.files.loc[dr.files.split == s, "category"].unique()) for s in SPLITS}
+    per = {s: sorted(dr.files.loc[dr.files.split == s, "category"].dropna().unique()) for s in SPLITS}
+    if dr.seed:
+        per["train"] = sorted(dr.splits["train"]["category"].dropna().unique().compute().astype(str))
     if method == "files":
         return per
     sets = [tuple(v) for v in per.values() if v]
@@ -557,11 +701,14 @@ def _items_frame(dr: DaskReviews, icats: pd.Index) -> pd.DataFrame|None:
     it = dr.items.compute().sort_values("_pos", kind="stable").drop(columns="_pos")
     it = it.drop_duplicates("parent_asin", keep="first").reset_index(drop=True)
     it["category"] = it["category"].astype(object).astype("category")
-    it["categories"] = pd.Series([list(v) if v is not None else [] for v in it["categories"].array._pa_array.to_pylist()], dtype=object)
+    for c in [c for c in ("title", "store") if dr.seed and c in it.columns]:
+        it[c] = it[c].astype("str")                                  # what `to_pandas()` gives the seed's text columns
+    if "categories" in it.columns:
+        it["categories"] = pd.Series([list(v) if v is not None else [] for v in it["categories"].array._pa_array.to_pylist()], dtype=object)
     it["parent_asin"] = pd.Categorical(it["parent_asin"].astype("string"), categories=icats)
     return it
 
-# %% ../nbs/06_distributed.ipynb #234ba4be
+# %% ../nbs/06_distributed.ipynb #29550a0a
 def _eval_splits(client, plan, narrow, pool, raw, shape, weighting, alpha, eval_weights, cats) -> tuple[dict, list, dict]:
     "Per evaluation split: (warm matrix, warm frame) and its report entry; the cold rows of both."
     rule_f, space_f = _bcast(client, plan.rule), _bcast(client, plan.space)
@@ -594,7 +741,7 @@ def _cold_frame(colds: list) -> pd.DataFrame:
         cold[c] = pd.Categorical(cold[c].astype(object), categories=lv)
     return cold
 
-# %% ../nbs/06_distributed.ipynb #c002785f
+# %% ../nbs/06_distributed.ipynb #f45593b9
 def _setup(client, source, storage_options, categories) -> tuple[DaskReviews, pd.Index, pd.Index, object]:
     "Read `source`, compute the id spaces, and persist the narrow integer columns of every review on the workers."
     import dask.dataframe as dd
@@ -608,10 +755,11 @@ def _setup(client, source, storage_options, categories) -> tuple[DaskReviews, pd
     narrow = client.persist(dd.concat(frames) if len(frames) > 1 else frames[0])
     return dr, ucats, icats, narrow
 
-# %% ../nbs/06_distributed.ipynb #15ebd566
+# %% ../nbs/06_distributed.ipynb #4954893a
 def _filtered_space(client, narrow, dr, ucats, icats, p) -> tuple:
     "Dedupe and split rule, raw training counts, the activity filter and the training id space (all counting passes)."
-    rule, split_info = _dedupe_rule(client, narrow, len(icats), p["split"], p["cuts"], p["valid_frac"], p["test_frac"], p["n_valid"], p["n_test"])
+    rule, split_info = _dedupe_rule(client, narrow, len(ucats), len(icats), p["split"], p["cuts"], p["valid_frac"], p["test_frac"],
+                                    p["n_valid"], p["n_test"], p["seed"])
     rule_f = _bcast(client, rule)
     n_raw, raw_u, raw_i = _reduce(client, narrow, _raw_train, rule_f, len(ucats), len(icats))
     if n_raw == 0:
@@ -644,22 +792,22 @@ def _run(client, dr, ucats, icats, narrow, p: dict) -> tuple[Prepared, DaskPlan]
                     source=dr.source, synthetic=dr.synthetic)
     return prep, plan
 
-# %% ../nbs/06_distributed.ipynb #3a44a82f
+# %% ../nbs/06_distributed.ipynb #ab3d94f0
 def prepare_dask(source,                          # folder, gs:// prefix or fsspec URL of Amazon files, or a `DaskReviews`
                  client,                          # a `distributed.Client` (see `cluster_client`)
                  min_reviews: int=5,              # as `prepare`: keep users with more reviews than this
                  kcore: bool=False,               # as `prepare`: iterate the filter to a k-core
                  alpha: float=10.0,               # as `prepare`: confidence scale
                  weighting="log",                 # as `prepare`: 'log', 'linear', 'binary' or f(reviews, alpha) (sees u, i, timestamp, rating)
-                 split: str="files",              # 'files' or 'timestamp' ('last_out' is not on the cluster yet)
-                 seed: int=0,                     # as `prepare` (recorded in params)
+                 split: str="files",              # as `prepare`: 'files', 'timestamp' or 'last_out'
+                 seed: int=0,                     # as `prepare`: tie-break seed of 'last_out'
                  *,
                  min_item_reviews: int|None=None, # as `prepare`: item threshold (default: min_reviews)
                  valid_frac: float=0.1,           # 'timestamp': share of the latest reviews for valid
                  test_frac: float=0.1,            # 'timestamp': share of the latest reviews for test
                  cuts: tuple|None=None,           # 'timestamp': explicit (t_valid, t_test) in epoch ms
-                 n_valid: int=1,                  # as `prepare` (recorded in params)
-                 n_test: int=1,                   # as `prepare` (recorded in params)
+                 n_valid: int=1,                  # 'last_out': latest reviews per user for valid
+                 n_test: int=1,                   # 'last_out': latest reviews per user for test
                  eval_weights: bool=True,         # as `prepare`: confidence weights in valid/test (else 1)
                  max_rounds: int=100,             # as `prepare`: k-core rounds at most
                  storage_options: dict|None=None, # fsspec options for `source`
@@ -678,7 +826,7 @@ def prepare_dask(source,                          # folder, gs:// prefix or fssp
         client.cancel(narrow)
     return (prep, plan) if return_plan else prep
 
-# %% ../nbs/06_distributed.ipynb #659d73f4
+# %% ../nbs/06_distributed.ipynb #9d3e416f
 def _value_codes(part: pd.DataFrame, ids: pd.Index, codes: np.ndarray) -> pd.DataFrame:
     "(user_idx, code of the item's value) of the rows of one partition whose item has a known value."
     c = np.append(codes, -1)[index_positions(part["parent_asin"], ids)]
@@ -703,7 +851,7 @@ def user_item_counts(plan: DaskPlan,             # from `prepare_dask(..., retur
     return pd.DataFrame({"user_idx": out["user_idx"].to_numpy(np.int64), "value": np.asarray(values, dtype=object)[out["code"].to_numpy()],
                          "n": out["n"].to_numpy(np.int64)})
 
-# %% ../nbs/06_distributed.ipynb #b32ad9a9
+# %% ../nbs/06_distributed.ipynb #9c34baa9
 def _factor_arrays(model) -> tuple[np.ndarray, np.ndarray]:
     "(user factors, item factors) of a factor model, a `FactorScorer` or a `(U, V)` pair."
     if isinstance(model, tuple) and len(model) == 2:
@@ -724,7 +872,7 @@ def _exclusion(train, test, exclude):
     m = m - m.multiply(sp.csr_matrix(test != 0, dtype=bool))
     return sp.csr_matrix(m, dtype=bool)
 
-# %% ../nbs/06_distributed.ipynb #7c367bb0
+# %% ../nbs/06_distributed.ipynb #c843df0c
 def _eval_block(users, U, V, train, test, excl, ks, metrics, block_size, ties, cover: bool):
     "One task: `evaluate` on the rows `users` (all with test items), and the items in each top-k list (for coverage)."
     from hybridrec.evaluate import evaluate, FactorScorer
@@ -753,7 +901,7 @@ def _ci_table(per_user: pd.DataFrame, metrics, z: float=1.96) -> pd.DataFrame:
                          ci_high=v.mean() + h if len(v) else float("nan"), n_users=len(v)))
     return pd.DataFrame(rows)
 
-# %% ../nbs/06_distributed.ipynb #59ddfdc6
+# %% ../nbs/06_distributed.ipynb #6a81e2c7
 def _eval_table(per_user, seen, ks, metrics, n_items, m, name, protocol, sampled) -> pd.DataFrame:
     "`evaluate`'s tidy table (slice 'all') from the concatenated per-user frame and the union of the top-k sets."
     from hybridrec.evaluate import METRICS
@@ -785,7 +933,7 @@ def _eval_users(test, users, max_users, seed) -> tuple[np.ndarray, int, str, boo
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(eligible, size=int(max_users), replace=False)), skipped, "sampled", True
 
-# %% ../nbs/06_distributed.ipynb #1faaa84c
+# %% ../nbs/06_distributed.ipynb #09e38685
 def evaluate_dask(model,                           # a fitted factor model, a FactorScorer or a (user factors, item factors) pair
                   train: sp.spmatrix,              # users x items training matrix (what the model saw)
                   test: sp.spmatrix,               # users x items held-out matrix
@@ -826,7 +974,7 @@ def evaluate_dask(model,                           # a fitted factor model, a Fa
                     _ci_table(per_user, metrics).to_string(index=False))
     return EvalResult(table, per_user, {}, len(eval_users), skipped, time.perf_counter() - t0, name, protocol, sampled, params)
 
-# %% ../nbs/06_distributed.ipynb #1b489bc7
+# %% ../nbs/06_distributed.ipynb #280a7fce
 def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, storage_options: dict, batch: int=2048) -> int:
     "One task: top-`k` of a block of users, written to `out/part-{b:05d}.parquet`; returns the rows written."
     from hybridrec.base import top_k
@@ -846,7 +994,7 @@ def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, s
         df.to_parquet(f, index=False)
     return len(df)
 
-# %% ../nbs/06_distributed.ipynb #5cef5f64
+# %% ../nbs/06_distributed.ipynb #9b63282c
 def recommend_all_users(recommender,                      # a `hybridrec.models.Recommender` (model, ids, seen items)
                         client,                           # a distributed.Client (None: the blocks run in this process)
                         out: str,                         # output folder (local, gs://, any fsspec URL): one parquet file per block
@@ -879,7 +1027,7 @@ def recommend_all_users(recommender,                      # a `hybridrec.models.
         rows = client.gather(futs)
     return dict(out=str(out), files=len(starts), rows=int(sum(rows)), users=n, k=int(k))
 
-# %% ../nbs/06_distributed.ipynb #d597d4b3
+# %% ../nbs/06_distributed.ipynb #7450ba19
 def map_trials(fn,                 # fn(point) -> result, importable or cloudpickle-able (runs on a worker)
                points: list,       # parameter sets, e.g. dicts of hyper-parameters
                client=None,        # a distributed.Client (None: run here, one after the other)

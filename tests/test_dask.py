@@ -58,8 +58,9 @@ def assert_same_prepared(a, b, frames=True):
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(min_reviews=3, kcore=True), dict(min_reviews=2, min_item_reviews=4, weighting="linear", alpha=2.0),
-                                dict(split="timestamp", min_reviews=2), dict(split="timestamp", valid_frac=0.0, test_frac=0.2, min_reviews=1)],
-                         ids=["default", "kcore", "item-threshold", "timestamp", "timestamp-no-valid"])
+                                dict(split="timestamp", min_reviews=2), dict(split="timestamp", valid_frac=0.0, test_frac=0.2, min_reviews=1),
+                                dict(split="last_out", n_valid=2, n_test=1, seed=3, min_reviews=2)],
+                         ids=["default", "kcore", "item-threshold", "timestamp", "timestamp-no-valid", "last-out"])
 def test_prepare_equals_single_process(client, demo, kw):
     assert_same_prepared(prepare_dask(demo, client, **kw), prepare(load_amazon(demo, progress=False), **kw))
 
@@ -77,22 +78,39 @@ def _write_dupes(folder: Path, rows_per_file=400, seed=0):
     return str(folder)
 
 
-@pytest.mark.parametrize("split", ["files", "timestamp"])
+@pytest.mark.parametrize("split", ["files", "timestamp", "last_out"])
 def test_prepare_with_repeats_and_split_parquet(client, tmp_path, split):
-    "Repeats within a file and across files (ties on time too), parquet read as several row-group partitions per file."
+    "Repeats within a file and across files, many equal timestamps (last_out's random tie-break), parquet read in row-group runs."
     d = _write_dupes(tmp_path / "dupes")
     dr = read_reviews_dask(d, rows_per_part=100)
     assert dr.splits["train"].npartitions > 2
     single = prepare(load_amazon(d, progress=False), min_reviews=1, split=split)
-    assert single.report["duplicates_dropped"] > 0 or split == "timestamp"
+    assert single.report["duplicates_dropped"] > 0 or split != "files"
     assert_same_prepared(prepare_dask(dr, client, min_reviews=1, split=split), single)
+
+
+def test_seed_layout_equals_single_process(client, tmp_path):
+    "The seed's train_df.parquet (read in row-group runs) + test_data/ CSVs, with and without a category filter."
+    import shutil
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _common import seed_train_df
+    d, s = tmp_path / "demo", tmp_path / "seed"
+    write_demo(str(d), users=500, items=200, seed=5)
+    (s / "test_data").mkdir(parents=True)
+    seed_train_df(load_amazon(str(d), progress=False)).to_parquet(s / "train_df.parquet", row_group_size=500)
+    for f in d.glob("*.test.csv.gz"):
+        shutil.copy(f, s / "test_data" / f.name)
+    for cats in (None, ["Electronics", "Video_Games"]):
+        dr = read_reviews_dask(str(s), categories=cats, rows_per_part=1000)
+        assert dr.seed and dr.splits["train"].npartitions > 1
+        assert_same_prepared(prepare_dask(dr, client, min_reviews=2), prepare(load_amazon(str(s), categories=cats, progress=False), min_reviews=2))
 
 
 def test_prepare_errors_match(client, demo):
     with pytest.raises(Exception, match="activity filter left no training reviews: the user threshold min_reviews=1000"):
         prepare_dask(demo, client, min_reviews=1000)
-    with pytest.raises(Exception, match="split='last_out' is not available on a Dask cluster"):
-        prepare_dask(demo, client, split="last_out")
+    with pytest.raises(ValueError, match="split='random': expected one of"):
+        prepare_dask(demo, client, split="random")
 
 
 def test_user_category_counts_equal_encoder_blocks(client, demo):
