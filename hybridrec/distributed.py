@@ -56,7 +56,7 @@ def cluster_client(address: str|None=None,        # None: $DASK_SCHEDULER_ADDRES
         if cluster is not None:
             cluster.close()
 
-# %% ../nbs/06_distributed.ipynb #2d07a4e7
+# %% ../nbs/06_distributed.ipynb #252e80f7
 _POS_SHIFT = 40  # _pos = file rank << 40 | row in file: pool order of `prepare`, up to 2**40 rows per file
 
 def _csv_columns(fs, path) -> list:
@@ -82,7 +82,7 @@ def _parquet_pieces(fs, path, rows_per_part) -> tuple[list, list]:
         runs.append((cur, first))
     return runs, names
 
-# %% ../nbs/06_distributed.ipynb #f1579ee9
+# %% ../nbs/06_distributed.ipynb #decf2a49
 def _official_files(location, files, categories, splits) -> tuple[pd.DataFrame, pd.DataFrame]:
     "The official layout's review files in the single-process pool order (split, then file name) and its meta files."
     rev = files[files.kind == "reviews"]
@@ -112,7 +112,7 @@ def _review_files(location, storage_options, categories, splits) -> tuple[pd.Dat
     rev, meta = _official_files(location, files, categories, splits)
     return rev, meta, bool((files.kind == "synthetic_marker").any()), False
 
-# %% ../nbs/06_distributed.ipynb #6ab5f0f5
+# %% ../nbs/06_distributed.ipynb #c3c834f5
 def _pieces(files, fs, rows_per_part, categories=None) -> tuple[list, bool]:
     "One dict per partition to read (path, rank, split, category, row groups, first row), and whether any file has `history`."
     pieces, history = [], False
@@ -132,7 +132,7 @@ def _empty_history(n) -> pd.Series:
     import pyarrow as pa
     return pd.Series(pd.arrays.ArrowExtensionArray(pa.nulls(n, pa.list_(pa.string()))))
 
-# %% ../nbs/06_distributed.ipynb #d3c8ee5d
+# %% ../nbs/06_distributed.ipynb #c04297ea
 def _seed_rows(fs, piece, columns) -> pd.DataFrame:
     "Rows of a run of row groups of the seed's `train_df.parquet` (columns it has), the category filter applied."
     import pyarrow.parquet as pq
@@ -177,7 +177,7 @@ def _seed_items_frame(fs, pieces, location, storage_options):
     return dd.from_map(_read_seed_items, train, location=str(location), storage_options=storage_options,
                        meta=_seed_items(empty, 0, 0), enforce_metadata=False)
 
-# %% ../nbs/06_distributed.ipynb #222f2b3b
+# %% ../nbs/06_distributed.ipynb #250f44bb
 def _read_piece(piece: dict, location: str, storage_options: dict|None, history: bool) -> pd.DataFrame:
     "One partition of reviews, read and validated by `hybridrec.data`, tagged with category, split and `_pos`."
     fs, _ = get_fs(location, storage_options)
@@ -206,7 +206,7 @@ def _review_meta(history: bool) -> pd.DataFrame:
     df = validate_reviews(raw, "meta").iloc[:0]
     return df.assign(category=pd.Series([], dtype="string"), _pos=np.zeros(0, np.int64), _split=np.zeros(0, np.int8))
 
-# %% ../nbs/06_distributed.ipynb #a777951c
+# %% ../nbs/06_distributed.ipynb #da2abd2e
 _LISTS = "list<string>"   # `categories` travels as a pyarrow list column (Dask would turn an object column into strings)
 _META_DTYPES = dict(parent_asin="string", title="string", main_category="string", average_rating="float32", rating_number="float32",
                     price="float64", store="string", categories=_LISTS, category="string", _pos="int64")
@@ -229,7 +229,7 @@ def _read_meta_piece(piece: dict, location: str, storage_options: dict|None) -> 
 def _meta_meta() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=_dtype(t)) for c, t in _META_DTYPES.items()})
 
-# %% ../nbs/06_distributed.ipynb #12199956
+# %% ../nbs/06_distributed.ipynb #cd55d77d
 @dataclass
 class DaskReviews:
     "Reviews read lazily on a Dask cluster: one dask DataFrame per split, item metadata, and where they came from."
@@ -245,7 +245,7 @@ class DaskReviews:
         parts = ", ".join(f"{k}: {v.npartitions} partitions" for k, v in self.splits.items())
         return f"DaskReviews({self.source!r}: {len(self.files)} review files; {parts}; meta={'yes' if self.items is not None else 'no'})"
 
-# %% ../nbs/06_distributed.ipynb #699ffa55
+# %% ../nbs/06_distributed.ipynb #224e8461
 def read_reviews_dask(location: str,                    # folder, gs:// prefix or any fsspec URL of Amazon Reviews 2023 files
                       storage_options: dict|None=None,  # fsspec options (e.g. {"token": "anon"}), sent to the workers
                       categories: list|None=None,       # categories to read (default: all found)
@@ -271,7 +271,7 @@ def read_reviews_dask(location: str,                    # folder, gs:// prefix o
         items = dd.from_map(_read_meta_piece, mp, location=str(location), storage_options=so, meta=_meta_meta(), enforce_metadata=False)
     return DaskReviews(frames, items, str(location), synthetic, files, so, seed)
 
-# %% ../nbs/06_distributed.ipynb #7188cf69
+# %% ../nbs/06_distributed.ipynb #ad6ec3a6
 def _add(a, b):
     "Element-wise sum of two partial results (numbers, arrays, or tuples of them; `+` on bool arrays is `or`)."
     if isinstance(a, tuple):
@@ -301,16 +301,16 @@ def _bcast(client, obj):
     "A future of `obj` held by every worker (wrapped in a list so dicts and lists travel whole)."
     return client.scatter([obj], broadcast=True, hash=False)[0]
 
-# %% ../nbs/06_distributed.ipynb #f274e7f0
+# %% ../nbs/06_distributed.ipynb #101d48f5
 def _sorted_ids(values) -> pd.Index:
     "Distinct ids as a sorted string index, built as `hybridrec.data.share_id_space` builds its categories."
     return pd.Index(pd.Series(np.asarray(values, dtype=object)).astype("string").dropna().unique()).sort_values()
 
-def _id_spaces(dr: DaskReviews) -> tuple[pd.Index, pd.Index]:
-    "(users, items): every id of every split (items: and of the metadata), sorted."
+def _id_spaces(dr: DaskReviews, frames: list|None=None) -> tuple[pd.Index, pd.Index]:
+    "(users, items): every id of every split (`frames`, default the reviews' splits; items: and the metadata's), sorted."
     import dask
     import dask.dataframe as dd
-    frames = list(dr.splits.values())
+    frames = list(dr.splits.values()) if frames is None else frames
     users = dd.concat([f["user_id"] for f in frames]).unique()
     items = dd.concat([f["parent_asin"] for f in frames] + ([dr.items["parent_asin"]] if dr.items is not None else [])).unique()
     u, i = dask.compute(users, items)
@@ -322,7 +322,7 @@ def _with_codes(df: pd.DataFrame, ucats: pd.Index, icats: pd.Index) -> pd.DataFr
 
 NARROW = ("u", "i", "timestamp", "rating", "_pos", "_split")
 
-# %% ../nbs/06_distributed.ipynb #227a4d00
+# %% ../nbs/06_distributed.ipynb #8651a43c
 def _keys(part: pd.DataFrame, n_items: int) -> np.ndarray:
     return part["u"].to_numpy(np.int64) * max(n_items, 1) + part["i"].to_numpy(np.int64)
 
@@ -342,7 +342,7 @@ def _duplicate_rows(client, narrow, n_items: int) -> pd.DataFrame:
     cand = narrow.map_partitions(_rows_with_keys, _bcast(client, dup), n_items, meta=narrow._meta).compute()
     return cand.sort_values("_pos", kind="stable")
 
-# %% ../nbs/06_distributed.ipynb #f60387f8
+# %% ../nbs/06_distributed.ipynb #3ab1cf1e
 def _losers(rows: pd.DataFrame) -> np.ndarray:
     "`_pos` of the rows that `drop_duplicate_reviews` drops from `rows` (in pool order)."
     if len(rows) == 0:
@@ -356,7 +356,7 @@ def _file_losers(cand: pd.DataFrame) -> np.ndarray:
     parts = [_losers(cand[files == f]) for f in np.unique(files)]
     return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
-# %% ../nbs/06_distributed.ipynb #3964d0df
+# %% ../nbs/06_distributed.ipynb #6b3cf223
 @dataclass
 class _RowRule:
     "Decides, per partition, each review's split (-1: a repeat within its file) and which training rows are repeats."
@@ -394,7 +394,7 @@ def _train_rows(part: pd.DataFrame, rule: _RowRule, ukeep=None, ikeep=None) -> n
         m &= ukeep[part["u"].to_numpy()] & ikeep[part["i"].to_numpy()]
     return m
 
-# %% ../nbs/06_distributed.ipynb #f34ce7f8
+# %% ../nbs/06_distributed.ipynb #d79c9e1b
 def _ts_hist(part, rule, lo, hi, edges):
     "(reviews before `lo`, histogram over `edges` of the pool's timestamps in [lo, hi]) of one partition."
     ts = part["timestamp"].to_numpy(np.int64)[_which(part, rule) >= 0]
@@ -426,7 +426,7 @@ def _timestamp_cuts(client, narrow, rule, n: int, valid_frac: float, test_frac: 
         cuts = (cuts[0], int(np.iinfo(np.int64).max))
     return cuts
 
-# %% ../nbs/06_distributed.ipynb #bc605678
+# %% ../nbs/06_distributed.ipynb #278f587e
 def _pool_index(part: pd.DataFrame, file_losers, last: dict) -> np.ndarray:
     "Position in the single-process pool (repeats within files removed) of each row of `part` (rows that are not such repeats)."
     pos = part["_pos"].to_numpy(np.int64)
@@ -460,7 +460,7 @@ def _last_out_split(part: pd.DataFrame, file_losers, last: dict) -> np.ndarray:
     valid = ~test & (last["ntv"][u] > 0) & ge(last["v_ts"], last["v_tie"])
     return np.where(test, 2, np.where(valid, 1, 0))
 
-# %% ../nbs/06_distributed.ipynb #3c48fc2e
+# %% ../nbs/06_distributed.ipynb #f9631796
 def _user_cutoffs(df: pd.DataFrame, n_valid: int, n_test: int) -> pd.DataFrame:
     "Per user of a shuffled partition: how many reviews go to test / test+valid, and the keys (ts, tie) of the last of each."
     order = np.lexsort((df["tie"].to_numpy(), df["timestamp"].to_numpy(), df["u"].to_numpy()))
@@ -479,7 +479,7 @@ def _with_ties(part: pd.DataFrame, file_losers, last) -> pd.DataFrame:
     return pd.DataFrame({"u": keep["u"].to_numpy(), "timestamp": keep["timestamp"].to_numpy(np.int64),
                          "tie": _ties(_pool_index(keep, file_losers, last), last["seed"])})
 
-# %% ../nbs/06_distributed.ipynb #4afa7873
+# %% ../nbs/06_distributed.ipynb #902a1b80
 def _first_and_count(part: pd.DataFrame, file_losers) -> list:
     "[(first `_pos`, rows that are not repeats)] of one partition ([] if it is empty)."
     if len(part) == 0:
@@ -503,7 +503,7 @@ def _last_out_rule(client, narrow, rule, n_users, n_valid, n_test, seed) -> dict
         last[c][u] = cut[c].to_numpy()
     return last
 
-# %% ../nbs/06_distributed.ipynb #a9c96834
+# %% ../nbs/06_distributed.ipynb #4699369a
 def _train_counts(part, rule, ukeep, ikeep, n_users, n_items):
     "(reviews, reviews per user code, reviews per item code) of the training rows of one partition that pass the masks."
     m = _train_rows(part, rule, ukeep, ikeep)
@@ -521,7 +521,7 @@ def _filter_error(r, kcore, mu, mi, min_item_reviews, ukeep, ikeep, n_keep, uc, 
     return DataError(f"activity filter{' (k-core round %d)' % r if kcore else ''} left no training reviews: {who}; "
                      f"{n_keep} reviews, {nz(uc)} users, {nz(ic)} items before this pass. Lower min_reviews / min_item_reviews.")
 
-# %% ../nbs/06_distributed.ipynb #0845b4aa
+# %% ../nbs/06_distributed.ipynb #89f030c4
 def _activity_filter(client, narrow, rule_f, n_users, n_items, min_reviews, kcore, min_item_reviews, max_rounds):
     "The keep masks (per user code, per item code), final counts and the report of `activity_filter`, by counting passes."
     mu = int(min_reviews)
@@ -546,7 +546,7 @@ def _activity_filter(client, narrow, rule_f, n_users, n_items, min_reviews, kcor
                   rounds=rounds, stable=not kcore or not changed)
     return ukeep, ikeep, uc, ic, report
 
-# %% ../nbs/06_distributed.ipynb #d9bb5e25
+# %% ../nbs/06_distributed.ipynb #bbe77abc
 def _present(codes: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(codes[codes >= 0], minlength=n) > 0
 
@@ -572,7 +572,7 @@ def _eval_report(parts) -> dict:
     return dict(reviews=n, users=nz(pu), items=nz(pi), warm=warm, warm_users=nz(wu), warm_items=nz(wi),
                 cold_user=cu, cold_item=ci, cold_both=cb, cold_user_filtered=cuf, cold_item_filtered=cif)
 
-# %% ../nbs/06_distributed.ipynb #b14b0373
+# %% ../nbs/06_distributed.ipynb #a7d30729
 @dataclass
 class _Space:
     "The training id space, as broadcast to the workers: code -> row/column (-1: not in training) and the keep masks."
@@ -582,8 +582,10 @@ class _Space:
     ikeep: np.ndarray
 
 def _rows_of(part, rule, space, k) -> np.ndarray:
-    "Mask of the rows of split code `k` (training: after repeats and the filter)."
-    return _train_rows(part, rule, space.ukeep, space.ikeep) if k == 0 else _which(part, rule) == k
+    "Mask of the rows of split code `k` or of any code in the tuple `k` (training: after repeats and the filter)."
+    if k == 0:
+        return _train_rows(part, rule, space.ukeep, space.ikeep)
+    return np.isin(_which(part, rule), k)
 
 def _triplets(part, rule, space, k, weighting, alpha, eval_weights):
     "(rows, columns, weights) of the warm reviews of split code `k` in one partition."
@@ -599,13 +601,15 @@ def _matrix(client, narrow, rule_f, space_f, k, shape, weighting, alpha, eval_we
     r, c, w = (np.concatenate([p[j] for p in parts]) for j in range(3))
     return sp.csr_matrix((w, (r, c)), shape=shape, dtype=np.float32)
 
-# %% ../nbs/06_distributed.ipynb #92618257
+# %% ../nbs/06_distributed.ipynb #671077a4
 def _frame_part(part, rule, space, k, weighting, alpha, eval_weights):
     "The full rows of split code `k` of one partition with `user_idx`, `item_idx`, `weight` (codes kept for cold labels)."
-    sub = part[_rows_of(part, rule, space, k)]
+    m = _rows_of(part, rule, space, k)
+    sub = part[m]
     w = confidence(sub, weighting, alpha) if (k == 0 or eval_weights) else np.ones(len(sub), np.float32)
     r, c = space.upos[sub["u"].to_numpy()], space.ipos[sub["i"].to_numpy()]
-    return sub.drop(columns=["_pos", "_split"]).assign(user_idx=r.astype(np.int32), item_idx=c.astype(np.int32), weight=w)
+    out = sub.drop(columns=["_pos", "_split"]).assign(user_idx=r.astype(np.int32), item_idx=c.astype(np.int32), weight=w)
+    return out if k == 0 else out.assign(_set=_which(part, rule)[m].astype(np.int8))
 
 def _as_single_process(df, ucats, icats, cats) -> pd.DataFrame:
     "A gathered frame with the dtypes of `prepare`'s frames: ids as categoricals over every id, `category` categorical."
@@ -627,7 +631,7 @@ def _cold_rows(df, name, raw_u, raw_i) -> pd.DataFrame:
                      user_status=cat(np.where(~cu, 0, np.where(raw_u[du[cold]], 1, 2)), ["warm", "filtered", "new"]),
                      item_status=cat(np.where(~ci, 0, np.where(raw_i[di[cold]], 1, 2)), ["warm", "filtered", "new"]))
 
-# %% ../nbs/06_distributed.ipynb #eb279de7
+# %% ../nbs/06_distributed.ipynb #93f8e861
 @dataclass
 class DaskPlan:
     "What `prepare_dask` decided, to select the same rows again on the cluster (e.g. for feature aggregates)."
@@ -638,11 +642,12 @@ class DaskPlan:
     rule: _RowRule
     space: _Space
 
-    def pool(self):
-        "All splits as one lazy dask DataFrame with codes `u`, `i` (pool order)."
+    def pool(self, splits=SPLITS):
+        "The files of `splits` (default: all) as one lazy dask DataFrame with codes `u`, `i` (pool order)."
         import dask.dataframe as dd
         uf, if_ = _bcast(self.client, self.user_cats), _bcast(self.client, self.item_cats)
-        frames = [f.map_partitions(_with_codes, uf, if_, meta=f._meta.assign(u=np.int64(0), i=np.int64(0))) for f in self.reviews.splits.values()]
+        frames = [f.map_partitions(_with_codes, uf, if_, meta=f._meta.assign(u=np.int64(0), i=np.int64(0)))
+                  for k, f in self.reviews.splits.items() if k in splits]
         return dd.concat(frames) if len(frames) > 1 else frames[0]
 
     def train_frame(self, weighting="log", alpha: float=10.0):
@@ -651,7 +656,7 @@ class DaskPlan:
         meta = _frame_part(p._meta, _RowRule(np.zeros(0, np.int64)), self.space, 1, weighting, alpha, True)
         return p.map_partitions(_frame_part, _bcast(self.client, self.rule), _bcast(self.client, self.space), 0, weighting, alpha, True, meta=meta)
 
-# %% ../nbs/06_distributed.ipynb #e78e12c7
+# %% ../nbs/06_distributed.ipynb #c6791cbf
 def _dedupe_rule(client, narrow, n_users, n_items, split, cuts, valid_frac, test_frac, n_valid, n_test, seed) -> tuple[_RowRule, dict]:
     "The split rule with both kinds of repeats, the duplicate candidates and the split description."
     cand = _duplicate_rows(client, narrow, n_items)
@@ -674,7 +679,7 @@ def _dedupe_rule(client, narrow, n_users, n_items, split, cuts, valid_frac, test
     rule.train_losers = _losers(cand[in_train])
     return rule, info
 
-# %% ../nbs/06_distributed.ipynb #91040e45
+# %% ../nbs/06_distributed.ipynb #ee5b9bed
 def _space(uc, ic, ukeep, ikeep) -> tuple[_Space, np.ndarray, np.ndarray]:
     "The training id space from the final counts: codes with a review left, in code order."
     ucodes, icodes = np.flatnonzero(uc), np.flatnonzero(ic)
@@ -708,15 +713,16 @@ def _items_frame(dr: DaskReviews, icats: pd.Index) -> pd.DataFrame|None:
     it["parent_asin"] = pd.Categorical(it["parent_asin"].astype("string"), categories=icats)
     return it
 
-# %% ../nbs/06_distributed.ipynb #29550a0a
+# %% ../nbs/06_distributed.ipynb #2d852ebf
 def _eval_splits(client, plan, narrow, pool, raw, shape, weighting, alpha, eval_weights, cats) -> tuple[dict, list, dict]:
     "Per evaluation split: (warm matrix, warm frame) and its report entry; the cold rows of both."
     rule_f, space_f = _bcast(client, plan.rule), _bcast(client, plan.space)
     raw_f = [_bcast(client, a) for a in raw]
     out, colds, reports = {}, [], {}
+    parts = _gather(client, pool, _frame_part, rule_f, space_f, (1, 2), weighting, alpha, eval_weights)
+    both = pd.concat(parts, ignore_index=True)
     for k, name in ((1, "valid"), (2, "test")):
-        parts = _gather(client, pool, _frame_part, rule_f, space_f, k, weighting, alpha, eval_weights)
-        df = pd.concat(parts, ignore_index=True) if parts else pool._meta
+        df = both[both["_set"].to_numpy() == k].drop(columns="_set")
         if len(df) == 0:
             out[name] = (None, None)
             continue
@@ -741,21 +747,24 @@ def _cold_frame(colds: list) -> pd.DataFrame:
         cold[c] = pd.Categorical(cold[c].astype(object), categories=lv)
     return cold
 
-# %% ../nbs/06_distributed.ipynb #f45593b9
+# %% ../nbs/06_distributed.ipynb #cd006284
 def _setup(client, source, storage_options, categories) -> tuple[DaskReviews, pd.Index, pd.Index, object]:
     "Read `source`, compute the id spaces, and persist the narrow integer columns of every review on the workers."
     import dask.dataframe as dd
     if client is None:
         raise ValueError("client: prepare_dask needs a distributed.Client (see cluster_client); for one process use hybridrec.preprocess.prepare")
+    from distributed import wait
     dr = source if isinstance(source, DaskReviews) else read_reviews_dask(source, storage_options, categories)
-    ucats, icats = _id_spaces(dr)
+    ids = [client.persist(f[["user_id", "parent_asin"] + list(NARROW[2:])]) for f in dr.splits.values()]   # files read once
+    ucats, icats = _id_spaces(dr, ids)
     uf, if_ = _bcast(client, ucats), _bcast(client, icats)
     frames = [f.map_partitions(lambda p, a, b: _with_codes(p, a, b)[list(NARROW)], uf, if_,
-                               meta=_with_codes(f._meta, ucats[:0], icats[:0])[list(NARROW)]) for f in dr.splits.values()]
+                               meta=_with_codes(f._meta, ucats[:0], icats[:0])[list(NARROW)]) for f in ids]
     narrow = client.persist(dd.concat(frames) if len(frames) > 1 else frames[0])
+    wait(narrow)                                                     # then `ids` is released with this frame
     return dr, ucats, icats, narrow
 
-# %% ../nbs/06_distributed.ipynb #4954893a
+# %% ../nbs/06_distributed.ipynb #8d4ed04c
 def _filtered_space(client, narrow, dr, ucats, icats, p) -> tuple:
     "Dedupe and split rule, raw training counts, the activity filter and the training id space (all counting passes)."
     rule, split_info = _dedupe_rule(client, narrow, len(ucats), len(icats), p["split"], p["cuts"], p["valid_frac"], p["test_frac"],
@@ -780,7 +789,8 @@ def _run(client, dr, ucats, icats, narrow, p: dict) -> tuple[Prepared, DaskPlan]
     rule_f, space_f = _bcast(client, plan.rule), _bcast(client, plan.space)
     train_m = _matrix(client, narrow, rule_f, space_f, 0, shape, w, a, ew)
     cats, pool = _split_categories(dr, plan.rule.method), plan.pool()
-    out, colds, reports = _eval_splits(client, plan, narrow, pool, raw, shape, w, a, ew, cats)
+    evals = plan.pool(("valid", "test")) if plan.rule.method == "files" and len(dr.splits) > 1 else pool
+    out, colds, reports = _eval_splits(client, plan, narrow, evals, raw, shape, w, a, ew, cats)
     train_df = None
     if p["frames"]:
         parts = _gather(client, pool, _frame_part, rule_f, space_f, 0, w, a, ew)
@@ -792,7 +802,7 @@ def _run(client, dr, ucats, icats, narrow, p: dict) -> tuple[Prepared, DaskPlan]
                     source=dr.source, synthetic=dr.synthetic)
     return prep, plan
 
-# %% ../nbs/06_distributed.ipynb #ab3d94f0
+# %% ../nbs/06_distributed.ipynb #6b1ac832
 def prepare_dask(source,                          # folder, gs:// prefix or fsspec URL of Amazon files, or a `DaskReviews`
                  client,                          # a `distributed.Client` (see `cluster_client`)
                  min_reviews: int=5,              # as `prepare`: keep users with more reviews than this
@@ -826,7 +836,7 @@ def prepare_dask(source,                          # folder, gs:// prefix or fssp
         client.cancel(narrow)
     return (prep, plan) if return_plan else prep
 
-# %% ../nbs/06_distributed.ipynb #9d3e416f
+# %% ../nbs/06_distributed.ipynb #b4365b68
 def _value_codes(part: pd.DataFrame, ids: pd.Index, codes: np.ndarray) -> pd.DataFrame:
     "(user_idx, code of the item's value) of the rows of one partition whose item has a known value."
     c = np.append(codes, -1)[index_positions(part["parent_asin"], ids)]
@@ -851,7 +861,7 @@ def user_item_counts(plan: DaskPlan,             # from `prepare_dask(..., retur
     return pd.DataFrame({"user_idx": out["user_idx"].to_numpy(np.int64), "value": np.asarray(values, dtype=object)[out["code"].to_numpy()],
                          "n": out["n"].to_numpy(np.int64)})
 
-# %% ../nbs/06_distributed.ipynb #9c34baa9
+# %% ../nbs/06_distributed.ipynb #cb1f42cc
 def _factor_arrays(model) -> tuple[np.ndarray, np.ndarray]:
     "(user factors, item factors) of a factor model, a `FactorScorer` or a `(U, V)` pair."
     if isinstance(model, tuple) and len(model) == 2:
@@ -872,7 +882,7 @@ def _exclusion(train, test, exclude):
     m = m - m.multiply(sp.csr_matrix(test != 0, dtype=bool))
     return sp.csr_matrix(m, dtype=bool)
 
-# %% ../nbs/06_distributed.ipynb #c843df0c
+# %% ../nbs/06_distributed.ipynb #14c81037
 def _eval_block(users, U, V, train, test, excl, ks, metrics, block_size, ties, cover: bool):
     "One task: `evaluate` on the rows `users` (all with test items), and the items in each top-k list (for coverage)."
     from hybridrec.evaluate import evaluate, FactorScorer
@@ -901,7 +911,7 @@ def _ci_table(per_user: pd.DataFrame, metrics, z: float=1.96) -> pd.DataFrame:
                          ci_high=v.mean() + h if len(v) else float("nan"), n_users=len(v)))
     return pd.DataFrame(rows)
 
-# %% ../nbs/06_distributed.ipynb #6a81e2c7
+# %% ../nbs/06_distributed.ipynb #d2fd2da4
 def _eval_table(per_user, seen, ks, metrics, n_items, m, name, protocol, sampled) -> pd.DataFrame:
     "`evaluate`'s tidy table (slice 'all') from the concatenated per-user frame and the union of the top-k sets."
     from hybridrec.evaluate import METRICS
@@ -933,7 +943,7 @@ def _eval_users(test, users, max_users, seed) -> tuple[np.ndarray, int, str, boo
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(eligible, size=int(max_users), replace=False)), skipped, "sampled", True
 
-# %% ../nbs/06_distributed.ipynb #09e38685
+# %% ../nbs/06_distributed.ipynb #41ca5964
 def evaluate_dask(model,                           # a fitted factor model, a FactorScorer or a (user factors, item factors) pair
                   train: sp.spmatrix,              # users x items training matrix (what the model saw)
                   test: sp.spmatrix,               # users x items held-out matrix
@@ -974,7 +984,7 @@ def evaluate_dask(model,                           # a fitted factor model, a Fa
                     _ci_table(per_user, metrics).to_string(index=False))
     return EvalResult(table, per_user, {}, len(eval_users), skipped, time.perf_counter() - t0, name, protocol, sampled, params)
 
-# %% ../nbs/06_distributed.ipynb #280a7fce
+# %% ../nbs/06_distributed.ipynb #9feecbb4
 def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, storage_options: dict, batch: int=2048) -> int:
     "One task: top-`k` of a block of users, written to `out/part-{b:05d}.parquet`; returns the rows written."
     from hybridrec.base import top_k
@@ -994,7 +1004,7 @@ def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, s
         df.to_parquet(f, index=False)
     return len(df)
 
-# %% ../nbs/06_distributed.ipynb #9b63282c
+# %% ../nbs/06_distributed.ipynb #374287fe
 def recommend_all_users(recommender,                      # a `hybridrec.models.Recommender` (model, ids, seen items)
                         client,                           # a distributed.Client (None: the blocks run in this process)
                         out: str,                         # output folder (local, gs://, any fsspec URL): one parquet file per block
@@ -1027,7 +1037,7 @@ def recommend_all_users(recommender,                      # a `hybridrec.models.
         rows = client.gather(futs)
     return dict(out=str(out), files=len(starts), rows=int(sum(rows)), users=n, k=int(k))
 
-# %% ../nbs/06_distributed.ipynb #7450ba19
+# %% ../nbs/06_distributed.ipynb #13220e1b
 def map_trials(fn,                 # fn(point) -> result, importable or cloudpickle-able (runs on a worker)
                points: list,       # parameter sets, e.g. dicts of hyper-parameters
                client=None,        # a distributed.Client (None: run here, one after the other)
