@@ -653,7 +653,7 @@ class DaskPlan:
     def train_frame(self, weighting="log", alpha: float=10.0):
         "The training rows `prepare` keeps, lazily, with `user_idx`, `item_idx`, `weight` (and codes `u`, `i`)."
         p = self.pool()
-        meta = _frame_part(p._meta, _RowRule(np.zeros(0, np.int64)), self.space, 1, weighting, alpha, True)
+        meta = _frame_part(p._meta, _RowRule(np.zeros(0, np.int64)), self.space, 0, weighting, alpha, True)
         return p.map_partitions(_frame_part, _bcast(self.client, self.rule), _bcast(self.client, self.space), 0, weighting, alpha, True, meta=meta)
 
 # %% ../nbs/06_distributed.ipynb #c6791cbf
@@ -882,23 +882,50 @@ def _exclusion(train, test, exclude):
     m = m - m.multiply(sp.csr_matrix(test != 0, dtype=bool))
     return sp.csr_matrix(m, dtype=bool)
 
-# %% ../nbs/06_distributed.ipynb #14c81037
-def _eval_block(users, U, V, train, test, excl, ks, metrics, block_size, ties, cover: bool):
-    "One task: `evaluate` on the rows `users` (all with test items), and the items in each top-k list (for coverage)."
-    from hybridrec.evaluate import evaluate, FactorScorer
+# %% ../nbs/06_distributed.ipynb #aa2c7344
+def _slice_labels(values, n: int, name: str) -> tuple[np.ndarray, list]:
+    "Labels as str/None per row and the slice values in `evaluate`'s order (categorical order, else sorted)."
+    s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values)
+    if s.ndim != 1 or len(s) != n:
+        raise ValueError(f"`{name}` has {len(s)} labels; expected {n} (one per row/column of `train`)")
+    lab = np.array([None if pd.isna(v) else str(v) for v in s.astype(object)], dtype=object)
+    present = set(lab) - {None}
+    order = [str(c) for c in s.cat.categories if str(c) in present] if isinstance(s.dtype, pd.CategoricalDtype) else sorted(present)
+    return lab, order
+
+def _rows(values, rows: np.ndarray):
+    "The labels of `rows` (a categorical keeps its categories, so a block orders its slices as the whole does)."
+    s = values.reset_index(drop=True) if isinstance(values, pd.Series) else pd.Series(values)
+    return s.iloc[rows].reset_index(drop=True)
+
+# %% ../nbs/06_distributed.ipynb #e0b31f3f
+def _topk_sets(fs, excl, ks, block_size, slices: dict) -> dict:
+    "Per user slice (name -> row mask) and k: the items in the top-k list of some row, scored in `block_size` rows as `evaluate`."
     from hybridrec.base import top_k
+    seen = {s: {k: np.zeros(fs.n_items, bool) for k in ks} for s in slices}
+    for a in range(0, fs.n_users, block_size):
+        S = np.matmul(fs.user_factors[a:a + block_size], fs.item_factors.T)
+        idx, _ = top_k(S, max(ks), excl[a:a + block_size] if excl is not None else None)
+        for s, rows in slices.items():
+            sub = idx[rows[a:a + block_size]]
+            for k in ks:
+                x = sub[:, :k].ravel()
+                seen[s][k][x[x >= 0]] = True
+    return seen
+
+def _eval_block(users, U, V, train, test, excl, ks, metrics, block_size, ties, cover: bool, ugroups: dict, igroups: dict):
+    "One task: `evaluate` on the rows `users` (all with test items): per-user tables (global user rows) and top-k item sets."
+    from hybridrec.evaluate import evaluate, FactorScorer
     fs = FactorScorer(U, V)
-    res = evaluate(fs, train, test, k=ks, metrics=[m for m in metrics if m != "coverage"],
-                   exclude=[excl] if excl is not None else False, block_size=block_size, ties=ties)
-    per_user = res.per_user.set_axis(pd.Index(users[res.per_user.index.to_numpy()], name="user"))
-    seen = {k: np.zeros(V.shape[0], bool) for k in ks} if cover else {}
-    for s in range(0, len(users) if cover else 0, block_size):
-        S = np.matmul(fs.user_factors[s:s + block_size], fs.item_factors.T)
-        idx, _ = top_k(S, max(ks), excl[s:s + block_size] if excl is not None else None)
-        for k in ks:
-            x = idx[:, :k].ravel()
-            seen[k][x[x >= 0]] = True
-    return per_user, seen
+    res = evaluate(fs, train, test, k=ks, metrics=[m for m in metrics if m != "coverage"], exclude=[excl] if excl is not None else False,
+                   block_size=block_size, ties=ties, user_groups=ugroups or None, item_groups=igroups or None)
+    glob = lambda f: f.set_axis(pd.Index(users[f.index.to_numpy()], name="user"))
+    slices = {"all": np.ones(len(users), bool)}
+    for g, v in (ugroups or {}).items():
+        lab = _slice_labels(v, len(users), g)[0]
+        slices |= {f"user:{g}={x}": lab == x for x in set(lab) - {None}}
+    seen = _topk_sets(fs, excl, ks, block_size, slices) if cover else {}
+    return glob(res.per_user), {s: glob(f) for s, f in res.per_user_items.items()}, seen
 
 def _ci_table(per_user: pd.DataFrame, metrics, z: float=1.96) -> pd.DataFrame:
     "Mean and normal-approximation confidence interval of each per-user metric (for sampled evaluations)."
@@ -907,29 +934,43 @@ def _ci_table(per_user: pd.DataFrame, metrics, z: float=1.96) -> pd.DataFrame:
         v = per_user[c].to_numpy(float)
         v = v[~np.isnan(v)]
         h = z * v.std(ddof=1) / math.sqrt(len(v)) if len(v) > 1 else float("nan")
-        rows.append(dict(metric=c, mean=v.mean() if len(v) else float("nan"), ci_low=v.mean() - h if len(v) else float("nan"),
-                         ci_high=v.mean() + h if len(v) else float("nan"), n_users=len(v)))
+        mean = v.mean() if len(v) else float("nan")
+        rows.append(dict(metric=c, mean=mean, ci_low=mean - h, ci_high=mean + h, n_users=len(v)))
     return pd.DataFrame(rows)
 
-# %% ../nbs/06_distributed.ipynb #d2fd2da4
-def _eval_table(per_user, seen, ks, metrics, n_items, m, name, protocol, sampled) -> pd.DataFrame:
-    "`evaluate`'s tidy table (slice 'all') from the concatenated per-user frame and the union of the top-k sets."
-    from hybridrec.evaluate import METRICS
+# %% ../nbs/06_distributed.ipynb #1c7e9d16
+def _metric_rows(slice_, frame, mcols) -> list:
+    "One table row per metric column: the mean over the users of `frame` that have a value."
     rows = []
-    for c in [c for c in per_user.columns if c.split("@")[0] in metrics]:
+    for c in mcols:
         metric, _, kk = c.partition("@")
-        vals = per_user[c].to_numpy(dtype=float)
+        vals = frame[c].to_numpy(dtype=float)
         ok = ~np.isnan(vals)
-        rows.append(("all", metric, int(kk) if kk else None, float(vals[ok].mean()) if ok.any() else np.nan, int(ok.sum())))
+        rows.append((slice_, metric, int(kk) if kk else None, float(vals[ok].mean()) if ok.any() else np.nan, int(ok.sum())))
+    return rows
+
+def _eval_table(per_user, per_items, seen, ks, metrics, n_items, uslices, ilabels, head) -> pd.DataFrame:
+    "`evaluate`'s tidy table from the concatenated per-user frames and the union of the top-k sets."
+    from hybridrec.evaluate import METRICS
+    mcols = [c for c in per_user.columns if c.split("@")[0] in metrics]
+    rows = _metric_rows("all", per_user, mcols)
+    for s, g, v in uslices:
+        rows += _metric_rows(s, per_user[per_user[f"group:{g}"] == v], mcols)
+    for s, frame in per_items.items():
+        rows += _metric_rows(s, frame, mcols)
     if "coverage" in metrics:
-        rows += [("all", "coverage", k, seen[k].sum() / n_items, m) for k in ks]
+        for s, g, v in [("all", None, None)] + uslices:
+            nu = len(per_user) if g is None else int((per_user[f"group:{g}"] == v).sum())
+            rows += [(s, "coverage", k, seen[s][k].sum() / n_items if s in seen else 0.0, nu) for k in ks]
+        for g, (lab, order) in ilabels.items():
+            rows += [(f"item:{g}={v}", "coverage", k, (seen["all"][k] & (lab == v)).sum() / (lab == v).sum(), len(per_user)) for v in order for k in ks]
     table = pd.DataFrame(rows, columns=["slice", "metric", "k", "value", "n_users"])
     table["k"] = table["k"].astype("Int64")
-    rank = {x: i for i, x in enumerate(METRICS)}
-    table = table.sort_values(["metric", "k"], key=lambda c: c.map(rank) if c.name == "metric" else c, kind="stable").reset_index(drop=True)
-    table.insert(0, "model", name)
-    table.insert(1, "protocol", protocol)
-    table.insert(2, "sampled", sampled)
+    rank, sl = {x: i for i, x in enumerate(METRICS)}, {s: i for i, s in enumerate(["all"] + [s for s, _, _ in uslices] + list(per_items))}
+    table = table.sort_values(["slice", "metric", "k"], key=lambda c: c.map(sl) if c.name == "slice" else c.map(rank) if c.name == "metric" else c,
+                              kind="stable").reset_index(drop=True)
+    for j, (c, v) in enumerate(head.items()):
+        table.insert(j, c, v)
     return table
 
 def _eval_users(test, users, max_users, seed) -> tuple[np.ndarray, int, str, bool]:
@@ -943,15 +984,39 @@ def _eval_users(test, users, max_users, seed) -> tuple[np.ndarray, int, str, boo
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(eligible, size=int(max_users), replace=False)), skipped, "sampled", True
 
-# %% ../nbs/06_distributed.ipynb #41ca5964
+# %% ../nbs/06_distributed.ipynb #2c44557e
+def _gather_blocks(client, blocks, U, V, train, test, excl, ks, metrics, block_size, ties, user_groups, item_groups) -> list:
+    "Every block's `_eval_block` result, in block order (tasks on the cluster, or here when `client` is None)."
+    V_f = _bcast(client, np.ascontiguousarray(V)) if client is not None else V
+    ig = _bcast(client, dict(item_groups or {})) if client is not None else dict(item_groups or {})
+    def args(b):
+        ug = {g: _rows(v, b) for g, v in (user_groups or {}).items()}
+        return (b, np.ascontiguousarray(U[b]), V_f, train[b], test[b], excl[b] if excl is not None else None, ks, metrics,
+                block_size, ties, "coverage" in metrics, ug, ig)
+    if client is None:
+        return [_eval_block(*args(b)) for b in blocks]
+    return client.gather([client.submit(_eval_block, *args(b), pure=False) for b in blocks])
+
+def _join_blocks(parts, ilabels, ks, n_items) -> tuple[pd.DataFrame, dict, dict]:
+    "(per-user frame, per-item-slice frames in `evaluate`'s order, top-k sets per user slice) of all blocks."
+    per_user = pd.concat([p[0] for p in parts]) if parts else pd.DataFrame(index=pd.Index([], name="user"))
+    keys = [f"item:{g}={v}" for g, (_, order) in ilabels.items() for v in order]
+    per_items = {s: pd.concat([p[1][s] for p in parts if s in p[1]]) for s in keys if any(s in p[1] for p in parts)}
+    names = {s for p in parts for s in p[2]}
+    seen = {s: {k: np.logical_or.reduce([p[2][s][k] for p in parts if s in p[2]]) for k in ks} for s in names}
+    return per_user, per_items, seen
+
+# %% ../nbs/06_distributed.ipynb #e94f5e50
 def evaluate_dask(model,                           # a fitted factor model, a FactorScorer or a (user factors, item factors) pair
                   train: sp.spmatrix,              # users x items training matrix (what the model saw)
                   test: sp.spmatrix,               # users x items held-out matrix
-                  client,                          # a distributed.Client (None: `hybridrec.evaluate.evaluate` in this process)
+                  client,                          # a distributed.Client (None: the same blocks, in this process)
                   k=(5, 10, 20),                   # cut-offs
                   metrics=("precision", "recall", "ndcg", "map", "hit_rate", "mrr", "auc", "coverage"),  # as `evaluate`
                   exclude=None,                    # as `evaluate`: None masks train, a list masks their union, False nothing
                   users=None,                      # training rows to evaluate (default: every user with a test item)
+                  user_groups: dict|None=None,     # as `evaluate`: {name: one label per user} for user slices
+                  item_groups: dict|None=None,     # as `evaluate`: {name: one label per item} for item slices
                   max_users: int|None=None,        # past this many test users, a fixed-seed random sample of them (all items ranked)
                   seed: int=0,                     # seed of that sample
                   user_block: int=4096,            # users per task
@@ -970,21 +1035,21 @@ def evaluate_dask(model,                           # a fitted factor model, a Fa
     eval_users, skipped, protocol, sampled = _eval_users(test, users, max_users, seed)
     user_block = max(int(block_size), int(user_block) // int(block_size) * int(block_size))
     blocks = [eval_users[s:s + user_block] for s in range(0, len(eval_users), user_block)]
-    V_f = _bcast(client, np.ascontiguousarray(V)) if client is not None else V
-    args = lambda b: (b, np.ascontiguousarray(U[b]), V_f, train[b], test[b], excl[b] if excl is not None else None, ks, metrics, block_size, ties, "coverage" in metrics)
-    parts = client.gather([client.submit(_eval_block, *args(b), pure=False) for b in blocks]) if client is not None else [_eval_block(*args(b)) for b in blocks]
-    per_user = pd.concat([p[0] for p in parts]) if parts else pd.DataFrame(index=pd.Index([], name="user"))
-    seen = {kk: np.logical_or.reduce([p[1][kk] for p in parts]) for kk in ks} if parts and "coverage" in metrics else {kk: np.zeros(V.shape[0], bool) for kk in ks}
-    table = _eval_table(per_user, seen, ks, metrics, V.shape[0], len(eval_users), name, protocol, sampled)
+    parts = _gather_blocks(client, blocks, U, V, train, test, excl, ks, metrics, block_size, ties, user_groups, item_groups)
+    ulabels = {g: _slice_labels(v, U.shape[0], f"user_groups[{g!r}]") for g, v in (user_groups or {}).items()}
+    ilabels = {g: _slice_labels(v, V.shape[0], f"item_groups[{g!r}]") for g, v in (item_groups or {}).items()}
+    per_user, per_items, seen = _join_blocks(parts, ilabels, ks, V.shape[0])
+    uslices = [(f"user:{g}={v}", g, v) for g, (_, order) in ulabels.items() for v in order]
+    table = _eval_table(per_user, per_items, seen, ks, metrics, V.shape[0], uslices, ilabels, dict(model=name, protocol=protocol, sampled=sampled))
     params = dict(k=ks, metrics=metrics, masked=excl is not None, ties=ties, user_block=user_block, block_size=block_size, blocks=len(blocks),
                   seed=seed, max_users=max_users, n_items=V.shape[0], n_users_with_test=int((np.diff(test.indptr) > 0).sum()))
     if sampled:
-        params["ci95"] = _ci_table(per_user, metrics).to_dict("records")
-        log.warning("evaluate_dask: %d of %d test users sampled (seed %d); 95%% CIs:\n%s", len(eval_users), params["n_users_with_test"], seed,
-                    _ci_table(per_user, metrics).to_string(index=False))
-    return EvalResult(table, per_user, {}, len(eval_users), skipped, time.perf_counter() - t0, name, protocol, sampled, params)
+        ci = _ci_table(per_user, metrics)
+        params["ci95"] = ci.to_dict("records")
+        log.warning("evaluate_dask: %d of %d test users sampled (seed %d); 95%% CIs:\n%s", len(eval_users), params["n_users_with_test"], seed, ci.to_string(index=False))
+    return EvalResult(table, per_user, per_items, len(eval_users), skipped, time.perf_counter() - t0, name, protocol, sampled, params)
 
-# %% ../nbs/06_distributed.ipynb #9feecbb4
+# %% ../nbs/06_distributed.ipynb #8990ab5e
 def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, storage_options: dict, batch: int=2048) -> int:
     "One task: top-`k` of a block of users, written to `out/part-{b:05d}.parquet`; returns the rows written."
     from hybridrec.base import top_k
@@ -1004,7 +1069,7 @@ def _recommend_block(b: int, user_ids, U, V, seen, item_ids, k: int, out: str, s
         df.to_parquet(f, index=False)
     return len(df)
 
-# %% ../nbs/06_distributed.ipynb #374287fe
+# %% ../nbs/06_distributed.ipynb #a5830723
 def recommend_all_users(recommender,                      # a `hybridrec.models.Recommender` (model, ids, seen items)
                         client,                           # a distributed.Client (None: the blocks run in this process)
                         out: str,                         # output folder (local, gs://, any fsspec URL): one parquet file per block
@@ -1037,7 +1102,7 @@ def recommend_all_users(recommender,                      # a `hybridrec.models.
         rows = client.gather(futs)
     return dict(out=str(out), files=len(starts), rows=int(sum(rows)), users=n, k=int(k))
 
-# %% ../nbs/06_distributed.ipynb #13220e1b
+# %% ../nbs/06_distributed.ipynb #b5aea718
 def map_trials(fn,                 # fn(point) -> result, importable or cloudpickle-able (runs on a worker)
                points: list,       # parameter sets, e.g. dicts of hyper-parameters
                client=None,        # a distributed.Client (None: run here, one after the other)

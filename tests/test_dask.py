@@ -135,13 +135,28 @@ def fitted(client, demo):
     return prep, ALSModel(factors=8, epochs=3, early_stopping=False, num_threads=1, seed=1).fit(prep.train)
 
 
+def _pipeline_groups(prep):
+    "The slices stage 4 of the pipeline evaluates: user activity, item popularity and item category."
+    from hybridrec.evaluate import activity_buckets, popularity_buckets
+    cat = prep.items.assign(parent_asin=prep.items["parent_asin"].astype(str)).drop_duplicates("parent_asin").set_index("parent_asin")["category"]
+    item_cat = pd.Categorical(cat.reindex(prep.item_ids.astype(str)).astype(str).to_numpy())
+    return dict(user_groups=dict(activity=activity_buckets(prep.train)),
+                item_groups=dict(popularity=popularity_buckets(prep.train), category=item_cat))
+
+
 def test_evaluate_equals_single_process(client, fitted):
+    "The pipeline's call (exclude train+valid, user and item slices): per-user rows exact, every table value to 1e-12."
     prep, model = fitted
-    one = evaluate(model, prep.train, prep.test, exclude=[prep.train, prep.valid], block_size=16)
-    many = evaluate_dask(model, prep.train, prep.test, client, exclude=[prep.train, prep.valid], block_size=16, user_block=48)
+    kw = dict(k=(5, 10, 20), exclude=[prep.train, prep.valid], block_size=16, **_pipeline_groups(prep))
+    one = evaluate(model, prep.train, prep.test, **kw)
+    many = evaluate_dask(model, prep.train, prep.test, client, user_block=48, **kw)
     assert many.params["blocks"] > 1
-    pd.testing.assert_frame_equal(many.per_user, one.per_user)          # same code on the same blocks: exact
-    pd.testing.assert_frame_equal(many.table, one.table.drop(columns=[]), check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(many.per_user, one.per_user)          # same code on the same blocks
+    assert list(many.per_user_items) == list(one.per_user_items)
+    for s in one.per_user_items:
+        pd.testing.assert_frame_equal(many.per_user_items[s], one.per_user_items[s])
+    pd.testing.assert_frame_equal(many.table.drop(columns="value"), one.table.drop(columns="value"))
+    np.testing.assert_allclose(many.table["value"].to_numpy(float), one.table["value"].to_numpy(float), rtol=1e-12, atol=1e-12)
     assert (many.n_users_evaluated, many.n_users_skipped) == (one.n_users_evaluated, one.n_users_skipped)
 
 
