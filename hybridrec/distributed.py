@@ -984,15 +984,16 @@ def _eval_users(test, users, max_users, seed) -> tuple[np.ndarray, int, str, boo
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(eligible, size=int(max_users), replace=False)), skipped, "sampled", True
 
-# %% ../nbs/06_distributed.ipynb #2c44557e
-def _gather_blocks(client, blocks, U, V, train, test, excl, ks, metrics, block_size, ties, user_groups, item_groups) -> list:
-    "Every block's `_eval_block` result, in block order (tasks on the cluster, or here when `client` is None)."
+# %% ../nbs/06_distributed.ipynb #4226d8c6
+def _gather_blocks(client, blocks, U, V, train, test, exclude, ks, metrics, block_size, ties, user_groups, item_groups) -> list:
+    "Every block's `_eval_block` result, in block order (tasks on the cluster, or here when `client` is None); masks built per block."
     V_f = _bcast(client, np.ascontiguousarray(V)) if client is not None else V
     ig = _bcast(client, dict(item_groups or {})) if client is not None else dict(item_groups or {})
+    many = isinstance(exclude, (list, tuple))
     def args(b):
         ug = {g: _rows(v, b) for g, v in (user_groups or {}).items()}
-        return (b, np.ascontiguousarray(U[b]), V_f, train[b], test[b], excl[b] if excl is not None else None, ks, metrics,
-                block_size, ties, "coverage" in metrics, ug, ig)
+        excl = _exclusion(train[b], test[b], [x[b] for x in exclude] if many else (exclude[b] if sp.issparse(exclude) else exclude))
+        return (b, np.ascontiguousarray(U[b]), V_f, train[b], test[b], excl, ks, metrics, block_size, ties, "coverage" in metrics, ug, ig)
     if client is None:
         return [_eval_block(*args(b)) for b in blocks]
     return client.gather([client.submit(_eval_block, *args(b), pure=False) for b in blocks])
@@ -1031,17 +1032,16 @@ def evaluate_dask(model,                           # a fitted factor model, a Fa
     train, test = sp.csr_matrix(train), sp.csr_matrix(test)
     ks = sorted({int(x) for x in ([k] if np.isscalar(k) else k)})
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
-    excl = _exclusion(train, test, exclude)
     eval_users, skipped, protocol, sampled = _eval_users(test, users, max_users, seed)
     user_block = max(int(block_size), int(user_block) // int(block_size) * int(block_size))
     blocks = [eval_users[s:s + user_block] for s in range(0, len(eval_users), user_block)]
-    parts = _gather_blocks(client, blocks, U, V, train, test, excl, ks, metrics, block_size, ties, user_groups, item_groups)
+    parts = _gather_blocks(client, blocks, U, V, train, test, exclude, ks, metrics, block_size, ties, user_groups, item_groups)
     ulabels = {g: _slice_labels(v, U.shape[0], f"user_groups[{g!r}]") for g, v in (user_groups or {}).items()}
     ilabels = {g: _slice_labels(v, V.shape[0], f"item_groups[{g!r}]") for g, v in (item_groups or {}).items()}
     per_user, per_items, seen = _join_blocks(parts, ilabels, ks, V.shape[0])
     uslices = [(f"user:{g}={v}", g, v) for g, (_, order) in ulabels.items() for v in order]
     table = _eval_table(per_user, per_items, seen, ks, metrics, V.shape[0], uslices, ilabels, dict(model=name, protocol=protocol, sampled=sampled))
-    params = dict(k=ks, metrics=metrics, masked=excl is not None, ties=ties, user_block=user_block, block_size=block_size, blocks=len(blocks),
+    params = dict(k=ks, metrics=metrics, masked=exclude is not False, ties=ties, user_block=user_block, block_size=block_size, blocks=len(blocks),
                   seed=seed, max_users=max_users, n_items=V.shape[0], n_users_with_test=int((np.diff(test.indptr) > 0).sum()))
     if sampled:
         ci = _ci_table(per_user, metrics)
