@@ -15,7 +15,7 @@ from .preprocess import Prepared, COLD_COLUMNS, confidence, index_positions
 log = logging.getLogger("hybridrec")
 
 # %% auto #0
-__all__ = ['log', 'NARROW', 'cluster_client', 'DaskReviews', 'read_reviews_dask', 'DaskPlan', 'prepare_dask', 'user_item_counts',
+__all__ = ['log', 'cluster_client', 'DaskReviews', 'read_reviews_dask', 'DaskPlan', 'prepare_dask', 'user_item_counts',
            'evaluate_dask', 'recommend_all_users', 'map_trials']
 
 # %% ../nbs/06_distributed.ipynb #74cdac8e
@@ -320,7 +320,7 @@ def _with_codes(df: pd.DataFrame, ucats: pd.Index, icats: pd.Index) -> pd.DataFr
     "`df` with int64 columns `u`, `i`: positions of its ids in the sorted id spaces."
     return df.assign(u=index_positions(df["user_id"], ucats), i=index_positions(df["parent_asin"], icats))
 
-NARROW = ("u", "i", "timestamp", "rating", "_pos", "_split")
+_NARROW = ("u", "i", "timestamp", "rating", "_pos", "_split")
 
 # %% ../nbs/06_distributed.ipynb #8651a43c
 def _keys(part: pd.DataFrame, n_items: int) -> np.ndarray:
@@ -755,11 +755,11 @@ def _setup(client, source, storage_options, categories) -> tuple[DaskReviews, pd
         raise ValueError("client: prepare_dask needs a distributed.Client (see cluster_client); for one process use hybridrec.preprocess.prepare")
     from distributed import wait
     dr = source if isinstance(source, DaskReviews) else read_reviews_dask(source, storage_options, categories)
-    ids = [client.persist(f[["user_id", "parent_asin"] + list(NARROW[2:])]) for f in dr.splits.values()]   # files read once
+    ids = [client.persist(f[["user_id", "parent_asin"] + list(_NARROW[2:])]) for f in dr.splits.values()]   # files read once
     ucats, icats = _id_spaces(dr, ids)
     uf, if_ = _bcast(client, ucats), _bcast(client, icats)
-    frames = [f.map_partitions(lambda p, a, b: _with_codes(p, a, b)[list(NARROW)], uf, if_,
-                               meta=_with_codes(f._meta, ucats[:0], icats[:0])[list(NARROW)]) for f in ids]
+    frames = [f.map_partitions(lambda p, a, b: _with_codes(p, a, b)[list(_NARROW)], uf, if_,
+                               meta=_with_codes(f._meta, ucats[:0], icats[:0])[list(_NARROW)]) for f in ids]
     narrow = client.persist(dd.concat(frames) if len(frames) > 1 else frames[0])
     wait(narrow)                                                     # then `ids` is released with this frame
     return dr, ucats, icats, narrow

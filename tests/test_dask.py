@@ -160,6 +160,20 @@ def test_evaluate_equals_single_process(client, fitted):
     assert (many.n_users_evaluated, many.n_users_skipped) == (one.n_users_evaluated, one.n_users_skipped)
 
 
+def test_pipeline_model_numbers_equal(client, demo):
+    "Stages 1-4 as the pipeline runs them (prepare, features, hybrid LightFM with one thread, evaluate): the same numbers on both paths."
+    from hybridrec.features import FeatureEncoder
+    from hybridrec.models import LightFMModel
+    def stages(prep, evaluator):
+        uf, itf = FeatureEncoder().fit_transform(prep)
+        model = LightFMModel(no_components=8, epochs=3, early_stopping=False, num_threads=1, seed=3).fit(prep.train, uf, itf)
+        return evaluator(model, prep.train, prep.test, k=(5, 10), exclude=[prep.train, prep.valid], block_size=32, **_pipeline_groups(prep))
+    single = stages(prepare(load_amazon(demo, progress=False), min_reviews=2), evaluate)
+    dask_ = stages(prepare_dask(demo, client, min_reviews=2), lambda *a, **k: evaluate_dask(*a, client=client, user_block=64, **k))
+    pd.testing.assert_frame_equal(dask_.table.drop(columns="value"), single.table.drop(columns="value"))
+    np.testing.assert_allclose(dask_.table["value"].to_numpy(float), single.table["value"].to_numpy(float), rtol=1e-9, atol=1e-12)
+
+
 def test_evaluate_sample_past_limit(client, fitted, caplog):
     prep, model = fitted
     res = evaluate_dask(model, prep.train, prep.test, client, max_users=40, seed=7, block_size=16)
