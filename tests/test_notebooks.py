@@ -25,3 +25,8 @@ def test_library_in_sync_with_notebooks(tmp_path):
     assert names == new, f"module lists differ: committed {names} vs exported {new}"
     stale = [n for n in names if not filecmp.cmp(lib / n, exported / n, shallow=False)]
     assert not stale, f"hybridrec/{stale} differ from what nbdev-export writes: run nbdev_export and commit"
+
+def test_notebooks_are_formatted():
+    "Every code cell of nbs/ and the stage notebooks is as tools/format_notebooks.py (black, 100 columns) leaves it."
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "format_notebooks.py"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, f"run `python tools/format_notebooks.py` and commit:\n{r.stdout}{r.stderr}"
