@@ -157,7 +157,9 @@ def as_features(
     return out
 
 # %% ../nbs/03_base.ipynb #eb936ca9
-def fingerprint(X: sp.spmatrix) -> str:  # the training matrix
+def fingerprint(
+    X: sp.spmatrix,  # the training matrix
+) -> str:
     "sha256 of a sparse matrix's shape and CSR arrays: identifies the training data a model was fitted on."
     X = sp.csr_matrix(X)
     h = hashlib.sha256(repr(X.shape).encode())
@@ -315,7 +317,10 @@ def _items(self: BaseModel, item_idx, name="item_idx") -> np.ndarray:
 
 # %% ../nbs/03_base.ipynb #2723c65d
 @patch
-def score_users(self: BaseModel, user_idx) -> np.ndarray:  # training rows of the users
+def score_users(
+    self: BaseModel,
+    user_idx,  # training rows of the users
+) -> np.ndarray:
     "Scores of every item for the users `user_idx`: float32 (len(user_idx) x n_items). The evaluator's hook."
     u = self._users(user_idx)
     return np.asarray(self.user_factors[u] @ self.item_factors.T, dtype=np.float32)

@@ -408,7 +408,9 @@ def _exit_status(e: BaseException) -> int | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:  # the arguments (default: sys.argv[1:])
+def main(
+    argv: list[str] | None = None,  # the arguments (default: sys.argv[1:])
+) -> int:
     "Entry point of the `hybridrec` console script; returns the exit status."
     p = build_parser()
     a = p.parse_args(argv)

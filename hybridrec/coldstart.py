@@ -120,7 +120,10 @@ def cold_user_eval(
     return res, len(users)
 
 # %% ../nbs/04a_coldstart.ipynb #1c750a22
-def cold_item_rows(prep, split: str = "test") -> pd.DataFrame:  # a `Prepared`  # 'valid' or 'test'
+def cold_item_rows(
+    prep,  # a `Prepared`
+    split: str = "test",  # 'valid' or 'test'
+) -> pd.DataFrame:
     "Rows of `split` in which a warm user reviews an item that has no training interaction but has metadata."
     cold = prep.cold
     if cold is None or len(cold) == 0 or prep.items is None:

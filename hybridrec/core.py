@@ -98,7 +98,9 @@ class LockedError(RuntimeError):
     exit_code = 3
 
 
-def pid_alive(pid: int) -> bool:  # a process id on this host
+def pid_alive(
+    pid: int,  # a process id on this host
+) -> bool:
     "True if a process with this PID exists (it may belong to another user)."
     try:
         os.kill(int(pid), 0)
@@ -190,7 +192,10 @@ def acquire(self: FolderLock) -> dict | None:
 
 # %% ../nbs/00_core.ipynb #c0de0015c
 @patch
-def busy_message(self: FolderLock, rec: dict) -> str:  # the holder's record from the lock file
+def busy_message(
+    self: FolderLock,
+    rec: dict,  # the holder's record from the lock file
+) -> str:
     "Who holds the lock, and what to do."
     who = f"PID {rec.get('pid', '?')} on {rec.get('host', '?')}, started {rec.get('started', '?')}"
     return (

@@ -551,6 +551,9 @@ class _RowRule:
     last: dict | None = (
         None  # 'last_out': seed, partition starts/offsets and per-user thresholds (see below)
     )
+    carve: int | None = (
+        None  # 'files' without validation reviews: training rows from this time on validate
+    )
 
 
 def _in_sorted(values: np.ndarray, arr: np.ndarray) -> np.ndarray:
@@ -567,6 +570,8 @@ def _which(part: pd.DataFrame, rule: _RowRule) -> np.ndarray:
     lost = _in_sorted(part["_pos"].to_numpy(np.int64), rule.file_losers)
     if rule.method == "files":
         w = part["_split"].to_numpy(np.int8).astype(np.int64)
+        if rule.carve is not None:
+            w = np.where((w == 0) & (ts >= rule.carve), 1, w)
     elif rule.method == "timestamp":
         w = np.where(ts < rule.cuts[0], 0, np.where(ts < rule.cuts[1], 1, 2))
     else:
@@ -584,21 +589,24 @@ def _train_rows(part: pd.DataFrame, rule: _RowRule, ukeep=None, ikeep=None) -> n
     return m
 
 # %% ../nbs/06_distributed.ipynb #d79c9e1b
-def _ts_hist(part, rule, lo, hi, edges):
-    "(reviews before `lo`, histogram over `edges` of the pool's timestamps in [lo, hi]) of one partition."
-    ts = part["timestamp"].to_numpy(np.int64)[_which(part, rule) >= 0]
+def _ts_hist(part, rule, lo, hi, edges, split=None):
+    "(reviews before `lo`, histogram over `edges` of the pool's (or one split's) timestamps in [lo, hi])."
+    which = _which(part, rule)
+    ts = part["timestamp"].to_numpy(np.int64)[which >= 0 if split is None else which == split]
     inside = ts[(ts >= lo) & (ts <= hi)]
     return int((ts < lo).sum()), np.bincount(
         np.searchsorted(edges, inside, "right") - 1, minlength=len(edges)
     )
 
 
-def _kth_timestamp(client, narrow, rule_f, j: int, lo: int, hi: int, bins: int = 4096) -> int:
-    "The `j`-th smallest (0-based) timestamp of the pool, by histogram passes that narrow [lo, hi]."
+def _kth_timestamp(
+    client, narrow, rule_f, j: int, lo: int, hi: int, bins: int = 4096, split=None
+) -> int:
+    "The `j`-th smallest (0-based) timestamp of the pool (or of one split), by histogram passes narrowing [lo, hi]."
     while True:
         step = max(1, -(-(hi - lo + 1) // bins))
         edges = lo + step * np.arange(min(bins, hi - lo + 1), dtype=np.int64)
-        below, counts = _reduce(client, narrow, _ts_hist, rule_f, lo, hi, edges)
+        below, counts = _reduce(client, narrow, _ts_hist, rule_f, lo, hi, edges, split)
         b = int(np.searchsorted(below + np.cumsum(counts), j, "right"))
         if step == 1:
             return int(edges[b])
@@ -623,6 +631,28 @@ def _timestamp_cuts(client, narrow, rule, n: int, valid_frac: float, test_frac: 
     if test_frac == 0:
         cuts = (cuts[0], int(np.iinfo(np.int64).max))
     return cuts
+
+
+def _split_counts(client, narrow, rule) -> np.ndarray:
+    "Reviews per split code (train, valid, test) under `rule`."
+    count = lambda p: pd.Series(np.bincount(_which(p, rule)[_which(p, rule) >= 0], minlength=3)[:3])
+    parts = client.compute(narrow.map_partitions(count, meta=(None, "int64")), sync=True)
+    return np.asarray(parts).reshape(-1, 3).sum(axis=0)
+
+
+def _carve_cut(client, narrow, rule, valid_frac: float) -> int | None:
+    "`_carve_valid`'s cut on the cluster: the 'higher' 1 - valid_frac quantile of training timestamps (None: no carving)."
+    n_train, n_valid, _ = _split_counts(client, narrow, rule)
+    if n_valid > 0 or n_train == 0 or valid_frac <= 0:
+        return None
+    lo, hi = (
+        int(x)
+        for x in client.compute([narrow["timestamp"].min(), narrow["timestamp"].max()], sync=True)
+    )
+    j = int(np.ceil((n_train - 1) * (1 - valid_frac)))
+    cut = _kth_timestamp(client, narrow, _bcast(client, rule), j, lo, hi, split=0)
+    first = _kth_timestamp(client, narrow, _bcast(client, rule), 0, lo, hi, split=0)
+    return None if cut <= first else cut
 
 # %% ../nbs/06_distributed.ipynb #278f587e
 def _pool_index(part: pd.DataFrame, file_losers, last: dict) -> np.ndarray:
@@ -1011,6 +1041,12 @@ def _dedupe_rule(
     if split not in ("files", "timestamp", "last_out"):
         raise ValueError(f"split={split!r}: expected one of ('files', 'timestamp', 'last_out')")
     info = dict(method="files")
+    if split == "files" and (cut := _carve_cut(client, narrow, rule, valid_frac)) is not None:
+        rule.carve = cut
+        when = pd.Timestamp(cut, unit="ms").date()
+        info = dict(
+            method="files", valid=f"carved from train: reviews from {when} on", valid_cut=cut
+        )
     if split == "last_out":
         rule.method, rule.last = "last_out", _last_out_rule(
             client, narrow, rule, n_users, n_valid, n_test, seed
@@ -1231,9 +1267,12 @@ def _run(client, dr, ucats, icats, narrow, p: dict) -> tuple[Prepared, DaskPlan]
     rule_f, space_f = _bcast(client, plan.rule), _bcast(client, plan.space)
     train_m = _matrix(client, narrow, rule_f, space_f, 0, shape, w, a, ew)
     cats, pool = _split_categories(dr, plan.rule.method), plan.pool()
+    if plan.rule.carve is not None:
+        cats["valid"] = cats["train"]  # carved validation rows are training rows: their categories
+    files_only = plan.rule.method == "files" and plan.rule.carve is None and len(dr.splits) > 1
     evals = (
-        plan.pool(("valid", "test")) if plan.rule.method == "files" and len(dr.splits) > 1 else pool
-    )
+        plan.pool(("valid", "test")) if files_only else pool
+    )  # carved validation rows come from train files
     out, colds, reports = _eval_splits(client, plan, narrow, evals, raw, shape, w, a, ew, cats)
     train_df = None
     if p["frames"]:

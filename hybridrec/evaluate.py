@@ -61,7 +61,10 @@ class FactorScorer:
     def n_items(self):
         return self.item_factors.shape[0]
 
-    def score_users(self, user_idx) -> np.ndarray:  # users: rows of the train matrix
+    def score_users(
+        self,
+        user_idx,  # users: rows of the train matrix
+    ) -> np.ndarray:
         "Scores (len(user_idx) x n_items) of the given users for every item."
         return self.user_factors[np.asarray(user_idx)] @ self.item_factors.T
 
@@ -241,11 +244,17 @@ class Ranks:
         self.nth = np.arange(len(self.user)) - first[self.user]
         self._hits = {}
 
-    def per_user(self, values) -> np.ndarray:  # one value per pair, in the pairs' (sorted) order
+    def per_user(
+        self,
+        values,  # one value per pair, in the pairs' (sorted) order
+    ) -> np.ndarray:
         "The sum of per-pair `values` for every user."
         return np.bincount(self.user, weights=values, minlength=self.n_users)
 
-    def hits(self, k: int) -> np.ndarray:  # the cut-off
+    def hits(
+        self,
+        k: int,  # the cut-off
+    ) -> np.ndarray:
         "Per user: the relevant items in the top k (computed once per k)."
         if k not in self._hits:
             self._hits[k] = self.per_user(self.pos < k)
@@ -628,7 +637,10 @@ def _per_user_frame(ranks, ks, metrics, users, user_labels) -> pd.DataFrame:
 
 # %% ../nbs/04_evaluate.ipynb #05a72ebc
 @patch
-def subset(self: Ranks, keep: np.ndarray) -> Ranks:  # boolean mask over the (sorted) pairs
+def subset(
+    self: Ranks,
+    keep: np.ndarray,  # boolean mask over the (sorted) pairs
+) -> Ranks:
     "The same users and candidates, with only the pairs where `keep` is True."
     pairs = {name: getattr(self, name)[keep] for name in _PAIR_FIELDS}
     return Ranks(

@@ -418,7 +418,9 @@ def _coo_csr(rows, cols, vals, shape) -> sp.csr_matrix:
     return m
 
 
-def normalize_rows(m: sp.csr_matrix) -> sp.csr_matrix:  # any sparse matrix
+def normalize_rows(
+    m: sp.csr_matrix,  # any sparse matrix
+) -> sp.csr_matrix:
     "Scale each row to sum 1 (L1, as `lightfm.data.Dataset(normalize=True)`); all-zero rows stay zero."
     m = m.tocsr(copy=True)
     s = np.asarray(np.abs(m).sum(axis=1)).ravel()
@@ -1464,7 +1466,10 @@ def _part_from(d: dict) -> dict:
 
 
 @patch(cls_method=True)
-def load(cls: FeatureEncoder, path) -> FeatureEncoder:  # a folder written by `save`
+def load(
+    cls: FeatureEncoder,
+    path,  # a folder written by `save`
+) -> FeatureEncoder:
     "Read an encoder written by `save` (JSON + NPZ, no pickle)."
     path = Path(path)
     if not (path / "encoder.json").exists():

@@ -436,7 +436,9 @@ def _recommender_from(
         raise ModelFormatError(f"{where}: {e}") from e
 
 
-def load_model(path):  # a folder written by `save_model`
+def load_model(
+    path,  # a folder written by `save_model`
+):
     "Load what `save_model` wrote (a model or a `Recommender`), after checking format, checksums, shapes and hashes."
     meta, arrays = _load(path)
     where = str(Path(path) / "model.json")

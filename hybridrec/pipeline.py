@@ -530,7 +530,9 @@ def check_param(
     return got
 
 # %% ../nbs/05_pipeline.ipynb #7a1f0012
-def check_params(p: dict) -> dict:  # every run parameter
+def check_params(
+    p: dict,  # every run parameter
+) -> dict:
     "Every parameter normalised and checked (see `check_param`), and the rules between parameters."
     out = {name: check_param(name, value) for name, value in p.items()}
     _check_model_params(out["model_params"], out["models"])
@@ -580,7 +582,9 @@ def resolve_params(
     return check_params(p)
 
 # %% ../nbs/05_pipeline.ipynb #7a1f0014
-def read_params_file(path: str | os.PathLike) -> dict:  # a YAML file of `name: value` lines
+def read_params_file(
+    path: str | os.PathLike,  # a YAML file of `name: value` lines
+) -> dict:
     "The parameters in a YAML file, or a `ParamError` naming the file and the problem."
     import yaml
 
@@ -608,7 +612,9 @@ def read_params_file(path: str | os.PathLike) -> dict:  # a YAML file of `name: 
     return spec
 
 
-def parse_value(text: str):  # the VALUE of `-p NAME VALUE`
+def parse_value(
+    text: str,  # the VALUE of `-p NAME VALUE`
+):
     "A `-p NAME VALUE` value: JSON if it parses (numbers, booleans, null, lists, objects), else text."
     try:
         return json.loads(text)
@@ -616,7 +622,9 @@ def parse_value(text: str):  # the VALUE of `-p NAME VALUE`
         return text
 
 # %% ../nbs/05_pipeline.ipynb #cd8e8aa9
-def stage_notebook(stage: str) -> Path:  # one of `STAGES`
+def stage_notebook(
+    stage: str,  # one of `STAGES`
+) -> Path:
     "Path of the shipped template notebook for `stage`."
     i = STAGES.index(stage) + 1
     return Path(str(ir.files("hybridrec") / "pipelines" / f"{i}_{stage}.ipynb"))
@@ -676,12 +684,16 @@ def stage_paths(
     return run_dir, stage_dir
 
 # %% ../nbs/05_pipeline.ipynb #fc79280e
-def stage_params(namespace: dict) -> dict:  # the stage notebook's globals()
+def stage_params(
+    namespace: dict,  # the stage notebook's globals()
+) -> dict:
     "The run parameters a stage notebook received, with `threads` resolved (`run_params`)."
     return run_params({k: namespace[k] for k in DEFAULTS})
 
 # %% ../nbs/05_pipeline.ipynb #35c5e4b9
-def load_run_source(p: dict):  # run parameters (data, storage_options, categories, demo_*, seed)
+def load_run_source(
+    p: dict,  # run parameters (data, storage_options, categories, demo_*, seed)
+):
     "The `ReviewData` of a run's `data` parameter."
     from hybridrec.sources import load_source
 
@@ -699,7 +711,10 @@ def load_run_source(p: dict):  # run parameters (data, storage_options, categori
     )
 
 
-def prepare_run(source, p: dict):  # a `ReviewData`  # run parameters
+def prepare_run(
+    source,  # a `ReviewData`
+    p: dict,  # run parameters
+):
     "`source` prepared with the run's filter, weighting and split parameters."
     from hybridrec.preprocess import prepare
 
@@ -720,7 +735,10 @@ _PREP_FRAMES = ("cold", "train_df", "valid_df", "test_df", "items", "users")
 _PREP_MATS = ("train", "valid", "test")
 
 
-def save_prepared(prep, path) -> Path:  # a `hybridrec.preprocess.Prepared`  # the folder to write
+def save_prepared(
+    prep,  # a `hybridrec.preprocess.Prepared`
+    path,  # the folder to write
+) -> Path:
     "Write a `Prepared` to the folder `path`: frames as parquet, matrices as npz, ids and report as JSON/parquet."
     import scipy.sparse as sp, pandas as pd
 
@@ -778,7 +796,9 @@ def _read_frame(path):
     return df[order]
 
 
-def load_prepared(path):  # a folder written by `save_prepared`
+def load_prepared(
+    path,  # a folder written by `save_prepared`
+):
     "Read what `save_prepared` wrote."
     import scipy.sparse as sp, pandas as pd
     from hybridrec.preprocess import Prepared
@@ -813,14 +833,18 @@ def load_prepared(path):  # a folder written by `save_prepared`
     )
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb3
-def run_threads(p: dict) -> int:  # run parameters
+def run_threads(
+    p: dict,  # run parameters
+) -> int:
     "Threads the run uses: 1 if `deterministic`, else `threads`, else every core."
     if p.get("deterministic"):
         return 1
     return int(p.get("threads") or os.cpu_count() or 1)
 
 
-def run_params(p: dict) -> dict:  # run parameters as the stage notebook received them
+def run_params(
+    p: dict,  # run parameters as the stage notebook received them
+) -> dict:
     "`p` with `threads` resolved (see `run_threads`): what the stages build models with."
     return dict(p, threads=run_threads(p))
 
@@ -869,7 +893,9 @@ MODEL_COLOURS = dict(
 _SPARE_COLOURS = ("#de2d26", "#e7ba52", "#17becf", "#843c39", "#7b4173")
 
 
-def model_palette(names) -> dict:  # the models of the run (any order)
+def model_palette(
+    names,  # the models of the run (any order)
+) -> dict:
     "Model name -> colour (hex): `MODEL_COLOURS`, then spare colours for other names, sorted."
     names = list(dict.fromkeys(names))
     others = sorted(n for n in names if n not in MODEL_COLOURS)
@@ -905,7 +931,9 @@ def _entries(out: Path) -> list:
         raise InputError(f"--out {out}: cannot list it ({why}); choose another folder") from None
 
 # %% ../nbs/05_pipeline.ipynb #e1f00003
-def claim_run_folder(out: str | os.PathLike) -> list:  # the run folder (`--out`)
+def claim_run_folder(
+    out: str | os.PathLike,  # the run folder (`--out`)
+) -> list:
     "Make `out` a run folder (writing its marker) or refuse it, changing nothing; notes for the user."
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -1200,7 +1228,9 @@ def stage_progress(
     return report
 
 # %% ../nbs/05_pipeline.ipynb #83c8ae52
-def progress_text(e: dict) -> str:  # one event of `progress.jsonl`
+def progress_text(
+    e: dict,  # one event of `progress.jsonl`
+) -> str:
     "One line saying where a model is: epoch and metric while training, users while evaluating."
     if "epoch" in e:
         value = "" if e.get("value") is None else f", {e['metric']} {e['value']:.4f}"
@@ -1231,7 +1261,10 @@ class Attempt:
         self.dir = out / META / f"attempt-{self.id}"
         self.stages, self.current, self.started = {}, None, _now()
 
-    def say(self, msg: str) -> None:  # a progress line
+    def say(
+        self,
+        msg: str,  # a progress line
+    ) -> None:
         "Print `msg` unless quiet."
         if not self.quiet:
             print(msg, flush=True)
@@ -1347,7 +1380,11 @@ def _find_reusable(stage: str, key: str, reuse_from) -> tuple:
 
 # %% ../nbs/05_pipeline.ipynb #a77e0008
 @patch
-def run_stage(self: Attempt, n: int, stage: str) -> float:  # the stage's number (1-5)  # the stage
+def run_stage(
+    self: Attempt,
+    n: int,  # the stage's number (1-5)
+    stage: str,  # the stage
+) -> float:
     "Execute the stage notebook; its outputs are renamed into place only if it finished. Seconds."
     tmp_dir = self.dir / f".{OUTPUT_DIRS[stage]}.tmp"
     nb_tmp = self.dir / "notebooks" / f".{n}_{stage}.running.ipynb"
@@ -1477,7 +1514,10 @@ def promote(self: Attempt) -> dict:
 
 # %% ../nbs/05_pipeline.ipynb #a77e000f
 @patch
-def fail(self: Attempt, e: BaseException) -> dict:  # what ended the attempt
+def fail(
+    self: Attempt,
+    e: BaseException,  # what ended the attempt
+) -> dict:
     "Record the end of a failed or interrupted attempt (signals deferred meanwhile); the status."
     _SIG.mode = "defer"
     try:
@@ -1487,7 +1527,10 @@ def fail(self: Attempt, e: BaseException) -> dict:  # what ended the attempt
 
 # %% ../nbs/05_pipeline.ipynb #a77e000g
 @patch
-def _record_failure(self: Attempt, e: BaseException) -> dict:  # what ended the attempt
+def _record_failure(
+    self: Attempt,
+    e: BaseException,  # what ended the attempt
+) -> dict:
     "Write the failed attempt's status, keep its notebooks in failed/ID/, remove its staging folder."
     interrupted = isinstance(e, (RunInterrupted, KeyboardInterrupt))
     lines = str(e).strip().splitlines()

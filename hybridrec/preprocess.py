@@ -62,7 +62,10 @@ def linear_weight(
     return 1.0 + alpha * df["rating"].to_numpy(dtype=np.float64)
 
 # %% ../nbs/01_preprocess.ipynb #7f0dd96f
-def binary_weight(df: pd.DataFrame, alpha: float) -> np.ndarray:  # reviews  # ignored
+def binary_weight(
+    df: pd.DataFrame,  # reviews
+    alpha: float,  # ignored
+) -> np.ndarray:
     "Every interaction weighs 1 (`alpha` is ignored)."
     return np.ones(len(df))
 
@@ -415,7 +418,9 @@ def _ids_shared(data: ReviewData) -> bool:
     return _same_categories(users) and _same_categories(items)
 
 
-def ensure_shared_ids(data: ReviewData) -> ReviewData:  # reviews (and optional item / user frames)
+def ensure_shared_ids(
+    data: ReviewData,  # reviews (and optional item / user frames)
+) -> ReviewData:
     "`data` if its id columns already share one categorical space, else a converted shallow copy."
     _check_review_data(data)
     if _ids_shared(data):
@@ -732,7 +737,10 @@ def prepare(
 
 # %% ../nbs/01_preprocess.ipynb #b6f28ab6
 @patch
-def encode_users(self: Prepared, ids) -> np.ndarray:  # user ids: Series, Index, list or array
+def encode_users(
+    self: Prepared,
+    ids,  # user ids: Series, Index, list or array
+) -> np.ndarray:
     "Row positions of user ids in the training space (-1 for unknown)."
     return index_positions(ids, self.user_ids)
 

@@ -17,7 +17,7 @@ __all__ = ['BUILTIN_SOURCES', 'parse_storage_options', 'is_builtin', 'is_remote'
            'load_source']
 
 # %% ../nbs/00c_sources.ipynb #68b50b97
-BUILTIN_SOURCES = ("demo", "movielens-100k", "movielens-1m")
+BUILTIN_SOURCES = ("demo", "movielens-100k", "movielens-1m", "synth", "synth-nosignal")
 
 
 def parse_storage_options(
@@ -40,12 +40,16 @@ def parse_storage_options(
     return opts
 
 # %% ../nbs/00c_sources.ipynb #5a0c0002
-def is_builtin(source: str) -> bool:  # a source string
+def is_builtin(
+    source: str,  # a source string
+) -> bool:
     "True for the sources hybridrec generates or ships: `demo`, `movielens-100k`, `movielens-1m`."
     return str(source) in BUILTIN_SOURCES
 
 
-def is_remote(source: str) -> bool:  # a source string
+def is_remote(
+    source: str,  # a source string
+) -> bool:
     "True for fsspec URLs other than local files (`gs://`, `s3://`, `memory://`, ...)."
     s = str(source)
     return "://" in s and not s.startswith("file://")
@@ -232,12 +236,12 @@ def source_identity(
 
 # %% ../nbs/00c_sources.ipynb #5a0c0012
 def load_source(
-    source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
+    source: str,  # demo, movielens-100k, movielens-1m, synth, synth-nosignal, a folder or an fsspec URL
     storage_options: dict | str | None = None,  # fsspec options (dict or JSON text)
     categories: list | None = None,  # Amazon categories to read (None: all found)
     progress: bool = True,  # progress bar over files
     timeout: float | None = None,  # seconds a remote source has to answer (None: no check)
-    **kw,  # options of the built-in loaders (demo: users, items, seed)
+    **kw,  # options of the built-in loaders (demo, synth: users, items, seed)
 ) -> ReviewData:
     "Load `source`: demo, movielens-100k, movielens-1m, or Amazon Reviews 2023 files (folder / URL)."
     s = str(source)
@@ -245,6 +249,10 @@ def load_source(
         from hybridrec.demo import load_demo
 
         return load_demo(**kw)
+    if s in ("synth", "synth-nosignal"):
+        from hybridrec.synth import make_synth
+
+        return make_synth(signal=(s == "synth"), **kw)
     if s.startswith("movielens-"):
         from hybridrec.movielens import load_movielens
 

@@ -73,7 +73,8 @@ def _write_dupes(folder: Path, rows_per_file=400, seed=0):
         for split in ("train", "valid", "test"):
             n = rows_per_file if split == "train" else rows_per_file // 4
             df = pd.DataFrame({"user_id": [f"U{x}" for x in rng.integers(0, 40, n)], "parent_asin": [f"I{x}" for x in rng.integers(0, 25, n)],
-                               "rating": rng.integers(1, 6, n).astype(float), "timestamp": rng.integers(0, 50, n) * 1000})
+                               "rating": rng.integers(1, 6, n).astype(float),
+                               "timestamp": 1_600_000_000_000 + rng.integers(0, 50, n) * 1000})   # milliseconds, many equal
             df.to_parquet(folder / f"{cat}.{split}.parquet", row_group_size=64)
     return str(folder)
 

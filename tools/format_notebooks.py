@@ -1,4 +1,5 @@
-"""Format the code cells of the notebooks with black (line length 100, strings and trailing commas as written).
+"""Format the code cells of the notebooks with black (line length 100, strings as written; a trailing comma keeps
+one parameter per line, which nbdev's docments comments need).
 
     python tools/format_notebooks.py                 # nbs/*.ipynb and hybridrec/pipelines/*.ipynb, in place
     python tools/format_notebooks.py --check         # exit 1 and list the notebooks black would change
@@ -16,7 +17,7 @@ LINE_LENGTH = 100
 
 def _mode():
     import black
-    return black.Mode(line_length=LINE_LENGTH, string_normalization=False, magic_trailing_comma=False)
+    return black.Mode(line_length=LINE_LENGTH, string_normalization=False)   # a trailing comma keeps one parameter a line
 
 
 def format_cell(src: str) -> str:
