@@ -456,6 +456,8 @@ ENCODER_PARAMS = (
     "n_rating_bins",
     "top_stores",
     "user_columns",
+    "item_columns",
+    "history_column",
     "bins_over",
     "feature_weight",
     "group_weights",
