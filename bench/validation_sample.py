@@ -3,7 +3,8 @@
     source bin/_env.sh && python bench/validation_sample.py                       # demo data, 20,000 users
     python bench/validation_sample.py --data movielens-1m --samples 500 1000 --seeds 0 1 2
 
-For each seed, LightFM (the run's default settings, early stopping on validation NDCG@10) is trained once
+For each seed, the pipeline's default hybrid (`make_model("lightfm_hybrid", DEFAULTS)` on its default feature set,
+early stopping on validation NDCG@10) is trained once
 validating on ALL validation users and once per sample size `valid_users=N` (a fixed-seed sample, the same
 users every epoch). Reported per run: the epoch kept, validation time per epoch, training time per epoch,
 and the test NDCG@10 of the kept model on ALL warm test users (train + valid masked), with the paired 95%
@@ -28,9 +29,22 @@ def load(data: str, users: int, seed: int):
     return prepare(load_source(data), split="timestamp", valid_frac=0.1, test_frac=0.1)
 
 
+def params(seed: int, valid_users, epochs: int) -> dict:
+    "The run's default parameters, one thread (deterministic), with this seed, sample size and epoch limit."
+    from hybridrec.pipeline import resolve_params, run_params
+    return run_params(resolve_params(dict(seed=seed, valid_users=valid_users, epochs=epochs, deterministic=True)))
+
+
+def features(prep):
+    "The default hybrid's feature set, fitted on `prep` exactly as the pipeline does."
+    from hybridrec.features import FeatureEncoder
+    from hybridrec.pipeline import model_feature_settings
+    return FeatureEncoder(**model_feature_settings("lightfm_hybrid", params(0, None, 30), prep)).fit_transform(prep)
+
+
 def fit(prep, UF, IF, seed: int, valid_users, epochs: int):
-    from hybridrec.lightfm_model import LightFMModel
-    m = LightFMModel(no_components=32, epochs=epochs, patience=3, num_threads=1, seed=seed, valid_users=valid_users)
+    from hybridrec.models import make_model
+    m = make_model("lightfm_hybrid", params(seed, valid_users, epochs))
     t = time.perf_counter()
     m.fit(prep.train, UF, IF, valid=prep.valid, progress=False)
     return m, time.perf_counter() - t
@@ -50,7 +64,6 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     a = ap.parse_args(argv)
-    from hybridrec.features import FeatureEncoder
     from hybridrec.evaluate import compare
     buf = io.StringIO()
     rows = []
@@ -58,7 +71,7 @@ def main(argv=None):
         print(f"# {' '.join(['python', 'bench/validation_sample.py'] + [shlex.quote(x) for x in (argv or sys.argv[1:])])}")
         print(f"# {datetime.date.today()} {cpu_model()}, {mem_total_gib():.1f} GiB, python {platform.python_version()}")
         prep = load(a.data, a.users, 0)
-        UF, IF = FeatureEncoder().fit_transform(prep)
+        UF, IF = features(prep)
         n_valid = int((np.diff(prep.valid.indptr) > 0).sum())
         print(f"# data: {a.data}: {prep.n_users:,} users x {prep.n_items:,} items, {prep.train.nnz:,} training interactions, "
               f"{n_valid:,} validation users, {int((np.diff(prep.test.indptr) > 0).sum()):,} warm test users")
