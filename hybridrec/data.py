@@ -212,16 +212,56 @@ def _check_columns(path, present, required):
         )
 
 # %% ../nbs/00_data.ipynb #b232c4d7
+def _only_ascii_spaces(text: pa.Array, block: int = 1 << 26) -> bool:
+    "True when the bytes of `text` are ASCII with no whitespace but ' ' (no tab, newline, ...): a byte scan in blocks."
+    data = text.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    for start in range(0, len(raw), block):
+        part = raw[start : start + block]
+        if part.max() >= 128 or ((part - np.uint8(9)) < 5).any():  # bytes 9-13 wrap to 0-4
+            return False
+    return True
+
+
+def _drop_empty_row_tokens(lists: pa.ListArray, empty_rows: np.ndarray) -> pa.ListArray | None:
+    "Splitting '' gives [''], so drop that one token of each empty row; None if any other token is empty."
+    empty_tokens = pc.equal(pc.binary_length(lists.values), 0).to_numpy(zero_copy_only=False)
+    if empty_tokens.sum() != empty_rows.sum():
+        return None  # two spaces in a row, or one at either end
+    if not empty_rows.any():
+        return lists
+    offsets = lists.offsets.to_numpy() - np.concatenate([[0], np.cumsum(empty_rows)])
+    kept = lists.values.filter(pa.array(~empty_tokens))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), kept)
+
+
+def _split_history(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    "The byte split on ' ', or None where it could differ from the Unicode split (other spaces, runs, ends)."
+    out = []
+    for chunk in text.chunks:
+        if not _only_ascii_spaces(chunk):
+            return None
+        empty_rows = pc.equal(pc.binary_length(chunk), 0).to_numpy(zero_copy_only=False)
+        lists = _drop_empty_row_tokens(pc.split_pattern(chunk, " "), empty_rows)
+        if lists is None:
+            return None
+        out.append(lists)
+    return pa.chunked_array(out, type=pa.list_(pa.string()))
+
+
 def _parse_history(arr) -> pd.Series:
     "Space-separated item ids -> pyarrow list<string> column ([] for empty or missing)."
     arr = pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
     filled = pc.fill_null(pc.cast(arr, pa.string()), "")
-    split = pc.utf8_split_whitespace(filled)
-    empty = pc.equal(pc.utf8_trim_whitespace(filled), "")
-    lists = pc.if_else(empty, pa.scalar([], type=pa.list_(pa.string())), split)
+    lists = _split_history(filled)  # the usual case: several times faster than the Unicode split
+    if lists is None:
+        trimmed = pc.utf8_trim_whitespace(filled)  # a leading space would give an empty first id
+        empty = pc.equal(trimmed, "")
+        split = pc.utf8_split_whitespace(trimmed)
+        lists = pc.if_else(empty, pa.scalar([], type=pa.list_(pa.string())), split)
     return pd.Series(pd.arrays.ArrowExtensionArray(lists))
 
-
+# %% ../nbs/00_data.ipynb #45e955ec
 def _numeric(s: pd.Series) -> np.ndarray:
     "Column -> float64 array, NaN where missing or not a number (Arrow cast first; slow path on bad text)."
     if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
@@ -300,11 +340,21 @@ def _ids(df, path, col) -> pd.Series:
     return ids
 
 
+def _arrow_text(s: pd.Series) -> pa.ChunkedArray:
+    "A text column as Arrow strings, without a detour through Python objects when it is Arrow-backed already."
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    return pa.chunked_array(
+        [pa.array(s.astype("string").to_numpy(na_value=None), type=pa.string())]
+    )
+
+
 def _history(h: pd.Series) -> pd.Series:
     "The `history` column as a pyarrow list column, from lists or from space-separated text."
     if isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype):
         return h.reset_index(drop=True)
-    return _parse_history(pa.array(h.astype("string").to_numpy(na_value=None), type=pa.string()))
+    return _parse_history(_arrow_text(h))
 
 
 def validate_reviews(
@@ -555,44 +605,71 @@ class ReviewData:
         return f"ReviewData({self.source!r}{tag}: {parts}; items with meta={ni:,}{nu})"
 
 # %% ../nbs/00_data.ipynb #1d5dabda
-def drop_duplicate_reviews(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    "Drop repeated (user_id, parent_asin) reviews keeping the earliest, as the official benchmark does."
-    order = df.sort_values("timestamp", kind="stable")
-    dup = order.duplicated(["user_id", "parent_asin"], keep="first")
-    n = int(dup.sum())
-    return (df.drop(index=order.index[dup.to_numpy()]).reset_index(drop=True) if n else df), n
+def _id_codes(col: pd.Series) -> tuple[np.ndarray, int]:
+    "Integer codes of an id column and how many distinct ids: free for categoricals, one hash pass otherwise."
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy(), len(col.cat.categories)
+    codes, uniques = pd.factorize(col)
+    return codes, len(uniques)
 
 
-def share_id_space(data: ReviewData) -> ReviewData:
+def _pair_keys(df: pd.DataFrame) -> np.ndarray:
+    "One int64 per (user_id, parent_asin) pair, equal exactly when both ids are."
+    users, _ = _id_codes(df["user_id"])
+    items, n_items = _id_codes(df["parent_asin"])
+    return users.astype(np.int64) * (n_items + 1) + items
+
+
+def drop_duplicate_reviews(
+    df: pd.DataFrame,  # reviews with user_id, parent_asin and timestamp
+) -> tuple[pd.DataFrame, int]:
+    "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in file order), as the official benchmark does."
+    key = _pair_keys(df)
+    if not pd.Index(key).has_duplicates:  # the usual case: one hash pass, no sort
+        return df, 0
+    order = np.lexsort((df["timestamp"].to_numpy(), key))  # stable: equal times keep file order
+    key = key[order]
+    later = np.zeros(len(df), dtype=bool)
+    later[order[1:]] = key[1:] == key[:-1]
+    return df[~later].reset_index(drop=True), int(later.sum())
+
+# %% ../nbs/00_data.ipynb #8353e164
+def _distinct_ids(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    "Codes of `col` into its distinct ids, and those ids as strings: each row is hashed once."
+    codes, uniques = pd.factorize(col)
+    return codes, pd.Series(uniques, dtype="string")
+
+
+def _categorical(codes: np.ndarray, ids: pd.Series, categories: pd.Index) -> pd.Categorical:
+    "Codes into `ids` re-pointed at `categories`; -1 (missing) stays missing."
+    where = categories.get_indexer(ids)
+    return pd.Categorical.from_codes(np.where(codes < 0, -1, where[codes]), categories=categories)
+
+
+def share_id_space(
+    data: ReviewData,  # splits, items and users; changed in place and returned
+) -> ReviewData:
     "Make `user_id` / `parent_asin` categoricals with one category set across splits, items and users."
     frames = list(data.splits.values())
-
-    def cats(col, extra=()):
-        vals = [f[col].astype("string") for f in frames] + [e.astype("string") for e in extra]
-        return pd.Index(pd.concat(vals, ignore_index=True).dropna().unique()).sort_values()
-
-    ucats = cats("user_id", [data.users["user_id"]] if data.users is not None else [])
-    icats = cats("parent_asin", [data.items["parent_asin"]] if data.items is not None else [])
-
-    def conv(f, col, c):
-        f[col] = pd.Categorical(f[col].astype("string"), categories=c)
-
-    for f in frames:
-        conv(f, "user_id", ucats)
-        conv(f, "parent_asin", icats)
-    if data.items is not None:
-        conv(data.items, "parent_asin", icats)
-    if data.users is not None:
-        conv(data.users, "user_id", ucats)
+    users = frames + ([data.users] if data.users is not None else [])
+    items = frames + ([data.items] if data.items is not None else [])
+    for col, owners in (("user_id", users), ("parent_asin", items)):
+        distinct = [_distinct_ids(f[col]) for f in owners]
+        every = pd.concat([ids for _, ids in distinct], ignore_index=True)
+        categories = pd.Index(every.dropna().unique()).sort_values()
+        for f, (codes, ids) in zip(owners, distinct):
+            f[col] = _categorical(codes, ids, categories)
     return data
 
-# %% ../nbs/00_data.ipynb #c20f57c4
+# %% ../nbs/00_data.ipynb #6abd6252
 def _category_col(df, cat):
+    "`df` with its `category` column set to `cat`."
     df["category"] = cat
     return df
 
 
 def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
+    "One `ReviewData` from the frames read per split and the item tables, ids in one space."
     frames = {}
     for k, parts in splits.items():
         if not parts:
@@ -619,8 +696,9 @@ def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
     )
     return share_id_space(data)
 
-
+# %% ../nbs/00_data.ipynb #46c77dab
 def _read_split(fs, path, cat, split, dropped):
+    "One review file of category `cat`, duplicates dropped and counted in `dropped[split]`."
     df, n = drop_duplicate_reviews(read_reviews(path, fs=fs))
     if n:
         dropped[split] = dropped.get(split, 0) + n
@@ -629,14 +707,27 @@ def _read_split(fs, path, cat, split, dropped):
         )
     return _category_col(df, cat)
 
+# %% ../nbs/00_data.ipynb #5f5864dd
+def _check_categories(location, categories, found: list) -> list | None:
+    "`categories` as a list, each one among the `found` categories, or a `DataError` naming the missing ones."
+    if categories is None:
+        return None
+    categories = [categories] if isinstance(categories, str) else list(categories)
+    missing = [c for c in categories if c not in found]
+    if missing:
+        raise DataError(
+            f"{location}: categor{'ies' if len(missing)>1 else 'y'} {missing} not found; available: {found}"
+        )
+    return categories
 
+# %% ../nbs/00_data.ipynb #f1d0df52
 def load_amazon(
-    location: str,
-    categories: list | None = None,
-    storage_options: dict | None = None,
-    splits=SPLITS,
-    meta: bool = True,
-    progress: bool = True,
+    location: str,  # a folder: local path, gs://... or any fsspec URL
+    categories: list | None = None,  # category names to read (None: every category found)
+    storage_options: dict | None = None,  # fsspec options for `location`
+    splits=SPLITS,  # which of train/valid/test to read
+    meta: bool = True,  # also read the item metadata files (meta_{Category}.jsonl...)
+    progress: bool = True,  # show a progress bar over the files
 ) -> ReviewData:
     "Read Amazon Reviews 2023 benchmark files (or the seed's `train_df.parquet` layout) from any fsspec `location`."
     files = find_files(location, storage_options)
@@ -651,13 +742,7 @@ def load_amazon(
             f"{location}: no review files found; expected '{{Category}}.{{train,valid,test}}.csv.gz' "
             f"(or .csv/.parquet) or 'train_df.parquet'; found: {have[:20] or 'nothing'}"
         )
-    if categories is not None:
-        categories = [categories] if isinstance(categories, str) else list(categories)
-        missing = [c for c in categories if c not in found]
-        if missing:
-            raise DataError(
-                f"{location}: categor{'ies' if len(missing)>1 else 'y'} {missing} not found; available: {found}"
-            )
+    categories = _check_categories(location, categories, found)
     cats = categories or found
     todo = official[
         official.category.isin(cats) & ((official.kind == "meta") | official.split.isin(splits))
@@ -677,28 +762,37 @@ def load_amazon(
     synthetic = (files.kind == "synthetic_marker").any()
     return _finish(out, items, str(location), dropped, synthetic=bool(synthetic))
 
+# %% ../nbs/00_data.ipynb #e8f3dfbf
+def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
+    "The item table inside the seed's joined `train_df`: one row per item, price -1 read as missing."
+    cols = ("parent_asin", "title", "average_rating", "price", "store", "category")
+    meta_cols = [c for c in cols if c in raw.columns]
+    items = raw.loc[~raw["parent_asin"].duplicated(), meta_cols].reset_index(drop=True)
+    if "price" in items:
+        items["price"] = parse_prices(items["price"], path).where(lambda p: p != -1)
+    return items
+
 
 def _load_seed_layout(fs, files, location, categories, progress):
+    "The seed's layout: `train_df.parquet` (reviews joined with item columns) and `test_data/*.test.csv.gz`."
     path = files.loc[files.kind == "seed_train", "path"].iloc[0]
     raw = _read_parquet(fs, path, None, REVIEW_COLUMNS + ("category",))
     if categories is not None:
         raw = raw[raw["category"].isin([categories] if isinstance(categories, str) else categories)]
     train = validate_reviews(raw.reset_index(drop=True), path, check_time=True)
-    train["category"] = raw["category"].astype("string").to_numpy()
-    train, n = drop_duplicate_reviews(train)
-    dropped = {"train": n} if n else {}
-    meta_cols = [
-        c
-        for c in ("parent_asin", "title", "average_rating", "price", "store", "category")
-        if c in raw.columns
-    ]
-    items = raw[meta_cols].drop_duplicates("parent_asin").reset_index(drop=True)
-    if "price" in items:
-        items["price"] = parse_prices(items["price"], path).where(
-            lambda p: p != -1
-        )  # seed: -1 = missing
+    train["category"] = raw["category"].reset_index(drop=True)
+    dropped = {}
     tests = []
     for r in files[files.kind == "seed_test"].itertuples():
         if categories is None or r.category in categories:
             tests.append(_read_split(fs, r.path, r.category, "test", dropped))
-    return _finish({"train": [train], "test": tests}, [items], str(location), dropped)
+    data = _finish(
+        {"train": [train], "test": tests}, [_seed_items(raw, path)], str(location), dropped
+    )
+    data.train, n = drop_duplicate_reviews(data.train)  # after the ids are codes: no string hashing
+    if n:
+        data.dropped_duplicates = {"train": n, **dropped}
+        log.warning(
+            "%s: dropped %d duplicate (user_id, parent_asin) reviews, kept the earliest", path, n
+        )
+    return data
