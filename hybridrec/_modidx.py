@@ -1041,4 +1041,12 @@ d = { 'settings': { 'branch': 'main',
                                 'hybridrec.tune.als_space': ('tune.html#als_space', 'hybridrec/tune.py'),
                                 'hybridrec.tune.hybrid_space': ('tune.html#hybrid_space', 'hybridrec/tune.py'),
                                 'hybridrec.tune.lightfm_space': ('tune.html#lightfm_space', 'hybridrec/tune.py'),
-                                'hybridrec.tune.tune': ('tune.html#tune', 'hybridrec/tune.py')}}}
+                                'hybridrec.tune.tune': ('tune.html#tune', 'hybridrec/tune.py')},
+            'hybridrec.validation': { 'hybridrec.validation._ablation_row': ('validation.html#_ablation_row', 'hybridrec/validation.py'),
+                                      'hybridrec.validation._fit_variant': ('validation.html#_fit_variant', 'hybridrec/validation.py'),
+                                      'hybridrec.validation.ablation_variants': ( 'validation.html#ablation_variants',
+                                                                                  'hybridrec/validation.py'),
+                                      'hybridrec.validation.feature_ablation': ( 'validation.html#feature_ablation',
+                                                                                 'hybridrec/validation.py'),
+                                      'hybridrec.validation.valid_result': ('validation.html#valid_result', 'hybridrec/validation.py'),
+                                      'hybridrec.validation.valid_score': ('validation.html#valid_score', 'hybridrec/validation.py')}}}
