@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_evaluate.ipynb #dfd24c06
 from __future__ import annotations
-import logging, math, threading, time
+import logging, math, os, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -509,6 +509,11 @@ def _user_slices(user_labels) -> dict:
     named = {f"user:{g}={v}": (lab, v) for g, (lab, order) in user_labels.items() for v in order}
     return {"all": (None, None)} | named
 
+# %% ../nbs/04_evaluate.ipynb #46a0936d
+def _worker_threads(n_threads):
+    "Worker threads: `n_threads` if given, else every core."
+    return max(1, int(n_threads or os.cpu_count() or 1))
+
 # %% ../nbs/04_evaluate.ipynb #df16f978
 def _block_size(block_size, memory_budget_mb, n_threads, n_items, dtype, n_users):
     "Users per block of scores: `block_size` if given, else from the memory budget."
@@ -792,7 +797,7 @@ def evaluate(
     users=None,  # user rows to evaluate (default: all with a test item)
     block_size: int | None = None,  # users per block of scores (default: from the budget)
     memory_budget_mb: float = 512,  # memory for the score blocks of all workers, MiB
-    n_threads: int | None = None,  # worker threads (default 1), one BLAS thread each
+    n_threads: int | None = None,  # worker threads; None: every core (`os.cpu_count()`)
     user_groups: dict | None = None,  # {group: one label per user row}: user slices
     item_groups: dict | None = None,  # {group: one label per item column}: item slices
     sample_users: int | None = None,  # evaluate this many random users (flagged SAMPLED)
@@ -814,7 +819,7 @@ def evaluate(
     users, skipped, protocol, sampled = _select_users(
         n_test, users, sample_users, seed_protocol, seed
     )
-    n_threads = max(1, int(n_threads or 1))
+    n_threads = _worker_threads(n_threads)
     user_labels = _group_labels(user_groups, n_users, "user_groups")
     item_labels = _group_labels(item_groups, n_items, "item_groups")
     user_slices = _user_slices(user_labels)
