@@ -484,6 +484,67 @@ def _select_users(n_test, users, sample_users, seed_protocol, seed):
     sample = rng.choice(eligible, size=min(int(sample_users), len(eligible)), replace=False)
     return np.sort(sample), skipped, "sampled", True
 
+# %% ../nbs/04_evaluate.ipynb #b6cc56d4
+@dataclass
+class _EvalProblem:
+    "What `evaluate` ranks: checked matrices, cut-offs, metrics, the model's scorer, mask and users."
+
+    train: sp.csr_matrix  # binary users x items training matrix
+    test: sp.csr_matrix  # binary users x items matrix of the relevant items
+    ks: list  # cut-offs of the @k metrics
+    metrics: tuple  # metric names, in registry order
+    scorer: Callable  # a FactorScorer, or the model's `score_users`
+    dtype: object  # the factors' float type; None for a model scored by `score_users`
+    ties: str  # the tie rule: 'index' or 'pessimistic'
+    excl: sp.csr_matrix | None  # the masked items (None: nothing masked)
+    n_overlap: int  # test pairs that are also masked
+    n_test: np.ndarray  # test items per user row
+    users: np.ndarray  # the user rows evaluated
+    skipped: int  # requested users without any test item
+    protocol: str  # 'full', 'sampled' or 'seed'
+    sampled: bool  # True when users were sampled
+    seed: int  # random seed of the sample
+
+# %% ../nbs/04_evaluate.ipynb #d3842aee
+def _eval_problem(
+    model, train, test, k, metrics, exclude, users, sample_users, seed_protocol, seed, ties
+):
+    "The `_EvalProblem` of `evaluate`'s arguments: inputs checked, mask built, users chosen."
+    train, test = _binary_csr(train, "train"), _binary_csr(test, "test", train.shape)
+    ks, metrics = _cutoffs(k), _metric_names(metrics)
+    scorer, dtype = _resolve_scorer(model, *train.shape)
+    ties = _tie_rule(ties, seed_protocol)
+    excl, n_overlap = _excluded(False if seed_protocol else exclude, train, test)  # seed: no mask
+    n_test = np.diff(test.indptr)
+    chosen = _select_users(n_test, users, sample_users, seed_protocol, seed)
+    return _EvalProblem(
+        train, test, ks, metrics, scorer, dtype, ties, excl, n_overlap, n_test, *chosen, seed
+    )
+
+# %% ../nbs/04_evaluate.ipynb #e3950af6
+@patch
+def params(
+    self: _EvalProblem,
+    block_size: int,  # users per block of scores
+    n_threads: int,  # worker threads
+    memory_budget_mb: float,  # memory for the score blocks of all workers, MiB
+) -> dict:
+    "The settings `evaluate` reports: arguments as resolved and derived sizes."
+    return dict(
+        k=self.ks,
+        metrics=self.metrics,
+        masked=self.excl is not None,
+        ties=self.ties,
+        n_overlap=self.n_overlap,
+        block_size=block_size,
+        n_threads=n_threads,
+        memory_budget_mb=memory_budget_mb,
+        seed=self.seed,
+        factor_path=self.dtype is not None,
+        n_items=self.test.shape[1],
+        n_users_with_test=int((self.n_test > 0).sum()),
+    )
+
 # %% ../nbs/04_evaluate.ipynb #e29a0ee8
 def _labels(arr, n, name):
     "Labels as an object array of str/None, and the slice values in order (categorical or sorted)."
@@ -732,6 +793,18 @@ def _result_table(rows, slice_order, name, protocol, sampled) -> pd.DataFrame:
     table.insert(2, "sampled", sampled)
     return table
 
+# %% ../nbs/04_evaluate.ipynb #cbc4595c
+def _eval_tables(ranks, problem, top_counts, user_labels, item_labels, name):
+    "(tidy table, per-user frame, per-item-slice frames) of the ranked `problem`."
+    ks, metrics, users = problem.ks, problem.metrics, problem.users
+    user_slices = _user_slices(user_labels)
+    per_user = _per_user_frame(ranks, ks, metrics, users, user_labels)
+    per_items = _item_slice_frames(ranks, item_labels, ks, metrics, users)
+    rows = _table_rows(per_user, per_items, top_counts, user_slices, item_labels, metrics, users)
+    slice_order = list(user_slices) + list(per_items)
+    table = _result_table(rows, slice_order, name, problem.protocol, problem.sampled)
+    return table, per_user, per_items
+
 # %% ../nbs/04_evaluate.ipynb #c9035f4c
 @dataclass
 class EvalResult:
@@ -809,63 +882,36 @@ def evaluate(
 ) -> EvalResult:
     "Rank every item for every test user (known items masked) and compute the registered metrics."
     t0 = time.perf_counter()
-    train, test = _binary_csr(train, "train"), _binary_csr(test, "test", train.shape)
-    n_users, n_items = train.shape
-    ks, metrics = _cutoffs(k), _metric_names(metrics)
-    scorer, dtype = _resolve_scorer(model, n_users, n_items)
-    ties = _tie_rule(ties, seed_protocol)
-    excl, n_overlap = _excluded(False if seed_protocol else exclude, train, test)  # seed: no mask
-    n_test = np.diff(test.indptr)
-    users, skipped, protocol, sampled = _select_users(
-        n_test, users, sample_users, seed_protocol, seed
+    p = _eval_problem(
+        model, train, test, k, metrics, exclude, users, sample_users, seed_protocol, seed, ties
     )
+    n_users, n_items = p.train.shape
     n_threads = _worker_threads(n_threads)
     user_labels = _group_labels(user_groups, n_users, "user_groups")
     item_labels = _group_labels(item_groups, n_items, "item_groups")
-    user_slices = _user_slices(user_labels)
-    block_size = _block_size(block_size, memory_budget_mb, n_threads, n_items, dtype, len(users))
-    top_counts = _top_counts(metrics, user_slices, ks, n_items)
-    score = _block_scorer(scorer, dtype, block_size, n_items)
+    block_size = _block_size(
+        block_size, memory_budget_mb, n_threads, n_items, p.dtype, len(p.users)
+    )
+    top_counts = _top_counts(p.metrics, _user_slices(user_labels), p.ks, n_items)
+    score = _block_scorer(p.scorer, p.dtype, block_size, n_items)
+    desc = f"evaluate {name}"
     ranks = _rank_users(
-        score,
-        test,
-        excl,
-        users,
-        block_size,
-        ties,
-        top_counts,
-        n_threads,
-        progress,
-        f"evaluate {name}",
+        score, p.test, p.excl, p.users, block_size, p.ties, top_counts, n_threads, progress, desc
     )
-    per_user = _per_user_frame(ranks, ks, metrics, users, user_labels)
-    per_items = _item_slice_frames(ranks, item_labels, ks, metrics, users)
-    rows = _table_rows(per_user, per_items, top_counts, user_slices, item_labels, metrics, users)
-    table = _result_table(rows, list(user_slices) + list(per_items), name, protocol, sampled)
-    params = dict(
-        k=ks,
-        metrics=metrics,
-        masked=excl is not None,
-        ties=ties,
-        n_overlap=n_overlap,
-        block_size=block_size,
-        n_threads=n_threads,
-        memory_budget_mb=memory_budget_mb,
-        seed=seed,
-        factor_path=dtype is not None,
-        n_items=n_items,
-        n_users_with_test=int((n_test > 0).sum()),
-    )
+    table, per_user, per_items = _eval_tables(ranks, p, top_counts, user_labels, item_labels, name)
+    params = p.params(block_size, n_threads, memory_budget_mb)
+    seconds = time.perf_counter() - t0
+    n_evaluated = len(p.users)
     return EvalResult(
         table,
         per_user,
         per_items,
-        len(users),
-        skipped,
-        time.perf_counter() - t0,
+        n_evaluated,
+        p.skipped,
+        seconds,
         name,
-        protocol,
-        sampled,
+        p.protocol,
+        p.sampled,
         params,
     )
 
