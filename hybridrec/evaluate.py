@@ -484,7 +484,7 @@ def _select_users(n_test, users, sample_users, seed_protocol, seed):
     sample = rng.choice(eligible, size=min(int(sample_users), len(eligible)), replace=False)
     return np.sort(sample), skipped, "sampled", True
 
-# %% ../nbs/04_evaluate.ipynb #b6cc56d4
+# %% ../nbs/04_evaluate.ipynb #5cf38de0
 @dataclass
 class _EvalProblem:
     "What `evaluate` ranks: checked matrices, cut-offs, metrics, the model's scorer, mask and users."
@@ -505,7 +505,7 @@ class _EvalProblem:
     sampled: bool  # True when users were sampled
     seed: int  # random seed of the sample
 
-# %% ../nbs/04_evaluate.ipynb #d3842aee
+# %% ../nbs/04_evaluate.ipynb #b504f5fc
 def _eval_problem(
     model, train, test, k, metrics, exclude, users, sample_users, seed_protocol, seed, ties
 ):
@@ -521,7 +521,7 @@ def _eval_problem(
         train, test, ks, metrics, scorer, dtype, ties, excl, n_overlap, n_test, *chosen, seed
     )
 
-# %% ../nbs/04_evaluate.ipynb #e3950af6
+# %% ../nbs/04_evaluate.ipynb #c99f23fa
 @patch
 def params(
     self: _EvalProblem,
@@ -793,7 +793,7 @@ def _result_table(rows, slice_order, name, protocol, sampled) -> pd.DataFrame:
     table.insert(2, "sampled", sampled)
     return table
 
-# %% ../nbs/04_evaluate.ipynb #cbc4595c
+# %% ../nbs/04_evaluate.ipynb #0664b0e1
 def _eval_tables(ranks, problem, top_counts, user_labels, item_labels, name):
     "(tidy table, per-user frame, per-item-slice frames) of the ranked `problem`."
     ks, metrics, users = problem.ks, problem.metrics, problem.users
@@ -901,18 +901,9 @@ def evaluate(
     table, per_user, per_items = _eval_tables(ranks, p, top_counts, user_labels, item_labels, name)
     params = p.params(block_size, n_threads, memory_budget_mb)
     seconds = time.perf_counter() - t0
-    n_evaluated = len(p.users)
+    counts = (len(p.users), p.skipped)
     return EvalResult(
-        table,
-        per_user,
-        per_items,
-        n_evaluated,
-        p.skipped,
-        seconds,
-        name,
-        p.protocol,
-        p.sampled,
-        params,
+        table, per_user, per_items, *counts, seconds, name, p.protocol, p.sampled, params
     )
 
 # %% ../nbs/04_evaluate.ipynb #71f3b828
