@@ -45,9 +45,7 @@ class ALSModel(IterativeModel):
         patience: int = 3,  # evaluations without gain before stopping
         min_delta: float = 0.0,  # a gain must exceed this to count
         eval_k: int = 10,  # the validation metric is NDCG@eval_k
-        valid_users: (
-            int | None
-        ) = None,  # validate on a fixed sample of this many validation users (None: all)
+        valid_users: int | None = None,  # validate on a fixed sample of this many users (None: all)
     ):
         for p in self._params:
             setattr(self, p, locals()[p])

@@ -384,9 +384,7 @@ def recommend_from_factors(
     self: BaseModel,
     factor_rows: np.ndarray,  # user factor rows, e.g. from `user_factors_from_features`
     k: int = 10,  # items per user
-    exclude: (
-        sp.spmatrix | None
-    ) = None,  # users x items never recommended, rows aligned with `factor_rows`
+    exclude: sp.spmatrix | None = None,  # users x items never recommended, rows as `factor_rows`
     extra_items: np.ndarray | None = None,  # factor rows of items outside training, ranked too
 ) -> tuple[np.ndarray, np.ndarray]:
     "Top-`k` item columns and scores for users given as factor rows, scored in batches."
@@ -408,9 +406,7 @@ def recommend_idx(
     self: BaseModel,
     user_idx,  # training rows of the users
     k: int = 10,  # items per user
-    exclude: (
-        sp.spmatrix | None
-    ) = None,  # users x items of train whose nonzeros are never recommended
+    exclude: sp.spmatrix | None = None,  # users x items whose nonzeros are never recommended
 ) -> tuple[np.ndarray, np.ndarray]:
     "Top-`k` item columns and scores per user, best first."
     u = self._users(user_idx)
@@ -762,9 +758,7 @@ def register_model(
     cls: type,  # a `BaseModel` subclass
     build: Callable[[dict], BaseModel],  # run parameters -> an unfitted model
     description: str = "",  # one line for docs
-    features: (
-        Callable | None
-    ) = None,  # prepared data -> FeatureEncoder settings of its own feature set
+    features: Callable | None = None,  # prepared data -> its own FeatureEncoder settings
 ) -> ModelSpec:
     "Add a model to `MODELS` under `name`; registering the same name twice replaces it (notebooks re-run)."
     if not name.isidentifier():
@@ -797,7 +791,10 @@ def _builtin_models():
     import hybridrec.models  # noqa: F401  (registers popularity, als, lightfm_cf, lightfm_hybrid, seed_hybrid)
 
 
-def model_params(name: str, params: dict) -> dict:
+def model_params(
+    name: str,  # a registered model name
+    params: dict,  # run parameters, with optional per-model overrides in `model_params`
+) -> dict:
     "Run parameters as model `name` sees them: `params` with its own `model_params[name]` overrides on top."
     own = (params.get("model_params") or {}).get(name) or {}
     return {**params, **own}

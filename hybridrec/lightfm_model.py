@@ -61,9 +61,7 @@ class LightFMModel(IterativeModel):
         loss: str = "warp",  # one of LOSSES
         learning_rate: float = 0.05,  # initial learning rate
         learning_schedule: str = "adagrad",  # 'adagrad' or 'adadelta'
-        user_alpha: (
-            float | str
-        ) = 0.0,  # L2 penalty on user feature embeddings, or "C/nnz" (see below)
+        user_alpha: float | str = 0.0,  # L2 penalty on user feature embeddings, or "C/nnz" (below)
         item_alpha: float | str = 0.0,  # L2 penalty on item feature embeddings, or "C/nnz"
         max_sampled: int = 10,  # WARP: negatives sampled before giving up on a positive
         k: int = 5,  # warp-kos: the k-th positive
@@ -71,12 +69,8 @@ class LightFMModel(IterativeModel):
         rho: float = 0.95,  # adadelta's moving-average decay
         epsilon: float = 1e-6,  # adadelta's conditioning constant
         use_features: bool = True,  # train on the feature matrices (hybrid) or identity only (CF)
-        use_weights: (
-            bool | None
-        ) = None,  # confidence as sample weights; None: on unless loss='warp-kos'
-        weight_scale: (
-            str | float
-        ) = "mean",  # divide the weights by their 'mean', 'max' or this number
+        use_weights: bool | None = None,  # confidence as sample weights; None: unless 'warp-kos'
+        weight_scale: str | float = "mean",  # divide weights by their 'mean', 'max' or a number
         seed: int = 42,  # random seed
         num_threads: int | None = None,  # training threads; None: every core
         epochs: int = 30,  # at most this many epochs
@@ -85,9 +79,7 @@ class LightFMModel(IterativeModel):
         patience: int = 3,  # evaluations without gain before stopping
         min_delta: float = 0.0,  # a gain must exceed this to count
         eval_k: int = 10,  # the validation metric is NDCG@eval_k
-        valid_users: (
-            int | None
-        ) = None,  # validate on a fixed sample of this many validation users (None: all)
+        valid_users: int | None = None,  # validate on a fixed sample of this many users (None: all)
     ):
         for p in self._params:
             setattr(self, p, locals()[p])
@@ -466,7 +458,9 @@ register_model(
 )
 
 # %% ../nbs/03c_lightfm.ipynb #cd50b446
-def seed_features(prepared) -> dict:
+def seed_features(
+    prepared,  # a `Prepared`: its item columns and training history decide the groups
+) -> dict:
     "The seed notebook's feature set as `FeatureEncoder` settings, limited to the columns `prepared` has."
     items = prepared.items if prepared.items is not None else pd.DataFrame()
     wanted = {"category": "category", "price": "price", "rating": "average_rating"}

@@ -71,9 +71,7 @@ class Recommender:
         item_ids,  # parent_asin of each training column
         seen: sp.spmatrix | None = None,  # users x items already seen (e.g. the training matrix)
         encoder=None,  # the fitted `FeatureEncoder` (hybrid models: serves new users and items)
-        items: (
-            pd.DataFrame | None
-        ) = None,  # item metadata (parent_asin, title, category, price, store) to show
+        items: pd.DataFrame | None = None,  # item metadata to show: parent_asin, title, ...
     ):
         if not isinstance(model, BaseModel):
             raise ModelError(
@@ -333,9 +331,7 @@ def recommend(
     exclude_seen: bool = True,  # never recommend what a known user already has
     histories: dict | None = None,  # {user_id: [parent_asin, ...]} for new users
     users: pd.DataFrame | None = None,  # side-feature rows (user_id + columns) for new users
-    new_items: (
-        pd.DataFrame | None
-    ) = None,  # metadata of items unseen in training, ranked with the catalogue
+    new_items: pd.DataFrame | None = None,  # metadata of items unseen in training, ranked too
     with_meta: bool = True,  # add title, category, price, store (when the metadata is known)
 ) -> pd.DataFrame:
     "Top-`k` items per user: user_id, rank, parent_asin, score, source (+ new_item and metadata columns)."

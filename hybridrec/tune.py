@@ -16,7 +16,9 @@ from .features import FeatureEncoder, encoder_settings
 __all__ = ['SPACES', 'lightfm_space', 'als_space', 'hybrid_space', 'TuneResult', 'tune']
 
 # %% ../nbs/07_tune.ipynb #8f8f1c5b
-def lightfm_space(trial) -> dict:
+def lightfm_space(
+    trial,  # an optuna trial
+) -> dict:
     "LightFM's parameters for one trial (run-parameter names)."
     return dict(
         components=trial.suggest_int("components", 16, 128, log=True),
@@ -29,7 +31,9 @@ def lightfm_space(trial) -> dict:
     )
 
 
-def als_space(trial) -> dict:
+def als_space(
+    trial,  # an optuna trial
+) -> dict:
     "ALS's parameters for one trial (run-parameter names)."
     return dict(
         als_factors=trial.suggest_int("als_factors", 16, 128, log=True),
@@ -39,7 +43,7 @@ def als_space(trial) -> dict:
 
 # %% ../nbs/07_tune.ipynb #d386e233
 def hybrid_space(
-    trial,
+    trial,  # an optuna trial
     item_groups: list,  # the item groups the data supports (candidates)
     user_groups: list,  # the user groups the data supports (candidates)
 ) -> dict:
@@ -109,15 +113,16 @@ def _objective(family: str, prepared, base: dict, groups: tuple, cache: dict):
 class TuneResult:
     "What `tune` returns: every trial, the best of each family, and the params file for `hybridrec run`."
 
-    trials: (
-        pd.DataFrame
-    )  # one row per trial: family, number, value, state, params, best_epoch, seconds
+    trials: pd.DataFrame  # one row per trial: family, number, value, state, params, best_epoch, ...
     best: dict  # family -> dict(value, params, best_epoch, trials)
     params_file: dict = field(
         default_factory=dict
     )  # `models` and `model_params` for `hybridrec run --params`
 
-    def save(self, out) -> Path:
+    def save(
+        self,
+        out,  # a folder (created if missing)
+    ) -> Path:
         "Write `trials.csv`, `best_params.yaml` (for `hybridrec run --params`) and `tune.json` into the folder `out`."
         import yaml
 
@@ -178,11 +183,7 @@ def tune(
     valid_users: int | None = None,  # validate every trial on this many sampled users
     max_trials: int | None = None,  # at most this many trials per family (None: until the budget)
     item_groups=("category", "price", "rating", "store"),  # candidate item groups for the hybrid
-    user_groups=(
-        "category_share",
-        "price_share",
-        "columns",
-    ),  # candidate user groups for the hybrid
+    user_groups=("category_share", "price_share", "columns"),  # candidate user groups (hybrid)
 ) -> TuneResult:
     "Tune each family for an equal share of the budget on validation NDCG@10; the trials and the best settings."
     from hybridrec.pipeline import DEFAULTS
