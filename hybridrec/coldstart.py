@@ -41,7 +41,7 @@ def mean_ci(
         n=int(len(v)),
     )
 
-# %% ../nbs/04a_coldstart.ipynb #c688d667
+# %% ../nbs/04a_coldstart.ipynb #318801ed
 def cold_user_histories(
     prep,  # a `Prepared`
     split: str = "test",  # 'valid' or 'test'
@@ -59,14 +59,14 @@ def cold_user_histories(
     hist.index = hist.index.astype(str)
     return hist, cold[cold["user_id"].astype(str).isin(hist.index)]
 
-# %% ../nbs/04a_coldstart.ipynb #bec39e4a
+# %% ../nbs/04a_coldstart.ipynb #24bdd35d
 def _rows_matrix(
     row_of, rows: pd.DataFrame, cols: np.ndarray, n_rows: int, n_cols: int
 ) -> sp.csr_matrix:
     "A binary n_rows x n_cols matrix with a 1 at (row_of(each row), its column)."
     return sp.csr_matrix((np.ones(len(rows), np.float32), (row_of, cols)), shape=(n_rows, n_cols))
 
-# %% ../nbs/04a_coldstart.ipynb #cbb6bee5
+# %% ../nbs/04a_coldstart.ipynb #a2a2c7cc
 def _history_matrix(rec, histories: pd.Series) -> sp.csr_matrix:
     "The known items of each history as a binary users x training items matrix (masked when ranking)."
     known = [q[q >= 0] for q in (rec.item_ids.get_indexer(h) for h in histories)]
@@ -76,7 +76,7 @@ def _history_matrix(rec, histories: pd.Series) -> sp.csr_matrix:
         (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(known), rec.model.n_items)
     )
 
-# %% ../nbs/04a_coldstart.ipynb #b6e9ed00
+# %% ../nbs/04a_coldstart.ipynb #be43c3dd
 def _cold_user_scorer(rec, ids: pd.Index, histories: pd.Series, users):
     "(scorer, served mask): the model's cold-start factors, or the popularity fallback a model without them uses."
     if rec.can_cold_users:
@@ -85,7 +85,7 @@ def _cold_user_scorer(rec, ids: pd.Index, histories: pd.Series, users):
     popularity = np.asarray(rec.popularity, np.float32)[:, None]
     return FactorScorer(np.ones((len(ids), 1), np.float32), popularity), np.ones(len(ids), bool)
 
-# %% ../nbs/04a_coldstart.ipynb #80dbe945
+# %% ../nbs/04a_coldstart.ipynb #93f7c7e5
 def cold_user_eval(
     rec,  # a `Recommender` (with its encoder, for the hybrid)
     prep,  # the `Prepared` it was trained on
@@ -109,7 +109,7 @@ def cold_user_eval(
     res = evaluate(scorer, known, T, k=k, metrics=metrics, users=users, name=name)
     return res, len(users)
 
-# %% ../nbs/04a_coldstart.ipynb #63a838b9
+# %% ../nbs/04a_coldstart.ipynb #d5a68d64
 def cold_item_rows(
     prep,  # a `Prepared`
     split: str = "test",  # 'valid' or 'test'
@@ -122,7 +122,7 @@ def cold_item_rows(
     described = set(prep.items["parent_asin"].astype(str))
     return rows[rows["parent_asin"].astype(str).isin(described)].reset_index(drop=True)
 
-# %% ../nbs/04a_coldstart.ipynb #8f6a97e1
+# %% ../nbs/04a_coldstart.ipynb #52821bbd
 def _unsupported(rec) -> str | None:
     "Why `rec` cannot score an item without interactions (None if it can)."
     if rec.can_cold_items:
@@ -131,14 +131,14 @@ def _unsupported(rec) -> str | None:
         return f"{rec.model._name()} has no side-feature model of items: an item needs training interactions to be scored"
     return "no feature encoder was saved with the model"
 
-# %% ../nbs/04a_coldstart.ipynb #1fc9235a
+# %% ../nbs/04a_coldstart.ipynb #93f32b6c
 def _widen(M: sp.csr_matrix | None, n_extra: int) -> sp.csr_matrix | None:
     "`M` with `n_extra` empty columns appended (the cold items' columns)."
     if M is None:
         return None
     return sp.hstack([M, sp.csr_matrix((M.shape[0], n_extra), dtype=np.float32)], format="csr")
 
-# %% ../nbs/04a_coldstart.ipynb #46f502b8
+# %% ../nbs/04a_coldstart.ipynb #da8ba2e4
 def _cold_item_counts(rows: pd.DataFrame, ids: pd.Index) -> dict:
     "Cold items, their reviews and their reviewers in `rows`."
     return dict(
@@ -147,7 +147,7 @@ def _cold_item_counts(rows: pd.DataFrame, ids: pd.Index) -> dict:
         n_users=int(rows["user_idx"].nunique()) if len(rows) else 0,
     )
 
-# %% ../nbs/04a_coldstart.ipynb #e80957ad
+# %% ../nbs/04a_coldstart.ipynb #5b555dae
 def _among_all_items(rec, prep, V: np.ndarray, T: sp.csr_matrix, users: np.ndarray, k: int):
     "The EvalResult of the cold items `T` (factors `V`) ranked among the training items too."
     n_users, n_items = rec.model.n_users, rec.model.n_items
@@ -165,7 +165,7 @@ def _among_all_items(rec, prep, V: np.ndarray, T: sp.csr_matrix, users: np.ndarr
         name="cold items, all candidates",
     )
 
-# %% ../nbs/04a_coldstart.ipynb #ddd0810d
+# %% ../nbs/04a_coldstart.ipynb #aef1cdd1
 def _among_cold_items(rec, V: np.ndarray, T: sp.csr_matrix, users: np.ndarray, k: int):
     "The EvalResult of the cold items `T` (factors `V`) ranked among themselves."
     nothing_seen = sp.csr_matrix(T.shape, dtype=np.float32)
@@ -176,7 +176,7 @@ def _among_cold_items(rec, V: np.ndarray, T: sp.csr_matrix, users: np.ndarray, k
         scorer, nothing_seen, T, k=k, metrics=metrics, exclude=False, users=users, name=name
     )
 
-# %% ../nbs/04a_coldstart.ipynb #0bc85364
+# %% ../nbs/04a_coldstart.ipynb #9d806eca
 def _cold_item_metrics(res, prefix: str, k: int, seed: int) -> dict:
     "Means with CIs of the per-user recall@k and AUC of an EvalResult, keyed `prefix/metric`."
     out = {}
@@ -185,7 +185,7 @@ def _cold_item_metrics(res, prefix: str, k: int, seed: int) -> dict:
             out[f"{prefix}/{col}"] = mean_ci(res.per_user[col].to_numpy(), seed)
     return out
 
-# %% ../nbs/04a_coldstart.ipynb #1531d356
+# %% ../nbs/04a_coldstart.ipynb #a7dce774
 def cold_item_eval(
     rec,  # a `Recommender` (hybrid: with its encoder)
     prep,  # the `Prepared` it was trained on (its items frame describes the cold items)

@@ -456,44 +456,44 @@ def load_model(
         raise ModelFormatError(f"{where}: unexpected arrays {extra} in a bare model")
     return m
 
-# %% ../nbs/03e_persistence.ipynb #5950d38e
+# %% ../nbs/03e_persistence.ipynb #dd062cb0
+def _meta_json(value):
+    "`value` as JSON-ready Python: None if missing, a Python scalar for a numpy one."
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+# %% ../nbs/03e_persistence.ipynb #7d9e4752
+def _reason_dicts(why: pd.DataFrame) -> list:
+    "The rows of `Recommender.explain` as dicts: user_part, item_part, value, share."
+    return [
+        dict(
+            user_part=r.user_part,
+            item_part=r.item_part,
+            value=float(r.value),
+            share=float(r.share),
+        )
+        for r in why.itertuples()
+    ]
+
+# %% ../nbs/03e_persistence.ipynb #e2cdb28c
 def _item_dicts(
     df: pd.DataFrame, rec: Recommender, uid: str, explain: bool, ctx: dict, top: int
 ) -> list:
     "The recommended items as JSON-ready dicts: rank, parent_asin, score, metadata, and (`explain`) the reasons."
-    meta_cols = [
-        c for c in df.columns if c not in ("user_id", "rank", "parent_asin", "score", "source")
-    ]
+    fixed = ("user_id", "rank", "parent_asin", "score", "source")
+    meta_cols = [c for c in df.columns if c not in fixed]
     out = []
     for _, row in df.iterrows():
-        d = dict(
-            rank=int(row["rank"]), parent_asin=str(row["parent_asin"]), score=float(row["score"])
-        )
-        d.update(
-            {
-                c: (
-                    None
-                    if pd.isna(row[c])
-                    else (row[c].item() if hasattr(row[c], "item") else row[c])
-                )
-                for c in meta_cols
-            }
-        )
+        rank, asin, score = int(row["rank"]), str(row["parent_asin"]), float(row["score"])
+        d = dict(rank=rank, parent_asin=asin, score=score)
+        d.update({c: _meta_json(row[c]) for c in meta_cols})
         if explain:
-            why = rec.explain(uid, d["parent_asin"], top=top, **ctx)
-            d["reasons"] = [
-                dict(
-                    user_part=r.user_part,
-                    item_part=r.item_part,
-                    value=float(r.value),
-                    share=float(r.share),
-                )
-                for r in why.itertuples()
-            ]
+            d["reasons"] = _reason_dicts(rec.explain(uid, asin, top=top, **ctx))
         out.append(d)
     return out
 
-
+# %% ../nbs/03e_persistence.ipynb #8c758330
 def recommend_cli(
     model_dir,  # a folder with a saved `Recommender`
     user_id: str | None = None,  # the user (known, or new with a history)
