@@ -75,7 +75,8 @@ def check_num(
 
 # %% ../nbs/03_base.ipynb #4a0fca45
 def check_bool(
-    name: str, value  # the parameter's name, for the message  # the value given
+    name: str,  # the parameter's name, for the message
+    value,  # the value given
 ) -> bool:
     "`value` if it is `True` or `False`, else a `ModelError` naming `name`."
     if not isinstance(value, bool):

@@ -939,7 +939,8 @@ def count_buckets(
 
 # %% ../nbs/04_evaluate.ipynb #94ebe250
 def activity_buckets(
-    train, edges=(1, 5, 20)  # users x items training matrix  # bucket starts, as in `count_buckets`
+    train,  # users x items training matrix
+    edges=(1, 5, 20),  # bucket starts, as in `count_buckets`
 ) -> pd.Categorical:
     "Per user: number of training interactions, bucketed ('0' = cold user, '1-4', '5-19', '20+')."
     return count_buckets(_counts(train, "users"), edges)

@@ -28,11 +28,11 @@ from hybridrec.base import (
 # %% auto #0
 __all__ = ['LOSSES', 'SCHEDULES', 'LightFMModel', 'resolve_alpha', 'seed_features']
 
+# %% ../nbs/03c_lightfm.ipynb #b6d7342a
+LOSSES = ("warp", "bpr", "warp-kos", "logistic")  # LightFM's losses
+SCHEDULES = ("adagrad", "adadelta")  # its learning-rate schedules
+
 # %% ../nbs/03c_lightfm.ipynb #b953b111
-LOSSES = ("warp", "bpr", "warp-kos", "logistic")
-SCHEDULES = ("adagrad", "adadelta")
-
-
 class LightFMModel(IterativeModel):
     "LightFM: pure collaborative filtering with `use_features=False`, hybrid with side features otherwise."
 
@@ -87,7 +87,9 @@ class LightFMModel(IterativeModel):
 
 # %% ../nbs/03c_lightfm.ipynb #6d7efdb1
 def resolve_alpha(
-    value, nnz: int, name: str = "alpha"  # a number, or "C/nnz"  # training interactions
+    value,  # a number, or "C/nnz"
+    nnz: int,  # training interactions
+    name: str = "alpha",  # the parameter's name, for the message
 ) -> float:
     "The L2 penalty `value` stands for on data with `nnz` training interactions."
     if isinstance(value, str):

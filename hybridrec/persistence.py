@@ -456,14 +456,14 @@ def load_model(
         raise ModelFormatError(f"{where}: unexpected arrays {extra} in a bare model")
     return m
 
-# %% ../nbs/03e_persistence.ipynb #dd062cb0
+# %% ../nbs/03e_persistence.ipynb #3877199f
 def _meta_json(value):
     "`value` as JSON-ready Python: None if missing, a Python scalar for a numpy one."
     if pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") else value
 
-# %% ../nbs/03e_persistence.ipynb #7d9e4752
+# %% ../nbs/03e_persistence.ipynb #fa15082d
 def _reason_dicts(why: pd.DataFrame) -> list:
     "The rows of `Recommender.explain` as dicts: user_part, item_part, value, share."
     return [
@@ -476,7 +476,7 @@ def _reason_dicts(why: pd.DataFrame) -> list:
         for r in why.itertuples()
     ]
 
-# %% ../nbs/03e_persistence.ipynb #e2cdb28c
+# %% ../nbs/03e_persistence.ipynb #784a93df
 def _item_dicts(
     df: pd.DataFrame, rec: Recommender, uid: str, explain: bool, ctx: dict, top: int
 ) -> list:
@@ -493,7 +493,7 @@ def _item_dicts(
         out.append(d)
     return out
 
-# %% ../nbs/03e_persistence.ipynb #8c758330
+# %% ../nbs/03e_persistence.ipynb #0fae6750
 def recommend_cli(
     model_dir,  # a folder with a saved `Recommender`
     user_id: str | None = None,  # the user (known, or new with a history)
