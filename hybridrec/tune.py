@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, logging, time
 from dataclasses import dataclass, field
 from pathlib import Path
+from fastcore.basics import patch
 import numpy as np
 import pandas as pd
 from .base import make_model, model_params, log
@@ -108,40 +109,42 @@ def _objective(family: str, prepared, base: dict, groups: tuple, cache: dict):
 
     return objective
 
-# %% ../nbs/07_tune.ipynb #a3b760f7
+# %% ../nbs/07_tune.ipynb #bea54419
 @dataclass
 class TuneResult:
     "What `tune` returns: every trial, the best of each family, and the params file for `hybridrec run`."
 
     trials: pd.DataFrame  # one row per trial: family, number, value, state, params, best_epoch, ...
     best: dict  # family -> dict(value, params, best_epoch, trials)
-    params_file: dict = field(
-        default_factory=dict
-    )  # `models` and `model_params` for `hybridrec run --params`
+    params_file: dict = field(default_factory=dict)  # `models`, `model_params` for `run --params`
 
-    def save(
-        self,
-        out,  # a folder (created if missing)
-    ) -> Path:
-        "Write `trials.csv`, `best_params.yaml` (for `hybridrec run --params`) and `tune.json` into the folder `out`."
-        import yaml
+# %% ../nbs/07_tune.ipynb #631272cc
+@patch
+def save(
+    self: TuneResult,
+    out,  # a folder (created if missing)
+) -> Path:
+    "Write `trials.csv`, `best_params.yaml` (for `hybridrec run --params`) and `tune.json` into the folder `out`."
+    import yaml
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        self.trials.to_csv(out / "trials.csv", index=False)
-        (out / "best_params.yaml").write_text(yaml.safe_dump(self.params_file, sort_keys=False))
-        (out / "tune.json").write_text(
-            json.dumps(dict(best=self.best, params_file=self.params_file), indent=1, default=str)
-        )
-        return out
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    self.trials.to_csv(out / "trials.csv", index=False)
+    (out / "best_params.yaml").write_text(yaml.safe_dump(self.params_file, sort_keys=False))
+    (out / "tune.json").write_text(
+        json.dumps(dict(best=self.best, params_file=self.params_file), indent=1, default=str)
+    )
+    return out
 
-# %% ../nbs/07_tune.ipynb #7bed87e6
+# %% ../nbs/07_tune.ipynb #c6723373
 def _family_trials(study, family: str) -> pd.DataFrame:
+    "One row per trial of `study`: number, value, state, params, user attributes, and `family`."
     df = study.trials_dataframe(attrs=("number", "value", "state", "params", "user_attrs"))
     return df.assign(family=family)
 
-
+# %% ../nbs/07_tune.ipynb #8eaed12e
 def _best(study, family: str, space_params: dict) -> dict:
+    "The best completed trial's value, run parameters and best epoch (None without one), and the trials run."
     done = [t for t in study.trials if t.value is not None and t.state.name == "COMPLETE"]
     if not done:
         return dict(value=None, params={}, best_epoch=None, trials=len(study.trials))
@@ -153,7 +156,7 @@ def _best(study, family: str, space_params: dict) -> dict:
         trials=len(study.trials),
     )
 
-# %% ../nbs/07_tune.ipynb #49e9317e
+# %% ../nbs/07_tune.ipynb #bbf6c73b
 def _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials):
     "Optimise one family for `seconds`; its study and the run parameters of each trial."
     import optuna
@@ -173,7 +176,13 @@ def _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials
     }
     return study, space
 
-# %% ../nbs/07_tune.ipynb #fb802701
+# %% ../nbs/07_tune.ipynb #15d68890
+def _params_file(families, best: dict) -> dict:
+    "The `--params` file of `hybridrec run`: the baselines and the tuned families, with their best parameters."
+    model_overrides = {f: b["params"] for f, b in best.items() if b["params"]}
+    return dict(models=["popularity", *families, "seed_hybrid"], model_params=model_overrides)
+
+# %% ../nbs/07_tune.ipynb #141ad2cd
 def tune(
     prepared,  # a `Prepared` with a validation split
     families=("lightfm_hybrid", "lightfm_cf", "als"),  # registered model names to tune
@@ -197,26 +206,10 @@ def tune(
     seconds = budget_minutes * 60 / len(families)
     frames, best, cache = [], {}, {}
     for family in families:
-        study, space = _run_family(
-            family,
-            prepared,
-            base,
-            (list(item_groups), list(user_groups)),
-            seconds,
-            seed,
-            cache,
-            max_trials,
-        )
+        groups = (list(item_groups), list(user_groups))
+        study, space = _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials)
         frames.append(_family_trials(study, family))
         best[family] = _best(study, family, space)
-        log.info(
-            "tune %s: %d trials, best validation NDCG@10 %s",
-            family,
-            len(study.trials),
-            best[family]["value"],
-        )
-    model_overrides = {f: b["params"] for f, b in best.items() if b["params"]}
-    params_file = dict(
-        models=["popularity", *families, "seed_hybrid"], model_params=model_overrides
-    )
-    return TuneResult(pd.concat(frames, ignore_index=True), best, params_file)
+        n_trials, value = len(study.trials), best[family]["value"]
+        log.info("tune %s: %d trials, best validation NDCG@10 %s", family, n_trials, value)
+    return TuneResult(pd.concat(frames, ignore_index=True), best, _params_file(families, best))
