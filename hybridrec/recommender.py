@@ -15,7 +15,7 @@ from .popularity import PopularityModel
 # %% auto #0
 __all__ = ['SOURCES', 'DISPLAY_COLUMNS', 'Recommender']
 
-# %% ../nbs/03d_recommender.ipynb #bae6b039
+# %% ../nbs/03d_recommender.ipynb #6def6d85
 SOURCES = ("model", "cold_start", "popularity_fallback")
 
 
@@ -26,7 +26,7 @@ def _id_index(ids, name: str) -> pd.Index:
         raise ModelError(f"{name}: ids must be unique; {idx[idx.duplicated()][:3].tolist()} repeat")
     return idx
 
-
+# %% ../nbs/03d_recommender.ipynb #5c4ce50f
 def _as_list(ids) -> list[str]:
     "One id or many, as a list of strings."
     if ids is None:
@@ -35,7 +35,7 @@ def _as_list(ids) -> list[str]:
         return [ids]
     return [str(v) for v in ids]
 
-
+# %% ../nbs/03d_recommender.ipynb #8f0505d8
 DISPLAY_COLUMNS = ("title", "category", "price", "store", "average_rating")
 
 
@@ -51,7 +51,7 @@ def _display_items(items: pd.DataFrame | None) -> pd.DataFrame | None:
             out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
 
-
+# %% ../nbs/03d_recommender.ipynb #be95b8e0
 def _history_list(history) -> list[str]:
     "An item history as a list of ids: a list, or a comma/space separated string."
     if history is None:
@@ -79,9 +79,8 @@ class Recommender:
             )
         model._check_fitted()
         self.model, self.encoder = model, encoder
-        self.user_ids, self.item_ids = _id_index(user_ids, "user_id"), _id_index(
-            item_ids, "parent_asin"
-        )
+        self.user_ids = _id_index(user_ids, "user_id")
+        self.item_ids = _id_index(item_ids, "parent_asin")
         if len(self.user_ids) != model.n_users or len(self.item_ids) != model.n_items:
             raise ModelError(
                 f"ids: the model has {model.n_users} users x {model.n_items} items, "
@@ -99,7 +98,7 @@ class Recommender:
         if encoder is not None:
             self._check_encoder()
 
-# %% ../nbs/03d_recommender.ipynb #7f5a8589
+# %% ../nbs/03d_recommender.ipynb #ae8c1be4
 @patch
 def _check_encoder(self: Recommender):
     "The encoder must build the feature spaces the model was fitted on."
@@ -113,7 +112,7 @@ def _check_encoder(self: Recommender):
                 "pass the encoder that made the training features"
             )
 
-
+# %% ../nbs/03d_recommender.ipynb #a6010f77
 @patch(cls_method=True)
 def from_prepared(cls: Recommender, model: BaseModel, prepared, encoder=None) -> Recommender:
     "Wrap a model fitted on `prepared.train` (a `hybridrec.preprocess.Prepared`)."
@@ -126,23 +125,26 @@ def from_prepared(cls: Recommender, model: BaseModel, prepared, encoder=None) ->
         items=prepared.items,
     )
 
-
+# %% ../nbs/03d_recommender.ipynb #65915899
 @patch
 def __repr__(self: Recommender):
+    "The model's name and the sizes of the id spaces."
     enc = "" if self.encoder is None else ", with feature encoder"
     return f"Recommender({self.model._name()}: {len(self.user_ids):,} users x {len(self.item_ids):,} items{enc})"
 
 
 @patch(as_prop=True)
 def can_cold_users(self: Recommender) -> bool:
+    "Whether new users can be served from their features (model and encoder both can)."
     return bool(self.model.can_cold_users and self.encoder is not None)
 
 
 @patch(as_prop=True)
 def can_cold_items(self: Recommender) -> bool:
+    "Whether new items can be scored from their metadata (model and encoder both can)."
     return bool(self.model.can_cold_items and self.encoder is not None)
 
-# %% ../nbs/03d_recommender.ipynb #4d71b8e7
+# %% ../nbs/03d_recommender.ipynb #1f58145f
 @patch
 def _fallback_reason(self: Recommender) -> str:
     "Why a new user with a history or side features still gets the popularity list."
@@ -152,7 +154,7 @@ def _fallback_reason(self: Recommender) -> str:
         why = "no feature encoder was saved with the model"
     return f"unknown user: {self.model._name()} cannot serve new users ({why})"
 
-
+# %% ../nbs/03d_recommender.ipynb #f15a514f
 @patch
 def _plan_user(self: Recommender, user_id: str, row: int, history: list, described: bool) -> dict:
     "How one user is served: source and reason, the history items known and unknown."
@@ -180,7 +182,7 @@ def _plan_user(self: Recommender, user_id: str, row: int, history: list, describ
     )
     return plan | dict(source="cold_start", reason=f"new user represented by features of {what}")
 
-# %% ../nbs/03d_recommender.ipynb #1f60c774
+# %% ../nbs/03d_recommender.ipynb #482f62f0
 @patch
 def _user_rows(
     self: Recommender, histories: list, ids=None, users: pd.DataFrame | None = None
@@ -196,7 +198,7 @@ def _item_rows(self: Recommender, items: pd.DataFrame, item_ids) -> sp.csr_matri
     "Feature rows of items from the metadata frame `items`."
     return sp.csr_matrix(self.encoder.item_features(items, item_ids=item_ids))
 
-
+# %% ../nbs/03d_recommender.ipynb #cbf51db5
 @patch
 def _plan(
     self: Recommender, ids: list, histories: dict, users: pd.DataFrame | None = None
@@ -227,7 +229,7 @@ def _plan(
             )
     return plans
 
-# %% ../nbs/03d_recommender.ipynb #a421a11a
+# %% ../nbs/03d_recommender.ipynb #c5a115d7
 @patch
 def _exclusions(self: Recommender, group: list, exclude_seen: bool) -> sp.csr_matrix:
     "History items of each user of `group` (always) and, with `exclude_seen`, a known user's seen items."
@@ -245,7 +247,7 @@ def _exclusions(self: Recommender, group: list, exclude_seen: bool) -> sp.csr_ma
     H.eliminate_zeros()  # an unknown user's row must stay empty
     return H
 
-
+# %% ../nbs/03d_recommender.ipynb #4ebf9e4e
 @patch
 def _rank_group(self: Recommender, kind: str, group: list, k: int, exclude_seen: bool, new=None):
     "Top-k (columns, scores) for users served the same way: 'model', 'cold' or 'pop'; `new`: new items' factors."
@@ -289,13 +291,14 @@ def _new_items(self: Recommender, new_items: pd.DataFrame | None):
         )
     return ids, self.model.item_factors_from_features(self._item_rows(new_items, list(ids)))
 
-# %% ../nbs/03d_recommender.ipynb #12aac6e2
+# %% ../nbs/03d_recommender.ipynb #e363a0ea
 def _serving_kind(plan: dict) -> str:
+    "'model', 'cold' or 'pop': how the user of `plan` is ranked."
     if plan["source"] == "model":
         return "model"
     return "cold" if "factors" in plan else "pop"
 
-
+# %% ../nbs/03d_recommender.ipynb #c8be9edb
 def _recommendation_frame(
     plan: dict, cols: np.ndarray, scores: np.ndarray, item_ids: pd.Index
 ) -> pd.DataFrame:
@@ -311,7 +314,7 @@ def _recommendation_frame(
         }
     )
 
-
+# %% ../nbs/03d_recommender.ipynb #d16610a3
 @patch
 def _with_meta(self: Recommender, df: pd.DataFrame, new_items: pd.DataFrame | None) -> pd.DataFrame:
     "`df` with the items' title, category, price and store (from the saved metadata and `new_items`)."
@@ -378,7 +381,7 @@ def serving(
         history_unknown=p["history_unknown"],
     )
 
-# %% ../nbs/03d_recommender.ipynb #b7ce9bc6
+# %% ../nbs/03d_recommender.ipynb #3418108a
 @patch
 def user_factors_for(
     self: Recommender,
@@ -398,7 +401,7 @@ def user_factors_for(
             F[r] = 1.0  # popularity scores do not depend on the user
     return F
 
-
+# %% ../nbs/03d_recommender.ipynb #7e6fac58
 @patch
 def item_factors_for(
     self: Recommender,
@@ -447,7 +450,7 @@ def score(
         )
     return out.reshape(u_ids.shape)
 
-# %% ../nbs/03d_recommender.ipynb #e41305ce
+# %% ../nbs/03d_recommender.ipynb #8cca9682
 _OWN_TASTE, _OWN_PROFILE = (
     "your own taste (learned from your reviews)",
     "this item's own profile (learned from its reviewers)",
@@ -461,7 +464,7 @@ def _label(self: Recommender, side: str, column: int) -> str:
         return self.encoder.feature_label(side, column)
     return _OWN_TASTE if side == "user" else _OWN_PROFILE
 
-
+# %% ../nbs/03d_recommender.ipynb #54fa4f0f
 @patch
 def _lightfm_terms(self: Recommender, c: dict) -> list:
     "(user part, item part, value) of every part of a LightFM score, from `LightFMModel.contributions`."
@@ -477,7 +480,7 @@ def _lightfm_terms(self: Recommender, c: dict) -> list:
     ]
     return terms
 
-# %% ../nbs/03d_recommender.ipynb #e3947388
+# %% ../nbs/03d_recommender.ipynb #28d3e079
 @patch
 def _locate_item(self: Recommender, item_id: str, new_items):
     "(training column, feature row): the column of a known item, or the feature row of a new one."
@@ -492,32 +495,26 @@ def _locate_item(self: Recommender, item_id: str, new_items):
         )
     return None, self._item_rows(new_items, [item_id])
 
+# %% ../nbs/03d_recommender.ipynb #1d5008e7
+@patch
+def _popularity_terms(self: Recommender, item_id: str, col) -> list:
+    "The one part of a popularity score: the item's reviews in training (a new item has none to show)."
+    if col is None:
+        raise ModelError(f"explain: {item_id!r} is new, and the popularity list has no new items")
+    reviews = int(self.popularity[col])
+    return [("", f"popular item: {reviews} reviews in training", float(self.popularity[col]))]
 
+# %% ../nbs/03d_recommender.ipynb #f0eb65fe
 @patch
 def _terms(self: Recommender, user_id: str, item_id: str, histories, users, new_items) -> list:
     "(user part, item part, value) of every part of the score of (user, item), as the user is served."
     plan = self._plan([user_id], histories or {}, users)[0]
     col, item_row = self._locate_item(item_id, new_items)
     if plan["source"] == "popularity_fallback" or type(self.model).__name__ == "PopularityModel":
-        if col is None:
-            raise ModelError(
-                f"explain: {item_id!r} is new, and the popularity list has no new items"
-            )
-        return [
-            (
-                "",
-                f"popular item: {int(self.popularity[col])} reviews in training",
-                float(self.popularity[col]),
-            )
-        ]
+        return self._popularity_terms(item_id, col)
     if not hasattr(self.model, "contributions"):
-        return [
-            (
-                _OWN_TASTE,
-                _OWN_PROFILE,
-                float(self.score([user_id], [item_id], histories=histories)[0]),
-            )
-        ]
+        score = float(self.score([user_id], [item_id], histories=histories)[0])
+        return [(_OWN_TASTE, _OWN_PROFILE, score)]
     user_row = None if plan["row"] >= 0 else self._user_rows([plan["history"]], [user_id], users)
     c = self.model.contributions(
         user=plan["row"] if plan["row"] >= 0 else None,
