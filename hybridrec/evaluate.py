@@ -260,7 +260,7 @@ class Ranks:
             self._hits[k] = self.per_user(self.pos < k)
         return self._hits[k]
 
-# %% ../nbs/04_evaluate.ipynb #04ddfba1
+# %% ../nbs/04_evaluate.ipynb #e2389b86
 @dataclass(frozen=True)
 class Metric:
     "A registered metric: the function that computes it, and how `evaluate` reports it."
@@ -270,8 +270,10 @@ class Metric:
     per_user: bool = True  # averaged over users; else catalogue level, from the top-k lists
     label: str = ""  # a short description for reports
 
-
+# %% ../nbs/04_evaluate.ipynb #401d3eb6
 METRICS: dict[str, Metric] = {}
+
+
 _RESERVED = ("hits", "n_relevant", "n_candidates")
 
 
@@ -382,7 +384,7 @@ def _binary_csr(m, name, shape=None) -> sp.csr_matrix:
     m.sort_indices()
     return m
 
-# %% ../nbs/04_evaluate.ipynb #7da06bee
+# %% ../nbs/04_evaluate.ipynb #0d87e3c3
 def _cutoffs(k) -> list:
     "The cut-offs: distinct positive ints, sorted (from one int or several)."
     ks = sorted({int(x) for x in ([k] if np.isscalar(k) else k)})
@@ -390,7 +392,7 @@ def _cutoffs(k) -> list:
         raise ValueError(f"`k` must be one or more positive integers, got {k!r}")
     return ks
 
-
+# %% ../nbs/04_evaluate.ipynb #6c08916d
 def _metric_names(metrics) -> tuple:
     "The requested metric names (None: every registered metric), checked against `METRICS`."
     if metrics is None:
@@ -545,7 +547,7 @@ def params(
         n_users_with_test=int((self.n_test > 0).sum()),
     )
 
-# %% ../nbs/04_evaluate.ipynb #e29a0ee8
+# %% ../nbs/04_evaluate.ipynb #99d47644
 def _labels(arr, n, name):
     "Labels as an object array of str/None, and the slice values in order (categorical or sorted)."
     s = arr.reset_index(drop=True) if isinstance(arr, pd.Series) else pd.Series(arr)
@@ -559,7 +561,7 @@ def _labels(arr, n, name):
         return lab, [str(c) for c in s.cat.categories if str(c) in present]
     return lab, sorted(present)
 
-
+# %% ../nbs/04_evaluate.ipynb #96122364
 def _group_labels(groups, n, name):
     "`{group: (labels, values)}` for a dict of label arrays (None: no groups)."
     return {g: _labels(v, n, f"{name}[{g!r}]") for g, v in (groups or {}).items()}
@@ -626,7 +628,7 @@ def _for_each_block(work, blocks, consume, n_threads=1, progress=False, desc="")
         if pool:
             pool.shutdown()
 
-# %% ../nbs/04_evaluate.ipynb #35097ab2
+# %% ../nbs/04_evaluate.ipynb #ad9e4782
 class _TopCounts:
     "How often each item is in a top-k list, per user slice and cut-off (catalogue-level metrics)."
 
@@ -642,7 +644,7 @@ class _TopCounts:
                 items = rows[:, :k].ravel()
                 counts += np.bincount(items[items >= 0], minlength=len(counts))
 
-
+# %% ../nbs/04_evaluate.ipynb #02dd9887
 def _top_counts(metrics, user_slices, ks, n_items):
     "A `_TopCounts` if any of `metrics` is catalogue level (needs top-k lists), else None."
     if all(METRICS[m].per_user for m in metrics):
@@ -1006,7 +1008,7 @@ def _metric_column(metric, k):
         raise ValueError(f"{metric} needs `k`")
     return f"{metric}@{k}"
 
-# %% ../nbs/04_evaluate.ipynb #0eb90faa
+# %% ../nbs/04_evaluate.ipynb #5a969033
 def _slice_frame(res, slice):
     "The per-user frame of slice 'all', 'user:<group>=<label>' or 'item:<group>=<label>' of `res`."
     if slice == "all":
@@ -1020,7 +1022,7 @@ def _slice_frame(res, slice):
         return res.per_user_items[slice]
     raise KeyError(f"{res.name!r} has no slice {slice!r}")
 
-
+# %% ../nbs/04_evaluate.ipynb #acd5f098
 def _per_user_values(res, col, slice):
     "Column `col` of the per-user frame of `slice`."
     frame = _slice_frame(res, slice)
@@ -1045,7 +1047,7 @@ def _paired(a, b, col, slice) -> pd.DataFrame:
         )
     return both
 
-# %% ../nbs/04_evaluate.ipynb #8018c2d5
+# %% ../nbs/04_evaluate.ipynb #b0f26884
 def _t_interval(d, ci):
     "The t confidence interval of the mean of `d`."
     from scipy import stats
@@ -1053,7 +1055,7 @@ def _t_interval(d, ci):
     half = stats.t.ppf(0.5 + ci / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
     return d.mean() - half, d.mean() + half
 
-
+# %% ../nbs/04_evaluate.ipynb #119adffe
 def _bootstrap_interval(d, ci, n_boot, seed):
     "The percentile bootstrap interval of the mean of `d` (users resampled, ~2M draws at a time)."
     rng, means, chunk = np.random.default_rng(seed), [], max(1, 2_000_000 // len(d))
@@ -1062,7 +1064,7 @@ def _bootstrap_interval(d, ci, n_boot, seed):
         means.append(d[draws].mean(axis=1))
     return tuple(np.quantile(np.concatenate(means), [0.5 - ci / 2, 0.5 + ci / 2]))
 
-
+# %% ../nbs/04_evaluate.ipynb #2738db80
 def _paired_p_value(a, b, d):
     "The paired t-test p-value of `a` against `b` (`d = a - b`)."
     from scipy import stats

@@ -16,7 +16,7 @@ from .features import FeatureEncoder, encoder_settings
 # %% auto #0
 __all__ = ['SPACES', 'lightfm_space', 'als_space', 'hybrid_space', 'TuneResult', 'tune']
 
-# %% ../nbs/07_tune.ipynb #8f8f1c5b
+# %% ../nbs/07_tune.ipynb #9edbfed5
 def lightfm_space(
     trial,  # an optuna trial
 ) -> dict:
@@ -31,7 +31,7 @@ def lightfm_space(
         use_weights=trial.suggest_categorical("use_weights", [True, False]),
     )
 
-
+# %% ../nbs/07_tune.ipynb #1a1eaeb7
 def als_space(
     trial,  # an optuna trial
 ) -> dict:
@@ -66,8 +66,8 @@ SPACES = {
     "als": lambda trial, *_: als_space(trial),
 }
 
-# %% ../nbs/07_tune.ipynb #bf27983a
-def _reporter(trial):
+# %% ../nbs/07_tune.ipynb #db00a88a
+def _trial_reporter(trial):
     "A progress callback that reports each validated epoch to `trial` and prunes when Optuna says so."
     import optuna
 
@@ -80,7 +80,7 @@ def _reporter(trial):
 
     return report
 
-
+# %% ../nbs/07_tune.ipynb #340e2aaf
 def _features(prepared, params: dict, cache: dict):
     "The (user, item) feature matrices for these run parameters, built once per distinct encoder setting."
     settings = encoder_settings(params)
@@ -102,7 +102,7 @@ def _objective(family: str, prepared, base: dict, groups: tuple, cache: dict):
             else (None, None)
         )
         t = time.perf_counter()
-        model.fit(prepared.train, uf, itf, valid=prepared.valid, progress=_reporter(trial))
+        model.fit(prepared.train, uf, itf, valid=prepared.valid, progress=_trial_reporter(trial))
         trial.set_user_attr("best_epoch", int(model.best_epoch_))
         trial.set_user_attr("seconds", round(time.perf_counter() - t, 2))
         return float(model.best_score_)
