@@ -651,6 +651,20 @@ def _top_counts(metrics, user_slices, ks, n_items):
         return None
     return _TopCounts(user_slices, ks, n_items)
 
+# %% ../nbs/04_evaluate.ipynb #536a4a0a
+def _assemble_ranks(parts: list, test, excl, users, ties: str) -> Ranks:
+    "The `Ranks` of `users` from the blocks' (gt, eq, pos) counts, in block order."
+    empty = np.zeros(0, np.int64)
+    gt, eq, pos = (np.concatenate(a) for a in zip(*parts)) if parts else (empty, empty, empty)
+    if ties == "pessimistic":
+        pos = gt + eq
+    relevant = test[users]
+    user = np.repeat(np.arange(len(users)), np.diff(relevant.indptr))
+    n_masked = np.diff(excl.indptr)[users] if excl is not None else np.zeros(len(users), np.int64)
+    n_candidates = test.shape[1] - n_masked
+    tie_weight = 0.5 if ties == "index" else 1.0
+    return Ranks(user, relevant.indices, pos, gt, eq, len(users), n_candidates, tie_weight)
+
 # %% ../nbs/04_evaluate.ipynb #78afa162
 def _rank_users(
     score,
@@ -679,16 +693,7 @@ def _rank_users(
 
     blocks = [users[i : i + block_size] for i in range(0, len(users), block_size)]
     _for_each_block(rank, blocks, consume, n_threads, progress, desc)
-    empty = np.zeros(0, np.int64)
-    gt, eq, pos = (np.concatenate(a) for a in zip(*parts)) if parts else (empty, empty, empty)
-    if ties == "pessimistic":
-        pos = gt + eq
-    relevant = test[users]
-    user = np.repeat(np.arange(len(users)), np.diff(relevant.indptr))
-    n_masked = np.diff(excl.indptr)[users] if excl is not None else np.zeros(len(users), np.int64)
-    n_candidates = test.shape[1] - n_masked
-    tie_weight = 0.5 if ties == "index" else 1.0
-    return Ranks(user, relevant.indices, pos, gt, eq, len(users), n_candidates, tie_weight)
+    return _assemble_ranks(parts, test, excl, users, ties)
 
 # %% ../nbs/04_evaluate.ipynb #4eef3286
 def _per_user_frame(ranks, ks, metrics, users, user_labels) -> pd.DataFrame:
@@ -1094,19 +1099,8 @@ def compare(
     lo, hi = _t_interval(d, ci) if method == "t" else _bootstrap_interval(d, ci, n_boot, seed)
     p = _paired_p_value(both.a, both.b, d)
     means = float(both.a.mean()), float(both.b.mean())
+    interval = (float(d.mean()), float(lo), float(hi))
+    sampled = bool(a.sampled or b.sampled)
     return Comparison(
-        metric,
-        k,
-        slice,
-        a.name,
-        b.name,
-        len(d),
-        *means,
-        float(d.mean()),
-        float(lo),
-        float(hi),
-        ci,
-        p,
-        method,
-        bool(a.sampled or b.sampled),
+        metric, k, slice, a.name, b.name, len(d), *means, *interval, ci, p, method, sampled
     )

@@ -60,6 +60,16 @@ def _history_list(history) -> list[str]:
         return [t for t in history.replace(",", " ").split() if t]
     return [str(v) for v in history]
 
+# %% ../nbs/03d_recommender.ipynb #ff46e916
+def _seen_pattern(seen, shape: tuple) -> sp.csr_matrix:
+    "The binary pattern of `seen` (checked as a users x items matrix of `shape`; None: nothing seen)."
+    S = (
+        sp.csr_matrix(shape, dtype=np.float32)
+        if seen is None
+        else as_interactions(seen, "seen", shape)
+    )
+    return sp.csr_matrix((np.ones(S.nnz, np.float32), S.indices, S.indptr), shape=S.shape)
+
 # %% ../nbs/03d_recommender.ipynb #085b870b
 class Recommender:
     "Id-level recommender: a fitted model, its id spaces, seen items, a popularity fallback and (hybrid) the encoder."
@@ -86,13 +96,7 @@ class Recommender:
                 f"ids: the model has {model.n_users} users x {model.n_items} items, "
                 f"got {len(self.user_ids)} user ids and {len(self.item_ids)} item ids"
             )
-        shape = (model.n_users, model.n_items)
-        S = (
-            sp.csr_matrix(shape, dtype=np.float32)
-            if seen is None
-            else as_interactions(seen, "seen", shape)
-        )
-        self.seen = sp.csr_matrix((np.ones(S.nnz, np.float32), S.indices, S.indptr), shape=S.shape)
+        self.seen = _seen_pattern(seen, (model.n_users, model.n_items))
         self.popularity = np.bincount(self.seen.indices, minlength=model.n_items).astype(np.float32)
         self.items = _display_items(items)
         if encoder is not None:
@@ -325,6 +329,20 @@ def _with_meta(self: Recommender, df: pd.DataFrame, new_items: pd.DataFrame | No
     table = table[~table.index.duplicated(keep="last")]
     return df.join(table, on="parent_asin")
 
+# %% ../nbs/03d_recommender.ipynb #cfd8aba2
+@patch
+def _rank_plans(self: Recommender, plans: list, k: int, exclude_seen: bool, new_factors) -> dict:
+    "{plan index: (columns, scores)}: the plans grouped by how they are ranked, each group in one batch."
+    groups = {}
+    for j, plan in enumerate(plans):
+        groups.setdefault(_serving_kind(plan), []).append(j)
+    ranked = {}
+    for kind, members in groups.items():
+        group = [plans[j] for j in members]
+        cols, scores = self._rank_group(kind, group, k, exclude_seen, new_factors)
+        ranked.update({j: (c, s) for j, c, s in zip(members, cols, scores)})
+    return ranked
+
 # %% ../nbs/03d_recommender.ipynb #fba71635
 @patch
 def recommend(
@@ -343,15 +361,7 @@ def recommend(
         raise ModelError(f"k: expected a positive integer, got {k!r}")
     new_ids, new_factors = self._new_items(new_items)
     plans = self._plan(ids, histories or {}, users)
-    groups = {}
-    for j, plan in enumerate(plans):
-        groups.setdefault(_serving_kind(plan), []).append(j)
-    ranked = {}
-    for kind, members in groups.items():
-        cols, scores = self._rank_group(
-            kind, [plans[j] for j in members], k, exclude_seen, new_factors
-        )
-        ranked.update({j: (c, s) for j, c, s in zip(members, cols, scores)})
+    ranked = self._rank_plans(plans, k, exclude_seen, new_factors)
     all_ids = self.item_ids if new_ids is None else self.item_ids.append(new_ids)
     columns = ["user_id", "rank", "parent_asin", "score", "source"]
     frames = [_recommendation_frame(p, *ranked[j], all_ids) for j, p in enumerate(plans)]
