@@ -453,10 +453,9 @@ def _excluded(exclude, train, test):
         excl = _binary_csr(excl.astype(np.int8) - overlap.astype(np.int8), "exclude")
     return excl, int(overlap.nnz)
 
-# %% ../nbs/04_evaluate.ipynb #e22df3d3
-def _select_users(n_test, users, sample_users, seed_protocol, seed):
-    "Users to evaluate, users skipped (no test items), protocol name, sampled flag."
-    n_users = len(n_test)
+# %% ../nbs/04_evaluate.ipynb #c25e663d
+def _requested_users(users, n_users: int) -> np.ndarray:
+    "The requested user rows, distinct and sorted (None: every row), checked against `n_users`."
     if users is None:
         requested = np.arange(n_users)
     else:
@@ -466,19 +465,30 @@ def _select_users(n_test, users, sample_users, seed_protocol, seed):
             f"`users` must be row indices in [0, {n_users}); "
             f"got values from {requested[0]} to {requested[-1]}"
         )
+    return requested
+
+# %% ../nbs/04_evaluate.ipynb #3cdf46da
+def _seed_protocol_users(n_test, requested, sample_users, rng) -> np.ndarray:
+    "The seed notebook's users: `sample_users` (default 5,000) drawn among those with more than 5 test items."
+    eligible = requested[n_test[requested] > 5]  # the seed notebook: > 5 test items
+    size = 5000 if sample_users is None else int(sample_users)
+    if len(eligible) < size:
+        _log.warning(
+            f"seed protocol: only {len(eligible)} users have more than 5 test items "
+            f"(wanted {size})"
+        )
+    sample = rng.choice(eligible, size=min(size, len(eligible)), replace=False)
+    return np.sort(sample)
+
+# %% ../nbs/04_evaluate.ipynb #e22df3d3
+def _select_users(n_test, users, sample_users, seed_protocol, seed):
+    "Users to evaluate, users skipped (no test items), protocol name, sampled flag."
+    requested = _requested_users(users, len(n_test))
     has_test = n_test[requested] > 0
     skipped, eligible = int((~has_test).sum()), requested[has_test]
     rng = np.random.default_rng(seed)
     if seed_protocol:
-        eligible = requested[n_test[requested] > 5]  # the seed notebook: > 5 test items
-        size = 5000 if sample_users is None else int(sample_users)
-        if len(eligible) < size:
-            _log.warning(
-                f"seed protocol: only {len(eligible)} users have more than 5 test items "
-                f"(wanted {size})"
-            )
-        sample = rng.choice(eligible, size=min(size, len(eligible)), replace=False)
-        return np.sort(sample), skipped, "seed", True
+        return _seed_protocol_users(n_test, requested, sample_users, rng), skipped, "seed", True
     if sample_users is None:
         return eligible, skipped, "full", False
     if int(sample_users) < 1:
