@@ -97,11 +97,8 @@ def check_choice(
 # %% ../nbs/03_base.ipynb #7298fc3a
 def _canonical_csr(X) -> sp.csr_matrix:
     "float32 CSR with duplicates summed, explicit zeros dropped and sorted indices; copies only when needed."
-    X = (
-        X
-        if isinstance(X, sp.csr_matrix) and X.dtype == np.float32
-        else sp.csr_matrix(X, dtype=np.float32)
-    )
+    if not (isinstance(X, sp.csr_matrix) and X.dtype == np.float32):
+        X = sp.csr_matrix(X, dtype=np.float32)
     if X.has_canonical_format and (X.nnz == 0 or X.data.all()):
         return X
     X = X.copy()
@@ -465,11 +462,10 @@ def _jsonable(o):
 def _fit_info(self: BaseModel) -> dict:
     "Sizes, epochs, fingerprint and validation history of the fit, as JSON values."
     h = getattr(self, "history_", None)
-    history = (
-        None
-        if h is None
-        else _jsonable({"columns": list(h.columns), "data": {c: h[c].tolist() for c in h.columns}})
-    )
+    history = None
+    if h is not None:
+        data = {c: h[c].tolist() for c in h.columns}
+        history = _jsonable({"columns": list(h.columns), "data": data})
     return dict(
         n_users=int(self.n_users),
         n_items=int(self.n_items),

@@ -287,11 +287,9 @@ def _divergence_advice(self: LightFMModel):
 # %% ../nbs/03c_lightfm.ipynb #3e24f35f
 def _fold(features, embeddings, biases, side: str) -> np.ndarray:
     "Representations (features @ embeddings) with the bias folded in by `hybridrec.evaluate.fold_biases`."
-    reps, bias = (
-        (embeddings, biases)
-        if features is None
-        else (np.asarray(features @ embeddings), np.asarray(features @ biases))
-    )
+    reps, bias = embeddings, biases
+    if features is not None:
+        reps, bias = np.asarray(features @ embeddings), np.asarray(features @ biases)
     return fold_biases(reps, bias, "users" if side == "user" else "items").astype(np.float32)
 
 # %% ../nbs/03c_lightfm.ipynb #723ac3e3
@@ -338,11 +336,9 @@ def _cold(self: LightFMModel, rows, side: str) -> np.ndarray:
     self._check_fitted()
     fitted = getattr(self, f"_{side}_features", None)
     if not (self.can_cold_users if side == "user" else self.can_cold_items):
-        why = (
-            "it is pure collaborative filtering (use_features=False)"
-            if not self.use_features
-            else f"it was fitted without {side}_features"
-        )
+        why = f"it was fitted without {side}_features"
+        if not self.use_features:
+            why = "it is pure collaborative filtering (use_features=False)"
         raise ColdStartError(
             f"LightFMModel cannot score a {side} unseen in training: {why}. "
             f"Fit LightFMModel(use_features=True) with {side}_features to serve cold-start {side}s."

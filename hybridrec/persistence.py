@@ -437,11 +437,9 @@ def _recommender_from(
             f"{where}: {len(uids)} user ids and {len(iids)} item ids for a model of {m.n_users} x {m.n_items}"
         )
     seen, encoder = _seen_from(arrays, m, where), _encoder_from(path, meta, where)
-    items = (
-        pd.read_parquet(path / "catalog" / "items.parquet")
-        if "catalog/items.parquet" in (meta.get("files") or {})
-        else None
-    )
+    items = None
+    if "catalog/items.parquet" in (meta.get("files") or {}):
+        items = pd.read_parquet(path / "catalog" / "items.parquet")
     try:
         return Recommender(m, uids, iids, seen=seen, encoder=encoder, items=items)
     except ModelError as e:

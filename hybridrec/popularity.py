@@ -41,14 +41,12 @@ class PopularityModel(BaseModel):
         "Count interactions per item. Features and `valid` are accepted (same call as every model) and unused."
         check_bool("weighted", self.weighted)
         X = as_interactions(train)
-        counts = (
-            np.asarray(X.sum(axis=0)).ravel()
-            if self.weighted
-            else np.bincount(X.indices, minlength=X.shape[1])
-        )
-        self._set_state(
-            {"popularity": counts.astype(np.float32)}, dict(n_users=X.shape[0], n_items=X.shape[1])
-        )
+        if self.weighted:
+            counts = np.asarray(X.sum(axis=0)).ravel()
+        else:
+            counts = np.bincount(X.indices, minlength=X.shape[1])
+        sizes = dict(n_users=X.shape[0], n_items=X.shape[1])
+        self._set_state({"popularity": counts.astype(np.float32)}, sizes)
         self.fingerprint_, self.best_epoch_, self.history_ = fingerprint(X), None, None
         return self
 

@@ -63,11 +63,9 @@ def _history_list(history) -> list[str]:
 # %% ../nbs/03d_recommender.ipynb #ff46e916
 def _seen_pattern(seen, shape: tuple) -> sp.csr_matrix:
     "The binary pattern of `seen` (checked as a users x items matrix of `shape`; None: nothing seen)."
-    S = (
-        sp.csr_matrix(shape, dtype=np.float32)
-        if seen is None
-        else as_interactions(seen, "seen", shape)
-    )
+    S = sp.csr_matrix(shape, dtype=np.float32)
+    if seen is not None:
+        S = as_interactions(seen, "seen", shape)
     return sp.csr_matrix((np.ones(S.nnz, np.float32), S.indices, S.indptr), shape=S.shape)
 
 # %% ../nbs/03d_recommender.ipynb #085b870b
@@ -284,11 +282,9 @@ def _new_items(self: Recommender, new_items: pd.DataFrame | None):
     if len(ids) == 0:
         return None, None
     if not self.can_cold_items:
-        why = (
-            "it has no side-feature model of items"
-            if not self.model.can_cold_items
-            else "no feature encoder was saved with it"
-        )
+        why = "no feature encoder was saved with it"
+        if not self.model.can_cold_items:
+            why = "it has no side-feature model of items"
         raise ModelError(
             f"new_items: {self.model._name()} cannot rank items unseen in training ({why}); "
             "use the lightfm_hybrid model of the run"

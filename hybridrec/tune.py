@@ -96,11 +96,9 @@ def _objective(family: str, prepared, base: dict, groups: tuple, cache: dict):
     def objective(trial):
         params = {**base, "model_params": {family: SPACES[family](trial, *groups)}}
         model = make_model(family, params)
-        uf, itf = (
-            _features(prepared, model_params(family, params), cache)
-            if model.use_features
-            else (None, None)
-        )
+        uf, itf = None, None
+        if model.use_features:
+            uf, itf = _features(prepared, model_params(family, params), cache)
         t = time.perf_counter()
         model.fit(prepared.train, uf, itf, valid=prepared.valid, progress=_trial_reporter(trial))
         trial.set_user_attr("best_epoch", int(model.best_epoch_))
