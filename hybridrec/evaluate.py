@@ -469,7 +469,7 @@ def _requested_users(users, n_users: int) -> np.ndarray:
 
 # %% ../nbs/04_evaluate.ipynb #3cdf46da
 def _seed_protocol_users(n_test, requested, sample_users, rng) -> np.ndarray:
-    "The seed notebook's users: `sample_users` (default 5,000) drawn among those with more than 5 test items."
+    "The seed notebook's users: `sample_users` (default 5,000) with more than 5 test items."
     eligible = requested[n_test[requested] > 5]  # the seed notebook: > 5 test items
     size = 5000 if sample_users is None else int(sample_users)
     if len(eligible) < size:
@@ -499,7 +499,7 @@ def _select_users(n_test, users, sample_users, seed_protocol, seed):
 # %% ../nbs/04_evaluate.ipynb #5cf38de0
 @dataclass
 class _EvalProblem:
-    "What `evaluate` ranks: checked matrices, cut-offs, metrics, the model's scorer, mask and users."
+    "What `evaluate` ranks: checked matrices, cut-offs, metrics, the scorer, the mask and users."
 
     train: sp.csr_matrix  # binary users x items training matrix
     test: sp.csr_matrix  # binary users x items matrix of the relevant items

@@ -62,7 +62,7 @@ def _history_list(history) -> list[str]:
 
 # %% ../nbs/03d_recommender.ipynb #ff46e916
 def _seen_pattern(seen, shape: tuple) -> sp.csr_matrix:
-    "The binary pattern of `seen` (checked as a users x items matrix of `shape`; None: nothing seen)."
+    "The binary pattern of `seen`, checked as a users x items matrix of `shape` (None: empty)."
     S = sp.csr_matrix(shape, dtype=np.float32)
     if seen is not None:
         S = as_interactions(seen, "seen", shape)
@@ -328,7 +328,7 @@ def _with_meta(self: Recommender, df: pd.DataFrame, new_items: pd.DataFrame | No
 # %% ../nbs/03d_recommender.ipynb #cfd8aba2
 @patch
 def _rank_plans(self: Recommender, plans: list, k: int, exclude_seen: bool, new_factors) -> dict:
-    "{plan index: (columns, scores)}: the plans grouped by how they are ranked, each group in one batch."
+    "{plan index: (columns, scores)}, the plans grouped by how they are ranked, a batch a group."
     groups = {}
     for j, plan in enumerate(plans):
         groups.setdefault(_serving_kind(plan), []).append(j)
@@ -504,7 +504,7 @@ def _locate_item(self: Recommender, item_id: str, new_items):
 # %% ../nbs/03d_recommender.ipynb #1d5008e7
 @patch
 def _popularity_terms(self: Recommender, item_id: str, col) -> list:
-    "The one part of a popularity score: the item's reviews in training (a new item has none to show)."
+    "The one part of a popularity score: the item's reviews in training (a new item has none)."
     if col is None:
         raise ModelError(f"explain: {item_id!r} is new, and the popularity list has no new items")
     reviews = int(self.popularity[col])
