@@ -67,7 +67,7 @@ def _fsync_tree(root: Path):
 
 # %% ../nbs/03e_persistence.ipynb #2eeb1cbe
 def _check_target(path: Path, overwrite: bool):
-    "Refuse to replace `path` unless `overwrite`, and never replace a folder that is not a saved model."
+    "Refuse to replace `path` unless `overwrite`, and never a folder that is not a saved model."
     if not path.exists():
         return
     if not overwrite:

@@ -142,7 +142,7 @@ def _family_trials(study, family: str) -> pd.DataFrame:
 
 # %% ../nbs/07_tune.ipynb #8eaed12e
 def _best(study, family: str, space_params: dict) -> dict:
-    "The best completed trial's value, run parameters and best epoch (None without one), and the trials run."
+    "The best completed trial's value, run parameters and best epoch (or None), and the trials run."
     done = [t for t in study.trials if t.value is not None and t.state.name == "COMPLETE"]
     if not done:
         return dict(value=None, params={}, best_epoch=None, trials=len(study.trials))
@@ -176,7 +176,7 @@ def _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials
 
 # %% ../nbs/07_tune.ipynb #15d68890
 def _params_file(families, best: dict) -> dict:
-    "The `--params` file of `hybridrec run`: the baselines and the tuned families, with their best parameters."
+    "`hybridrec run --params`'s file: the baselines and tuned families, with their best parameters."
     model_overrides = {f: b["params"] for f, b in best.items() if b["params"]}
     return dict(models=["popularity", *families, "seed_hybrid"], model_params=model_overrides)
 
