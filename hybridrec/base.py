@@ -481,11 +481,13 @@ def validation_ndcg(
     train,  # the training matrix: its items are masked
     valid,  # the validation matrix: its items are the relevant ones
     k: int = 10,  # the cut-off
+    n_threads: int | None = None,  # evaluation threads; None: every core
 ) -> float:
     "Mean NDCG@k over every user with a validation item, all items ranked, training items masked."
     from hybridrec.evaluate import evaluate
 
-    return evaluate(model, train, valid, k=k, metrics=("ndcg",)).value("ndcg", k)
+    res = evaluate(model, train, valid, k=k, metrics=("ndcg",), n_threads=n_threads)
+    return res.value("ndcg", k)
 
 # %% ../nbs/03_base.ipynb #734c6f39
 class IterativeModel(BaseModel):
@@ -598,7 +600,8 @@ def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
     "Evaluate the current parameters on `valid`; keep a snapshot if they are the best by more than `min_delta`."
     t = time.perf_counter()
     self._refresh()
-    score = validation_ndcg(self, train, valid, k=self.eval_k)
+    threads = getattr(self, "num_threads", None)  # the model's own: one in deterministic runs
+    score = validation_ndcg(self, train, valid, k=self.eval_k, n_threads=threads)
     record[self.metric_name], record["eval_seconds"] = score, time.perf_counter() - t
     if score > run.best + self.min_delta:
         run.best, run.best_epoch, run.waited = score, run.epoch, 0
