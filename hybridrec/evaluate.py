@@ -244,21 +244,25 @@ class Ranks:
         self.nth = np.arange(len(self.user)) - first[self.user]
         self._hits = {}
 
-    def per_user(
-        self,
-        values,  # one value per pair, in the pairs' (sorted) order
-    ) -> np.ndarray:
-        "The sum of per-pair `values` for every user."
-        return np.bincount(self.user, weights=values, minlength=self.n_users)
+# %% ../nbs/04_evaluate.ipynb #10717177
+@patch
+def per_user(
+    self: Ranks,
+    values,  # one value per pair, in the pairs' (sorted) order
+) -> np.ndarray:
+    "The sum of per-pair `values` for every user."
+    return np.bincount(self.user, weights=values, minlength=self.n_users)
 
-    def hits(
-        self,
-        k: int,  # the cut-off
-    ) -> np.ndarray:
-        "Per user: the relevant items in the top k (computed once per k)."
-        if k not in self._hits:
-            self._hits[k] = self.per_user(self.pos < k)
-        return self._hits[k]
+# %% ../nbs/04_evaluate.ipynb #cbf05308
+@patch
+def hits(
+    self: Ranks,
+    k: int,  # the cut-off
+) -> np.ndarray:
+    "Per user: the relevant items in the top k (computed once per k)."
+    if k not in self._hits:
+        self._hits[k] = self.per_user(self.pos < k)
+    return self._hits[k]
 
 # %% ../nbs/04_evaluate.ipynb #e2389b86
 @dataclass(frozen=True)
