@@ -45,22 +45,39 @@ class ALSModel(IterativeModel):
         patience: int = 3,  # evaluations without gain before stopping
         min_delta: float = 0.0,  # a gain must exceed this to count
         eval_k: int = 10,  # the validation metric is NDCG@eval_k
-        valid_users: (
-            int | None
-        ) = None,  # validate on a fixed sample of this many validation users (None: all)
+        valid_users: int | None = None,  # validate on a fixed sample of this many users (None: all)
     ):
         for p in self._params:
             setattr(self, p, locals()[p])
         self.n_users = self.n_items = None
 
-    def _check_params(self):
-        check_int("factors", self.factors)
-        check_num("regularization", self.regularization)
-        check_num("alpha", self.alpha, strict=True)
-        check_int("seed", self.seed, lo=0)
-        if self.num_threads is not None:
-            check_int("num_threads", self.num_threads)
-        self._check_train_params()
+# %% ../nbs/03b_als.ipynb #87be8c08
+@patch
+def _check_params(self: ALSModel):
+    "Check every parameter, each with a message that names it."
+    check_int("factors", self.factors)
+    check_num("regularization", self.regularization)
+    check_num("alpha", self.alpha, strict=True)
+    check_int("seed", self.seed, lo=0)
+    if self.num_threads is not None:
+        check_int("num_threads", self.num_threads)
+    self._check_train_params()
+
+# %% ../nbs/03b_als.ipynb #915091c2
+@patch
+def _new_als(self: ALSModel):
+    "A fresh `implicit` ALS with this model's parameters, one iteration per `fit` call."
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    return AlternatingLeastSquares(
+        factors=self.factors,
+        regularization=self.regularization,
+        alpha=self.alpha,
+        use_cg=self.use_cg,
+        iterations=1,
+        num_threads=self.num_threads or 0,
+        random_state=self.seed,
+    )
 
 # %% ../nbs/03b_als.ipynb #8471f324
 @patch
@@ -74,22 +91,13 @@ def fit(
 ) -> ALSModel:
     "Fit on the confidence matrix `train`, one ALS iteration per epoch."
     from threadpoolctl import threadpool_limits
-    from implicit.cpu.als import AlternatingLeastSquares
 
     self._check_params()
     X = as_interactions(train)
     valid = None if valid is None else as_interactions(valid, "valid", X.shape)
     self.n_users, self.n_items = X.shape
     with threadpool_limits(1, "blas"):
-        self._als = AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            alpha=self.alpha,
-            use_cg=self.use_cg,
-            iterations=1,
-            num_threads=self.num_threads or 0,
-            random_state=self.seed,
-        )
+        self._als = self._new_als()
         self._X = X
         try:
             self._train(X, valid, progress)
@@ -98,39 +106,46 @@ def fit(
     self.fingerprint_ = fingerprint(X)
     return self
 
-# %% ../nbs/03b_als.ipynb #cb068c24
+# %% ../nbs/03b_als.ipynb #54a44796
 @patch
 def _epoch(self: ALSModel, epoch):
+    "One ALS iteration, continuing from the current factors."
     self._als.fit(self._X, show_progress=False)  # one iteration; continues from the current factors
 
-
+# %% ../nbs/03b_als.ipynb #4b3b95d1
 @patch
 def _param_arrays(self: ALSModel):
+    "The two factor matrices by name."
     return {"user_factors": self._als.user_factors, "item_factors": self._als.item_factors}
 
 
 @patch
 def _set_param_arrays(self: ALSModel, arrays):
+    "Put a snapshot of the factor matrices back."
     self._als.user_factors, self._als.item_factors = arrays["user_factors"], arrays["item_factors"]
 
 
 @patch
 def _refresh(self: ALSModel):
+    "The factors are the parameters: nothing to compute."
     self._user_factors, self._item_factors = self._als.user_factors, self._als.item_factors
 
-
+# %% ../nbs/03b_als.ipynb #2a84e99d
 @patch
 def _divergence_advice(self: ALSModel):
+    "What to change when ALS diverges."
     return f"Try a larger regularization (now {self.regularization}) or smaller confidence values."
 
 # %% ../nbs/03b_als.ipynb #9fba5b68
 @patch
 def _state(self: ALSModel):
+    "The two factor matrices by name."
     return {"user_factors": self._user_factors, "item_factors": self._item_factors}
 
 
 @patch
 def _expected_shapes(self: ALSModel, info):
+    "The factor matrices' shapes, from `factors` and the fit record."
     return {
         "user_factors": (info["n_users"], self.factors),
         "item_factors": (info["n_items"], self.factors),
@@ -139,6 +154,7 @@ def _expected_shapes(self: ALSModel, info):
 
 @patch
 def _set_state(self: ALSModel, arrays, info):
+    "A fitted model from the saved factor matrices."
     self.n_users, self.n_items = int(info["n_users"]), int(info["n_items"])
     self._user_factors, self._item_factors = arrays["user_factors"], arrays["item_factors"]
 

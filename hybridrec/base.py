@@ -75,7 +75,8 @@ def check_num(
 
 # %% ../nbs/03_base.ipynb #4a0fca45
 def check_bool(
-    name: str, value  # the parameter's name, for the message  # the value given
+    name: str,  # the parameter's name, for the message
+    value,  # the value given
 ) -> bool:
     "`value` if it is `True` or `False`, else a `ModelError` naming `name`."
     if not isinstance(value, bool):
@@ -93,14 +94,11 @@ def check_choice(
         raise ModelError(f"{name}: expected one of {choices}, got {value!r}")
     return value
 
-# %% ../nbs/03_base.ipynb #497a2d4a
+# %% ../nbs/03_base.ipynb #7298fc3a
 def _canonical_csr(X) -> sp.csr_matrix:
     "float32 CSR with duplicates summed, explicit zeros dropped and sorted indices; copies only when needed."
-    X = (
-        X
-        if isinstance(X, sp.csr_matrix) and X.dtype == np.float32
-        else sp.csr_matrix(X, dtype=np.float32)
-    )
+    if not (isinstance(X, sp.csr_matrix) and X.dtype == np.float32):
+        X = sp.csr_matrix(X, dtype=np.float32)
     if X.has_canonical_format and (X.nnz == 0 or X.data.all()):
         return X
     X = X.copy()
@@ -109,7 +107,7 @@ def _canonical_csr(X) -> sp.csr_matrix:
     X.sort_indices()
     return X
 
-
+# %% ../nbs/03_base.ipynb #9070d495
 def as_interactions(
     X,  # users x items confidence weights (any scipy sparse format)
     name: str = "train",  # what to call it in messages
@@ -167,7 +165,7 @@ def fingerprint(
         h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()
 
-# %% ../nbs/03_base.ipynb #05bb8898
+# %% ../nbs/03_base.ipynb #78133df9
 def _taste_reviews(rng, user_taste, item_taste, per_user):
     "Rows and columns of `per_user` reviews per user: all but two of the user's own taste."
     rows, cols = [], []
@@ -175,18 +173,18 @@ def _taste_reviews(rng, user_taste, item_taste, per_user):
         own, other = np.flatnonzero(item_taste == t), np.flatnonzero(item_taste != t)
         n_own = min(len(own), per_user - 2)
         rows += [u] * (n_own + 2)
-        cols += list(rng.choice(own, n_own, replace=False)) + list(
-            rng.choice(other, 2, replace=False)
-        )
+        mine = rng.choice(own, n_own, replace=False)
+        cols += list(mine) + list(rng.choice(other, 2, replace=False))
     return rows, cols
 
-
+# %% ../nbs/03_base.ipynb #88ad39f8
 def _one_hot(codes, n):
+    "A sparse one-hot matrix: row i has a 1 in column `codes[i]`."
     return sp.csr_matrix(
         (np.ones(len(codes), np.float32), (np.arange(len(codes)), codes)), shape=(len(codes), n)
     )
 
-
+# %% ../nbs/03_base.ipynb #96b98824
 def planted_tastes(
     n_users: int = 300,  # users
     n_items: int = 120,  # items
@@ -246,31 +244,35 @@ class BaseModel(abc.ABC):
         "Shape of each array of `_state()` for a model with these parameters and `info`: checked on load."
         return {}
 
-# %% ../nbs/03_base.ipynb #03f9debd
+# %% ../nbs/03_base.ipynb #60c0b244
 @patch
 def get_params(self: BaseModel) -> dict:
     "Constructor parameters (JSON-serialisable): `type(m)(**m.get_params())` builds an unfitted copy."
     return {k: getattr(self, k) for k in self._params}
 
-
+# %% ../nbs/03_base.ipynb #fdebd26e
 @patch
 def __repr__(self: BaseModel):
+    "The constructor call that makes an unfitted copy."
     args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._params)
     return f"{type(self).__name__}({args})"
 
 
 @patch
 def _name(self: BaseModel) -> str:
+    "The model's name in messages."
     return type(self).__name__
 
-
+# %% ../nbs/03_base.ipynb #7fc7391a
 @patch(as_prop=True)
 def is_fitted(self: BaseModel) -> bool:
+    "Whether the model was fitted (or loaded)."
     return getattr(self, "n_items", None) is not None
 
 
 @patch
 def _check_fitted(self: BaseModel):
+    "Fail with what to do if the model is not fitted."
     if not self.is_fitted:
         raise NotFittedError(
             f"{self._name()} is not fitted: call fit(train, ...) or load_model(path) first"
@@ -362,7 +364,7 @@ def _check_factor_rows(self: BaseModel, rows, exclude):
         )
     return rows, exclude
 
-# %% ../nbs/03_base.ipynb #b087baf0
+# %% ../nbs/03_base.ipynb #490f888b
 def _candidates(item_factors: np.ndarray, extra_items, exclude, n_rows: int):
     "Item factors with `extra_items` appended, and `exclude` widened to match (extra items are never excluded)."
     if extra_items is None:
@@ -378,15 +380,13 @@ def _candidates(item_factors: np.ndarray, extra_items, exclude, n_rows: int):
         )
     return np.vstack([item_factors, extra]), exclude
 
-
+# %% ../nbs/03_base.ipynb #bb78c004
 @patch
 def recommend_from_factors(
     self: BaseModel,
     factor_rows: np.ndarray,  # user factor rows, e.g. from `user_factors_from_features`
     k: int = 10,  # items per user
-    exclude: (
-        sp.spmatrix | None
-    ) = None,  # users x items never recommended, rows aligned with `factor_rows`
+    exclude: sp.spmatrix | None = None,  # users x items never recommended, rows as `factor_rows`
     extra_items: np.ndarray | None = None,  # factor rows of items outside training, ranked too
 ) -> tuple[np.ndarray, np.ndarray]:
     "Top-`k` item columns and scores for users given as factor rows, scored in batches."
@@ -408,9 +408,7 @@ def recommend_idx(
     self: BaseModel,
     user_idx,  # training rows of the users
     k: int = 10,  # items per user
-    exclude: (
-        sp.spmatrix | None
-    ) = None,  # users x items of train whose nonzeros are never recommended
+    exclude: sp.spmatrix | None = None,  # users x items whose nonzeros are never recommended
 ) -> tuple[np.ndarray, np.ndarray]:
     "Top-`k` item columns and scores per user, best first."
     u = self._users(user_idx)
@@ -446,7 +444,7 @@ def item_factors_from_features(
         "items. Use LightFMModel(use_features=True) fitted with item features."
     )
 
-# %% ../nbs/03_base.ipynb #ebf3f6f0
+# %% ../nbs/03_base.ipynb #d587dbc3
 def _jsonable(o):
     "Plain JSON values for numpy scalars and NaN (-> null), recursively."
     if isinstance(o, dict):
@@ -459,16 +457,15 @@ def _jsonable(o):
         return None
     return o
 
-
+# %% ../nbs/03_base.ipynb #b659d76a
 @patch
 def _fit_info(self: BaseModel) -> dict:
     "Sizes, epochs, fingerprint and validation history of the fit, as JSON values."
     h = getattr(self, "history_", None)
-    history = (
-        None
-        if h is None
-        else _jsonable({"columns": list(h.columns), "data": {c: h[c].tolist() for c in h.columns}})
-    )
+    history = None
+    if h is not None:
+        data = {c: h[c].tolist() for c in h.columns}
+        history = _jsonable({"columns": list(h.columns), "data": data})
     return dict(
         n_users=int(self.n_users),
         n_items=int(self.n_items),
@@ -484,11 +481,13 @@ def validation_ndcg(
     train,  # the training matrix: its items are masked
     valid,  # the validation matrix: its items are the relevant ones
     k: int = 10,  # the cut-off
+    n_threads: int | None = None,  # evaluation threads; None: every core
 ) -> float:
     "Mean NDCG@k over every user with a validation item, all items ranked, training items masked."
     from hybridrec.evaluate import evaluate
 
-    return evaluate(model, train, valid, k=k, metrics=("ndcg",)).value("ndcg", k)
+    res = evaluate(model, train, valid, k=k, metrics=("ndcg",), n_threads=n_threads)
+    return res.value("ndcg", k)
 
 # %% ../nbs/03_base.ipynb #734c6f39
 class IterativeModel(BaseModel):
@@ -524,9 +523,10 @@ class IterativeModel(BaseModel):
         "What to change when training diverges; models name their own parameters."
         return "Try stronger regularization or smaller confidence weights."
 
-# %% ../nbs/03_base.ipynb #fb23649c
+# %% ../nbs/03_base.ipynb #a60b2343
 @patch
 def _check_train_params(self: IterativeModel):
+    "Check the loop's settings (`TRAIN_PARAMS`), each with a message that names it."
     for name in ("epochs", "eval_every", "patience", "eval_k"):
         check_int(name, getattr(self, name))
     check_num("min_delta", self.min_delta)
@@ -534,14 +534,16 @@ def _check_train_params(self: IterativeModel):
     if getattr(self, "valid_users", None) is not None:
         check_int("valid_users", self.valid_users)
 
-
+# %% ../nbs/03_base.ipynb #e757c27e
 @patch(as_prop=True)
 def metric_name(self: IterativeModel) -> str:
+    "The validation metric's name: `ndcg@<eval_k>`."
     return f"ndcg@{self.eval_k}"
 
-
+# %% ../nbs/03_base.ipynb #772c5b57
 @patch
 def _check_finite(self: IterativeModel, epoch: int):
+    "Fail with `DivergenceError` if a parameter array holds NaN or infinity."
     bad = [
         k for k, a in self._param_arrays().items() if not np.isfinite(np.sum(a, dtype=np.float64))
     ]
@@ -551,6 +553,7 @@ def _check_finite(self: IterativeModel, epoch: int):
 
 @patch
 def _diverged(self: IterativeModel, epoch: int, what: str):
+    "Raise `DivergenceError` for `epoch`, saying what went wrong and the model's advice."
     advice = self._divergence_advice()
     raise DivergenceError(
         f"{self._name()} diverged at epoch {epoch}: {what} (LightFM issue #432). {advice}"
@@ -578,7 +581,7 @@ def _validation_subset(self: IterativeModel, valid: sp.csr_matrix | None) -> sp.
     sample.eliminate_zeros()
     return sample
 
-# %% ../nbs/03_base.ipynb #81e11066
+# %% ../nbs/03_base.ipynb #08215d50
 @dataclass
 class _Run:
     "State of one training run."
@@ -591,13 +594,14 @@ class _Run:
     epoch: int = 0
     started: float = 0.0
 
-
+# %% ../nbs/03_base.ipynb #e1f0db5d
 @patch
 def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
     "Evaluate the current parameters on `valid`; keep a snapshot if they are the best by more than `min_delta`."
     t = time.perf_counter()
     self._refresh()
-    score = validation_ndcg(self, train, valid, k=self.eval_k)
+    threads = getattr(self, "num_threads", None)  # the model's own: one in deterministic runs
+    score = validation_ndcg(self, train, valid, k=self.eval_k, n_threads=threads)
     record[self.metric_name], record["eval_seconds"] = score, time.perf_counter() - t
     if score > run.best + self.min_delta:
         run.best, run.best_epoch, run.waited = score, run.epoch, 0
@@ -605,7 +609,7 @@ def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
     else:
         run.waited += 1
 
-# %% ../nbs/03_base.ipynb #f315a908
+# %% ../nbs/03_base.ipynb #20634e6d
 @patch
 def _one_epoch(self: IterativeModel, run: _Run, train, valid) -> dict:
     "Train epoch `run.epoch`, check it, validate it when due; the epoch's history record."
@@ -626,7 +630,7 @@ def _one_epoch(self: IterativeModel, run: _Run, train, valid) -> dict:
     run.history.append(record)
     return record
 
-
+# %% ../nbs/03_base.ipynb #027b78fa
 @patch
 def _finish(self: IterativeModel, run: _Run, valid):
     "Restore the best epoch's parameters (when early stopping chose one) and record what was kept."
@@ -638,7 +642,7 @@ def _finish(self: IterativeModel, run: _Run, valid):
     self.history_ = pd.DataFrame(run.history)
     self._refresh()
 
-# %% ../nbs/03_base.ipynb #79d22704
+# %% ../nbs/03_base.ipynb #bef1be8c
 def _progress_event(model, run: _Run, record: dict) -> dict:
     "What a progress callback receives after each epoch."
     elapsed = time.perf_counter() - run.started
@@ -657,7 +661,7 @@ def _progress_event(model, run: _Run, record: dict) -> dict:
         remaining=left,
     )
 
-
+# %% ../nbs/03_base.ipynb #c8f8c6d2
 def _reporter(model, progress):
     "A function(run, record) that reports one epoch: to a tqdm bar, a callback, or nowhere."
     if callable(progress):
@@ -679,7 +683,7 @@ def _reporter(model, progress):
     report.close = bar.close
     return report
 
-# %% ../nbs/03_base.ipynb #675264b0
+# %% ../nbs/03_base.ipynb #c314559d
 @patch
 def _train(
     self: IterativeModel,
@@ -700,17 +704,11 @@ def _train(
         getattr(report, "close", lambda: None)()
     self._finish(run, valid)
     if valid is not None:
-        log.info(
-            "%s: ran %d epochs, kept epoch %d (%s %.4f)",
-            self._name(),
-            run.epoch,
-            self.best_epoch_,
-            self.metric_name,
-            self.best_score_,
-        )
+        kept = (self._name(), run.epoch, self.best_epoch_, self.metric_name, self.best_score_)
+        log.info("%s: ran %d epochs, kept epoch %d (%s %.4f)", *kept)
     return self
 
-
+# %% ../nbs/03_base.ipynb #c1e6faed
 @patch(as_prop=True)
 def best_score_(self: IterativeModel) -> float:
     "Validation metric of the kept epoch (NaN if it was not evaluated)."
@@ -730,7 +728,7 @@ def throughput_(self: IterativeModel) -> dict:
         valid_users=getattr(self, "valid_users_", None),
     )
 
-# %% ../nbs/03_base.ipynb #497e08c8
+# %% ../nbs/03_base.ipynb #fe6b8508
 @dataclass(frozen=True)
 class ModelSpec:
     "How a run builds one named model."
@@ -739,11 +737,9 @@ class ModelSpec:
     cls: type  # the model class (`load_model` restores it by class name)
     build: Callable[[dict], BaseModel]  # a fresh, unfitted model from a run's parameters
     description: str = ""  # one line for docs and `hybridrec run --help`
-    features: Callable | None = (
-        None  # its own FeatureEncoder settings: prepared -> dict (None: the run's features)
-    )
+    features: Callable | None = None  # prepared -> own FeatureEncoder settings (None: the run's)
 
-
+# %% ../nbs/03_base.ipynb #f337a88a
 MODELS: dict[str, ModelSpec] = {}
 
 
@@ -756,15 +752,13 @@ def _settle_abstract(cls) -> list:
     )
     return sorted(cls.__abstractmethods__)
 
-
+# %% ../nbs/03_base.ipynb #f936a2b4
 def register_model(
     name: str,  # a new name (letters, digits, underscores)
     cls: type,  # a `BaseModel` subclass
     build: Callable[[dict], BaseModel],  # run parameters -> an unfitted model
     description: str = "",  # one line for docs
-    features: (
-        Callable | None
-    ) = None,  # prepared data -> FeatureEncoder settings of its own feature set
+    features: Callable | None = None,  # prepared data -> its own FeatureEncoder settings
 ) -> ModelSpec:
     "Add a model to `MODELS` under `name`; registering the same name twice replaces it (notebooks re-run)."
     if not name.isidentifier():
@@ -780,7 +774,7 @@ def register_model(
     MODELS[name] = ModelSpec(name, cls, build, description, features)
     return MODELS[name]
 
-# %% ../nbs/03_base.ipynb #0972f634
+# %% ../nbs/03_base.ipynb #bf9eaa16
 def make_model(
     name: str,  # a registered model name
     params: dict,  # run parameters (see `hybridrec.pipeline.DEFAULTS`)
@@ -796,13 +790,16 @@ def _builtin_models():
     "Import the model modules (through `hybridrec.models`), so that every built-in model is registered."
     import hybridrec.models  # noqa: F401  (registers popularity, als, lightfm_cf, lightfm_hybrid, seed_hybrid)
 
-
-def model_params(name: str, params: dict) -> dict:
+# %% ../nbs/03_base.ipynb #588096fa
+def model_params(
+    name: str,  # a registered model name
+    params: dict,  # run parameters, with optional per-model overrides in `model_params`
+) -> dict:
     "Run parameters as model `name` sees them: `params` with its own `model_params[name]` overrides on top."
     own = (params.get("model_params") or {}).get(name) or {}
     return {**params, **own}
 
-
+# %% ../nbs/03_base.ipynb #e6a01ecb
 def model_classes() -> dict:
     "Registered model classes by class name (what `load_model` can restore)."
     _builtin_models()

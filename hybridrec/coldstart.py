@@ -41,9 +41,10 @@ def mean_ci(
         n=int(len(v)),
     )
 
-# %% ../nbs/04a_coldstart.ipynb #4d0a01b0
+# %% ../nbs/04a_coldstart.ipynb #318801ed
 def cold_user_histories(
-    prep, split: str = "test"  # a `Prepared`  # 'valid' or 'test'
+    prep,  # a `Prepared`
+    split: str = "test",  # 'valid' or 'test'
 ) -> tuple[pd.Series, pd.DataFrame]:
     "(history per cold user: the items before their first review in the split, per category file; their split rows)."
     cold = prep.cold
@@ -58,14 +59,14 @@ def cold_user_histories(
     hist.index = hist.index.astype(str)
     return hist, cold[cold["user_id"].astype(str).isin(hist.index)]
 
-# %% ../nbs/04a_coldstart.ipynb #536af20e
+# %% ../nbs/04a_coldstart.ipynb #24bdd35d
 def _rows_matrix(
     row_of, rows: pd.DataFrame, cols: np.ndarray, n_rows: int, n_cols: int
 ) -> sp.csr_matrix:
     "A binary n_rows x n_cols matrix with a 1 at (row_of(each row), its column)."
     return sp.csr_matrix((np.ones(len(rows), np.float32), (row_of, cols)), shape=(n_rows, n_cols))
 
-
+# %% ../nbs/04a_coldstart.ipynb #a2a2c7cc
 def _history_matrix(rec, histories: pd.Series) -> sp.csr_matrix:
     "The known items of each history as a binary users x training items matrix (masked when ranking)."
     known = [q[q >= 0] for q in (rec.item_ids.get_indexer(h) for h in histories)]
@@ -75,7 +76,7 @@ def _history_matrix(rec, histories: pd.Series) -> sp.csr_matrix:
         (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(known), rec.model.n_items)
     )
 
-# %% ../nbs/04a_coldstart.ipynb #72741e9e
+# %% ../nbs/04a_coldstart.ipynb #be43c3dd
 def _cold_user_scorer(rec, ids: pd.Index, histories: pd.Series, users):
     "(scorer, served mask): the model's cold-start factors, or the popularity fallback a model without them uses."
     if rec.can_cold_users:
@@ -84,7 +85,7 @@ def _cold_user_scorer(rec, ids: pd.Index, histories: pd.Series, users):
     popularity = np.asarray(rec.popularity, np.float32)[:, None]
     return FactorScorer(np.ones((len(ids), 1), np.float32), popularity), np.ones(len(ids), bool)
 
-
+# %% ../nbs/04a_coldstart.ipynb #93f7c7e5
 def cold_user_eval(
     rec,  # a `Recommender` (with its encoder, for the hybrid)
     prep,  # the `Prepared` it was trained on
@@ -97,29 +98,18 @@ def cold_user_eval(
     if len(histories) == 0:
         return None, 0
     ids = pd.Index(histories.index)
-    T = _rows_matrix(
-        ids.get_indexer(rows["user_id"].astype(str)),
-        rows,
-        rows["item_idx"].to_numpy(),
-        len(ids),
-        prep.n_items,
-    )
+    row_of = ids.get_indexer(rows["user_id"].astype(str))
+    T = _rows_matrix(row_of, rows, rows["item_idx"].to_numpy(), len(ids), prep.n_items)
     scorer, served = _cold_user_scorer(rec, ids, histories, prep.users)
     users = np.flatnonzero(served & (np.diff(T.indptr) > 0))
     if len(users) == 0:
         return None, 0
-    res = evaluate(
-        scorer,
-        _history_matrix(rec, histories),
-        T,
-        k=k,
-        metrics=metrics,
-        users=users,
-        name=f"{split} cold users",
-    )
+    known = _history_matrix(rec, histories)
+    name = f"{split} cold users"
+    res = evaluate(scorer, known, T, k=k, metrics=metrics, users=users, name=name)
     return res, len(users)
 
-# %% ../nbs/04a_coldstart.ipynb #1c750a22
+# %% ../nbs/04a_coldstart.ipynb #d5a68d64
 def cold_item_rows(
     prep,  # a `Prepared`
     split: str = "test",  # 'valid' or 'test'
@@ -132,7 +122,7 @@ def cold_item_rows(
     described = set(prep.items["parent_asin"].astype(str))
     return rows[rows["parent_asin"].astype(str).isin(described)].reset_index(drop=True)
 
-
+# %% ../nbs/04a_coldstart.ipynb #52821bbd
 def _unsupported(rec) -> str | None:
     "Why `rec` cannot score an item without interactions (None if it can)."
     if rec.can_cold_items:
@@ -141,14 +131,52 @@ def _unsupported(rec) -> str | None:
         return f"{rec.model._name()} has no side-feature model of items: an item needs training interactions to be scored"
     return "no feature encoder was saved with the model"
 
-# %% ../nbs/04a_coldstart.ipynb #f3c6f5de
+# %% ../nbs/04a_coldstart.ipynb #93f32b6c
 def _widen(M: sp.csr_matrix | None, n_extra: int) -> sp.csr_matrix | None:
     "`M` with `n_extra` empty columns appended (the cold items' columns)."
     if M is None:
         return None
     return sp.hstack([M, sp.csr_matrix((M.shape[0], n_extra), dtype=np.float32)], format="csr")
 
+# %% ../nbs/04a_coldstart.ipynb #da8ba2e4
+def _cold_item_counts(rows: pd.DataFrame, ids: pd.Index) -> dict:
+    "Cold items, their reviews and their reviewers in `rows`."
+    return dict(
+        n_items=int(len(ids)),
+        n_reviews=int(len(rows)),
+        n_users=int(rows["user_idx"].nunique()) if len(rows) else 0,
+    )
 
+# %% ../nbs/04a_coldstart.ipynb #5b555dae
+def _among_all_items(rec, prep, V: np.ndarray, T: sp.csr_matrix, users: np.ndarray, k: int):
+    "The EvalResult of the cold items `T` (factors `V`) ranked among the training items too."
+    n_users, n_items = rec.model.n_users, rec.model.n_items
+    every = FactorScorer(rec.model.user_factors, np.vstack([rec.model.item_factors, V]))
+    masks = [_widen(m, T.shape[1]) for m in (prep.train, prep.valid) if m is not None]
+    T_all = sp.hstack([sp.csr_matrix((n_users, n_items), dtype=np.float32), T], format="csr")
+    return evaluate(
+        every,
+        masks[0],
+        T_all,
+        k=k,
+        metrics=("recall", "auc"),
+        exclude=masks,
+        users=users,
+        name="cold items, all candidates",
+    )
+
+# %% ../nbs/04a_coldstart.ipynb #aef1cdd1
+def _among_cold_items(rec, V: np.ndarray, T: sp.csr_matrix, users: np.ndarray, k: int):
+    "The EvalResult of the cold items `T` (factors `V`) ranked among themselves."
+    nothing_seen = sp.csr_matrix(T.shape, dtype=np.float32)
+    scorer = FactorScorer(rec.model.user_factors, V)
+    metrics = ("recall", "auc")
+    name = "cold items only"
+    return evaluate(
+        scorer, nothing_seen, T, k=k, metrics=metrics, exclude=False, users=users, name=name
+    )
+
+# %% ../nbs/04a_coldstart.ipynb #9d806eca
 def _cold_item_metrics(res, prefix: str, k: int, seed: int) -> dict:
     "Means with CIs of the per-user recall@k and AUC of an EvalResult, keyed `prefix/metric`."
     out = {}
@@ -157,7 +185,7 @@ def _cold_item_metrics(res, prefix: str, k: int, seed: int) -> dict:
             out[f"{prefix}/{col}"] = mean_ci(res.per_user[col].to_numpy(), seed)
     return out
 
-# %% ../nbs/04a_coldstart.ipynb #a6672968
+# %% ../nbs/04a_coldstart.ipynb #a7dce774
 def cold_item_eval(
     rec,  # a `Recommender` (hybrid: with its encoder)
     prep,  # the `Prepared` it was trained on (its items frame describes the cold items)
@@ -168,52 +196,17 @@ def cold_item_eval(
     "Cold items' recall@k and AUC among all candidates and AUC among cold items only, with 95% CIs; or why not."
     rows = cold_item_rows(prep, split)
     ids = pd.Index(rows["parent_asin"].astype(str).unique())
-    base = dict(
-        n_items=int(len(ids)),
-        n_reviews=int(len(rows)),
-        n_users=int(rows["user_idx"].nunique()) if len(rows) else 0,
-    )
+    base = _cold_item_counts(rows, ids)
     if len(ids) == 0:
         return dict(base, supported=None, reason="no cold items with metadata in this split")
     if (why := _unsupported(rec)) is not None:
         return dict(base, supported=False, reason=why)
-    V = rec.item_factors_for(list(ids), items=prep.items)
-    n_users, n_items = rec.model.n_users, rec.model.n_items
-    T = _rows_matrix(
-        rows["user_idx"].to_numpy(),
-        rows,
-        ids.get_indexer(rows["parent_asin"].astype(str)),
-        n_users,
-        len(ids),
-    )
+    V = np.nan_to_num(rec.item_factors_for(list(ids), items=prep.items))
+    cols = ids.get_indexer(rows["parent_asin"].astype(str))
+    T = _rows_matrix(rows["user_idx"].to_numpy(), rows, cols, rec.model.n_users, len(ids))
     users = np.flatnonzero(np.diff(T.indptr) > 0)
-    U = rec.model.user_factors
-    every = FactorScorer(U, np.vstack([rec.model.item_factors, np.nan_to_num(V)]))
-    masks = [_widen(m, len(ids)) for m in (prep.train, prep.valid) if m is not None]
-    T_all = sp.hstack([sp.csr_matrix((n_users, n_items), dtype=np.float32), T], format="csr")
-    res_all = evaluate(
-        every,
-        masks[0],
-        T_all,
-        k=k,
-        metrics=("recall", "auc"),
-        exclude=masks,
-        users=users,
-        name="cold items, all candidates",
-    )
-    res_cold = evaluate(
-        FactorScorer(U, np.nan_to_num(V)),
-        sp.csr_matrix(T.shape, dtype=np.float32),
-        T,
-        k=k,
-        metrics=("recall", "auc"),
-        exclude=False,
-        users=users,
-        name="cold items only",
-    )
-    return dict(
-        base,
-        supported=True,
-        **_cold_item_metrics(res_all, "all_candidates", k, seed),
-        **_cold_item_metrics(res_cold, "cold_only", k, seed),
-    )
+    all_candidates = _among_all_items(rec, prep, V, T, users, k)
+    cold_only = _among_cold_items(rec, V, T, users, k)
+    all_ci = _cold_item_metrics(all_candidates, "all_candidates", k, seed)
+    cold_ci = _cold_item_metrics(cold_only, "cold_only", k, seed)
+    return dict(base, supported=True, **all_ci, **cold_ci)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_evaluate.ipynb #dfd24c06
 from __future__ import annotations
-import logging, math, threading, time
+import logging, math, os, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -244,23 +244,27 @@ class Ranks:
         self.nth = np.arange(len(self.user)) - first[self.user]
         self._hits = {}
 
-    def per_user(
-        self,
-        values,  # one value per pair, in the pairs' (sorted) order
-    ) -> np.ndarray:
-        "The sum of per-pair `values` for every user."
-        return np.bincount(self.user, weights=values, minlength=self.n_users)
+# %% ../nbs/04_evaluate.ipynb #10717177
+@patch
+def per_user(
+    self: Ranks,
+    values,  # one value per pair, in the pairs' (sorted) order
+) -> np.ndarray:
+    "The sum of per-pair `values` for every user."
+    return np.bincount(self.user, weights=values, minlength=self.n_users)
 
-    def hits(
-        self,
-        k: int,  # the cut-off
-    ) -> np.ndarray:
-        "Per user: the relevant items in the top k (computed once per k)."
-        if k not in self._hits:
-            self._hits[k] = self.per_user(self.pos < k)
-        return self._hits[k]
+# %% ../nbs/04_evaluate.ipynb #cbf05308
+@patch
+def hits(
+    self: Ranks,
+    k: int,  # the cut-off
+) -> np.ndarray:
+    "Per user: the relevant items in the top k (computed once per k)."
+    if k not in self._hits:
+        self._hits[k] = self.per_user(self.pos < k)
+    return self._hits[k]
 
-# %% ../nbs/04_evaluate.ipynb #04ddfba1
+# %% ../nbs/04_evaluate.ipynb #e2389b86
 @dataclass(frozen=True)
 class Metric:
     "A registered metric: the function that computes it, and how `evaluate` reports it."
@@ -270,8 +274,10 @@ class Metric:
     per_user: bool = True  # averaged over users; else catalogue level, from the top-k lists
     label: str = ""  # a short description for reports
 
-
+# %% ../nbs/04_evaluate.ipynb #401d3eb6
 METRICS: dict[str, Metric] = {}
+
+
 _RESERVED = ("hits", "n_relevant", "n_candidates")
 
 
@@ -382,7 +388,7 @@ def _binary_csr(m, name, shape=None) -> sp.csr_matrix:
     m.sort_indices()
     return m
 
-# %% ../nbs/04_evaluate.ipynb #7da06bee
+# %% ../nbs/04_evaluate.ipynb #0d87e3c3
 def _cutoffs(k) -> list:
     "The cut-offs: distinct positive ints, sorted (from one int or several)."
     ks = sorted({int(x) for x in ([k] if np.isscalar(k) else k)})
@@ -390,7 +396,7 @@ def _cutoffs(k) -> list:
         raise ValueError(f"`k` must be one or more positive integers, got {k!r}")
     return ks
 
-
+# %% ../nbs/04_evaluate.ipynb #6c08916d
 def _metric_names(metrics) -> tuple:
     "The requested metric names (None: every registered metric), checked against `METRICS`."
     if metrics is None:
@@ -451,10 +457,9 @@ def _excluded(exclude, train, test):
         excl = _binary_csr(excl.astype(np.int8) - overlap.astype(np.int8), "exclude")
     return excl, int(overlap.nnz)
 
-# %% ../nbs/04_evaluate.ipynb #e22df3d3
-def _select_users(n_test, users, sample_users, seed_protocol, seed):
-    "Users to evaluate, users skipped (no test items), protocol name, sampled flag."
-    n_users = len(n_test)
+# %% ../nbs/04_evaluate.ipynb #c25e663d
+def _requested_users(users, n_users: int) -> np.ndarray:
+    "The requested user rows, distinct and sorted (None: every row), checked against `n_users`."
     if users is None:
         requested = np.arange(n_users)
     else:
@@ -464,19 +469,30 @@ def _select_users(n_test, users, sample_users, seed_protocol, seed):
             f"`users` must be row indices in [0, {n_users}); "
             f"got values from {requested[0]} to {requested[-1]}"
         )
+    return requested
+
+# %% ../nbs/04_evaluate.ipynb #3cdf46da
+def _seed_protocol_users(n_test, requested, sample_users, rng) -> np.ndarray:
+    "The seed notebook's users: `sample_users` (default 5,000) with more than 5 test items."
+    eligible = requested[n_test[requested] > 5]  # the seed notebook: > 5 test items
+    size = 5000 if sample_users is None else int(sample_users)
+    if len(eligible) < size:
+        _log.warning(
+            f"seed protocol: only {len(eligible)} users have more than 5 test items "
+            f"(wanted {size})"
+        )
+    sample = rng.choice(eligible, size=min(size, len(eligible)), replace=False)
+    return np.sort(sample)
+
+# %% ../nbs/04_evaluate.ipynb #e22df3d3
+def _select_users(n_test, users, sample_users, seed_protocol, seed):
+    "Users to evaluate, users skipped (no test items), protocol name, sampled flag."
+    requested = _requested_users(users, len(n_test))
     has_test = n_test[requested] > 0
     skipped, eligible = int((~has_test).sum()), requested[has_test]
     rng = np.random.default_rng(seed)
     if seed_protocol:
-        eligible = requested[n_test[requested] > 5]  # the seed notebook: > 5 test items
-        size = 5000 if sample_users is None else int(sample_users)
-        if len(eligible) < size:
-            _log.warning(
-                f"seed protocol: only {len(eligible)} users have more than 5 test items "
-                f"(wanted {size})"
-            )
-        sample = rng.choice(eligible, size=min(size, len(eligible)), replace=False)
-        return np.sort(sample), skipped, "seed", True
+        return _seed_protocol_users(n_test, requested, sample_users, rng), skipped, "seed", True
     if sample_users is None:
         return eligible, skipped, "full", False
     if int(sample_users) < 1:
@@ -484,7 +500,68 @@ def _select_users(n_test, users, sample_users, seed_protocol, seed):
     sample = rng.choice(eligible, size=min(int(sample_users), len(eligible)), replace=False)
     return np.sort(sample), skipped, "sampled", True
 
-# %% ../nbs/04_evaluate.ipynb #e29a0ee8
+# %% ../nbs/04_evaluate.ipynb #5cf38de0
+@dataclass
+class _EvalProblem:
+    "What `evaluate` ranks: checked matrices, cut-offs, metrics, the scorer, the mask and users."
+
+    train: sp.csr_matrix  # binary users x items training matrix
+    test: sp.csr_matrix  # binary users x items matrix of the relevant items
+    ks: list  # cut-offs of the @k metrics
+    metrics: tuple  # metric names, in registry order
+    scorer: Callable  # a FactorScorer, or the model's `score_users`
+    dtype: object  # the factors' float type; None for a model scored by `score_users`
+    ties: str  # the tie rule: 'index' or 'pessimistic'
+    excl: sp.csr_matrix | None  # the masked items (None: nothing masked)
+    n_overlap: int  # test pairs that are also masked
+    n_test: np.ndarray  # test items per user row
+    users: np.ndarray  # the user rows evaluated
+    skipped: int  # requested users without any test item
+    protocol: str  # 'full', 'sampled' or 'seed'
+    sampled: bool  # True when users were sampled
+    seed: int  # random seed of the sample
+
+# %% ../nbs/04_evaluate.ipynb #b504f5fc
+def _eval_problem(
+    model, train, test, k, metrics, exclude, users, sample_users, seed_protocol, seed, ties
+):
+    "The `_EvalProblem` of `evaluate`'s arguments: inputs checked, mask built, users chosen."
+    train, test = _binary_csr(train, "train"), _binary_csr(test, "test", train.shape)
+    ks, metrics = _cutoffs(k), _metric_names(metrics)
+    scorer, dtype = _resolve_scorer(model, *train.shape)
+    ties = _tie_rule(ties, seed_protocol)
+    excl, n_overlap = _excluded(False if seed_protocol else exclude, train, test)  # seed: no mask
+    n_test = np.diff(test.indptr)
+    chosen = _select_users(n_test, users, sample_users, seed_protocol, seed)
+    return _EvalProblem(
+        train, test, ks, metrics, scorer, dtype, ties, excl, n_overlap, n_test, *chosen, seed
+    )
+
+# %% ../nbs/04_evaluate.ipynb #c99f23fa
+@patch
+def params(
+    self: _EvalProblem,
+    block_size: int,  # users per block of scores
+    n_threads: int,  # worker threads
+    memory_budget_mb: float,  # memory for the score blocks of all workers, MiB
+) -> dict:
+    "The settings `evaluate` reports: arguments as resolved and derived sizes."
+    return dict(
+        k=self.ks,
+        metrics=self.metrics,
+        masked=self.excl is not None,
+        ties=self.ties,
+        n_overlap=self.n_overlap,
+        block_size=block_size,
+        n_threads=n_threads,
+        memory_budget_mb=memory_budget_mb,
+        seed=self.seed,
+        factor_path=self.dtype is not None,
+        n_items=self.test.shape[1],
+        n_users_with_test=int((self.n_test > 0).sum()),
+    )
+
+# %% ../nbs/04_evaluate.ipynb #99d47644
 def _labels(arr, n, name):
     "Labels as an object array of str/None, and the slice values in order (categorical or sorted)."
     s = arr.reset_index(drop=True) if isinstance(arr, pd.Series) else pd.Series(arr)
@@ -498,7 +575,7 @@ def _labels(arr, n, name):
         return lab, [str(c) for c in s.cat.categories if str(c) in present]
     return lab, sorted(present)
 
-
+# %% ../nbs/04_evaluate.ipynb #96122364
 def _group_labels(groups, n, name):
     "`{group: (labels, values)}` for a dict of label arrays (None: no groups)."
     return {g: _labels(v, n, f"{name}[{g!r}]") for g, v in (groups or {}).items()}
@@ -508,6 +585,11 @@ def _user_slices(user_labels) -> dict:
     "`{slice: (labels, value)}`: 'all' (labels None), then 'user:<group>=<value>' for every label."
     named = {f"user:{g}={v}": (lab, v) for g, (lab, order) in user_labels.items() for v in order}
     return {"all": (None, None)} | named
+
+# %% ../nbs/04_evaluate.ipynb #46a0936d
+def _worker_threads(n_threads):
+    "Worker threads: `n_threads` if given, else every core."
+    return max(1, int(n_threads or os.cpu_count() or 1))
 
 # %% ../nbs/04_evaluate.ipynb #df16f978
 def _block_size(block_size, memory_budget_mb, n_threads, n_items, dtype, n_users):
@@ -560,7 +642,7 @@ def _for_each_block(work, blocks, consume, n_threads=1, progress=False, desc="")
         if pool:
             pool.shutdown()
 
-# %% ../nbs/04_evaluate.ipynb #35097ab2
+# %% ../nbs/04_evaluate.ipynb #ad9e4782
 class _TopCounts:
     "How often each item is in a top-k list, per user slice and cut-off (catalogue-level metrics)."
 
@@ -576,12 +658,26 @@ class _TopCounts:
                 items = rows[:, :k].ravel()
                 counts += np.bincount(items[items >= 0], minlength=len(counts))
 
-
+# %% ../nbs/04_evaluate.ipynb #02dd9887
 def _top_counts(metrics, user_slices, ks, n_items):
     "A `_TopCounts` if any of `metrics` is catalogue level (needs top-k lists), else None."
     if all(METRICS[m].per_user for m in metrics):
         return None
     return _TopCounts(user_slices, ks, n_items)
+
+# %% ../nbs/04_evaluate.ipynb #536a4a0a
+def _assemble_ranks(parts: list, test, excl, users, ties: str) -> Ranks:
+    "The `Ranks` of `users` from the blocks' (gt, eq, pos) counts, in block order."
+    empty = np.zeros(0, np.int64)
+    gt, eq, pos = (np.concatenate(a) for a in zip(*parts)) if parts else (empty, empty, empty)
+    if ties == "pessimistic":
+        pos = gt + eq
+    relevant = test[users]
+    user = np.repeat(np.arange(len(users)), np.diff(relevant.indptr))
+    n_masked = np.diff(excl.indptr)[users] if excl is not None else np.zeros(len(users), np.int64)
+    n_candidates = test.shape[1] - n_masked
+    tie_weight = 0.5 if ties == "index" else 1.0
+    return Ranks(user, relevant.indices, pos, gt, eq, len(users), n_candidates, tie_weight)
 
 # %% ../nbs/04_evaluate.ipynb #78afa162
 def _rank_users(
@@ -611,16 +707,7 @@ def _rank_users(
 
     blocks = [users[i : i + block_size] for i in range(0, len(users), block_size)]
     _for_each_block(rank, blocks, consume, n_threads, progress, desc)
-    empty = np.zeros(0, np.int64)
-    gt, eq, pos = (np.concatenate(a) for a in zip(*parts)) if parts else (empty, empty, empty)
-    if ties == "pessimistic":
-        pos = gt + eq
-    relevant = test[users]
-    user = np.repeat(np.arange(len(users)), np.diff(relevant.indptr))
-    n_masked = np.diff(excl.indptr)[users] if excl is not None else np.zeros(len(users), np.int64)
-    n_candidates = test.shape[1] - n_masked
-    tie_weight = 0.5 if ties == "index" else 1.0
-    return Ranks(user, relevant.indices, pos, gt, eq, len(users), n_candidates, tie_weight)
+    return _assemble_ranks(parts, test, excl, users, ties)
 
 # %% ../nbs/04_evaluate.ipynb #4eef3286
 def _per_user_frame(ranks, ks, metrics, users, user_labels) -> pd.DataFrame:
@@ -727,6 +814,18 @@ def _result_table(rows, slice_order, name, protocol, sampled) -> pd.DataFrame:
     table.insert(2, "sampled", sampled)
     return table
 
+# %% ../nbs/04_evaluate.ipynb #0664b0e1
+def _eval_tables(ranks, problem, top_counts, user_labels, item_labels, name):
+    "(tidy table, per-user frame, per-item-slice frames) of the ranked `problem`."
+    ks, metrics, users = problem.ks, problem.metrics, problem.users
+    user_slices = _user_slices(user_labels)
+    per_user = _per_user_frame(ranks, ks, metrics, users, user_labels)
+    per_items = _item_slice_frames(ranks, item_labels, ks, metrics, users)
+    rows = _table_rows(per_user, per_items, top_counts, user_slices, item_labels, metrics, users)
+    slice_order = list(user_slices) + list(per_items)
+    table = _result_table(rows, slice_order, name, problem.protocol, problem.sampled)
+    return table, per_user, per_items
+
 # %% ../nbs/04_evaluate.ipynb #c9035f4c
 @dataclass
 class EvalResult:
@@ -792,7 +891,7 @@ def evaluate(
     users=None,  # user rows to evaluate (default: all with a test item)
     block_size: int | None = None,  # users per block of scores (default: from the budget)
     memory_budget_mb: float = 512,  # memory for the score blocks of all workers, MiB
-    n_threads: int | None = None,  # worker threads (default 1), one BLAS thread each
+    n_threads: int | None = None,  # worker threads; None: every core (`os.cpu_count()`)
     user_groups: dict | None = None,  # {group: one label per user row}: user slices
     item_groups: dict | None = None,  # {group: one label per item column}: item slices
     sample_users: int | None = None,  # evaluate this many random users (flagged SAMPLED)
@@ -804,64 +903,28 @@ def evaluate(
 ) -> EvalResult:
     "Rank every item for every test user (known items masked) and compute the registered metrics."
     t0 = time.perf_counter()
-    train, test = _binary_csr(train, "train"), _binary_csr(test, "test", train.shape)
-    n_users, n_items = train.shape
-    ks, metrics = _cutoffs(k), _metric_names(metrics)
-    scorer, dtype = _resolve_scorer(model, n_users, n_items)
-    ties = _tie_rule(ties, seed_protocol)
-    excl, n_overlap = _excluded(False if seed_protocol else exclude, train, test)  # seed: no mask
-    n_test = np.diff(test.indptr)
-    users, skipped, protocol, sampled = _select_users(
-        n_test, users, sample_users, seed_protocol, seed
+    p = _eval_problem(
+        model, train, test, k, metrics, exclude, users, sample_users, seed_protocol, seed, ties
     )
-    n_threads = max(1, int(n_threads or 1))
+    n_users, n_items = p.train.shape
+    n_threads = _worker_threads(n_threads)
     user_labels = _group_labels(user_groups, n_users, "user_groups")
     item_labels = _group_labels(item_groups, n_items, "item_groups")
-    user_slices = _user_slices(user_labels)
-    block_size = _block_size(block_size, memory_budget_mb, n_threads, n_items, dtype, len(users))
-    top_counts = _top_counts(metrics, user_slices, ks, n_items)
-    score = _block_scorer(scorer, dtype, block_size, n_items)
+    block_size = _block_size(
+        block_size, memory_budget_mb, n_threads, n_items, p.dtype, len(p.users)
+    )
+    top_counts = _top_counts(p.metrics, _user_slices(user_labels), p.ks, n_items)
+    score = _block_scorer(p.scorer, p.dtype, block_size, n_items)
+    desc = f"evaluate {name}"
     ranks = _rank_users(
-        score,
-        test,
-        excl,
-        users,
-        block_size,
-        ties,
-        top_counts,
-        n_threads,
-        progress,
-        f"evaluate {name}",
+        score, p.test, p.excl, p.users, block_size, p.ties, top_counts, n_threads, progress, desc
     )
-    per_user = _per_user_frame(ranks, ks, metrics, users, user_labels)
-    per_items = _item_slice_frames(ranks, item_labels, ks, metrics, users)
-    rows = _table_rows(per_user, per_items, top_counts, user_slices, item_labels, metrics, users)
-    table = _result_table(rows, list(user_slices) + list(per_items), name, protocol, sampled)
-    params = dict(
-        k=ks,
-        metrics=metrics,
-        masked=excl is not None,
-        ties=ties,
-        n_overlap=n_overlap,
-        block_size=block_size,
-        n_threads=n_threads,
-        memory_budget_mb=memory_budget_mb,
-        seed=seed,
-        factor_path=dtype is not None,
-        n_items=n_items,
-        n_users_with_test=int((n_test > 0).sum()),
-    )
+    table, per_user, per_items = _eval_tables(ranks, p, top_counts, user_labels, item_labels, name)
+    params = p.params(block_size, n_threads, memory_budget_mb)
+    seconds = time.perf_counter() - t0
+    counts = (len(p.users), p.skipped)
     return EvalResult(
-        table,
-        per_user,
-        per_items,
-        len(users),
-        skipped,
-        time.perf_counter() - t0,
-        name,
-        protocol,
-        sampled,
-        params,
+        table, per_user, per_items, *counts, seconds, name, p.protocol, p.sampled, params
     )
 
 # %% ../nbs/04_evaluate.ipynb #71f3b828
@@ -897,7 +960,8 @@ def count_buckets(
 
 # %% ../nbs/04_evaluate.ipynb #94ebe250
 def activity_buckets(
-    train, edges=(1, 5, 20)  # users x items training matrix  # bucket starts, as in `count_buckets`
+    train,  # users x items training matrix
+    edges=(1, 5, 20),  # bucket starts, as in `count_buckets`
 ) -> pd.Categorical:
     "Per user: number of training interactions, bucketed ('0' = cold user, '1-4', '5-19', '20+')."
     return count_buckets(_counts(train, "users"), edges)
@@ -963,7 +1027,7 @@ def _metric_column(metric, k):
         raise ValueError(f"{metric} needs `k`")
     return f"{metric}@{k}"
 
-# %% ../nbs/04_evaluate.ipynb #0eb90faa
+# %% ../nbs/04_evaluate.ipynb #5a969033
 def _slice_frame(res, slice):
     "The per-user frame of slice 'all', 'user:<group>=<label>' or 'item:<group>=<label>' of `res`."
     if slice == "all":
@@ -977,7 +1041,7 @@ def _slice_frame(res, slice):
         return res.per_user_items[slice]
     raise KeyError(f"{res.name!r} has no slice {slice!r}")
 
-
+# %% ../nbs/04_evaluate.ipynb #acd5f098
 def _per_user_values(res, col, slice):
     "Column `col` of the per-user frame of `slice`."
     frame = _slice_frame(res, slice)
@@ -1002,7 +1066,7 @@ def _paired(a, b, col, slice) -> pd.DataFrame:
         )
     return both
 
-# %% ../nbs/04_evaluate.ipynb #8018c2d5
+# %% ../nbs/04_evaluate.ipynb #b0f26884
 def _t_interval(d, ci):
     "The t confidence interval of the mean of `d`."
     from scipy import stats
@@ -1010,7 +1074,7 @@ def _t_interval(d, ci):
     half = stats.t.ppf(0.5 + ci / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
     return d.mean() - half, d.mean() + half
 
-
+# %% ../nbs/04_evaluate.ipynb #119adffe
 def _bootstrap_interval(d, ci, n_boot, seed):
     "The percentile bootstrap interval of the mean of `d` (users resampled, ~2M draws at a time)."
     rng, means, chunk = np.random.default_rng(seed), [], max(1, 2_000_000 // len(d))
@@ -1019,7 +1083,7 @@ def _bootstrap_interval(d, ci, n_boot, seed):
         means.append(d[draws].mean(axis=1))
     return tuple(np.quantile(np.concatenate(means), [0.5 - ci / 2, 0.5 + ci / 2]))
 
-
+# %% ../nbs/04_evaluate.ipynb #2738db80
 def _paired_p_value(a, b, d):
     "The paired t-test p-value of `a` against `b` (`d = a - b`)."
     from scipy import stats
@@ -1049,19 +1113,8 @@ def compare(
     lo, hi = _t_interval(d, ci) if method == "t" else _bootstrap_interval(d, ci, n_boot, seed)
     p = _paired_p_value(both.a, both.b, d)
     means = float(both.a.mean()), float(both.b.mean())
+    interval = (float(d.mean()), float(lo), float(hi))
+    sampled = bool(a.sampled or b.sampled)
     return Comparison(
-        metric,
-        k,
-        slice,
-        a.name,
-        b.name,
-        len(d),
-        *means,
-        float(d.mean()),
-        float(lo),
-        float(hi),
-        ci,
-        p,
-        method,
-        bool(a.sampled or b.sampled),
+        metric, k, slice, a.name, b.name, len(d), *means, *interval, ci, p, method, sampled
     )

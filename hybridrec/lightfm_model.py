@@ -28,11 +28,11 @@ from hybridrec.base import (
 # %% auto #0
 __all__ = ['LOSSES', 'SCHEDULES', 'LightFMModel', 'resolve_alpha', 'seed_features']
 
+# %% ../nbs/03c_lightfm.ipynb #b6d7342a
+LOSSES = ("warp", "bpr", "warp-kos", "logistic")  # LightFM's losses
+SCHEDULES = ("adagrad", "adadelta")  # its learning-rate schedules
+
 # %% ../nbs/03c_lightfm.ipynb #b953b111
-LOSSES = ("warp", "bpr", "warp-kos", "logistic")
-SCHEDULES = ("adagrad", "adadelta")
-
-
 class LightFMModel(IterativeModel):
     "LightFM: pure collaborative filtering with `use_features=False`, hybrid with side features otherwise."
 
@@ -61,9 +61,7 @@ class LightFMModel(IterativeModel):
         loss: str = "warp",  # one of LOSSES
         learning_rate: float = 0.05,  # initial learning rate
         learning_schedule: str = "adagrad",  # 'adagrad' or 'adadelta'
-        user_alpha: (
-            float | str
-        ) = 0.0,  # L2 penalty on user feature embeddings, or "C/nnz" (see below)
+        user_alpha: float | str = 0.0,  # L2 penalty on user feature embeddings, or "C/nnz" (below)
         item_alpha: float | str = 0.0,  # L2 penalty on item feature embeddings, or "C/nnz"
         max_sampled: int = 10,  # WARP: negatives sampled before giving up on a positive
         k: int = 5,  # warp-kos: the k-th positive
@@ -71,12 +69,8 @@ class LightFMModel(IterativeModel):
         rho: float = 0.95,  # adadelta's moving-average decay
         epsilon: float = 1e-6,  # adadelta's conditioning constant
         use_features: bool = True,  # train on the feature matrices (hybrid) or identity only (CF)
-        use_weights: (
-            bool | None
-        ) = None,  # confidence as sample weights; None: on unless loss='warp-kos'
-        weight_scale: (
-            str | float
-        ) = "mean",  # divide the weights by their 'mean', 'max' or this number
+        use_weights: bool | None = None,  # confidence as sample weights; None: unless 'warp-kos'
+        weight_scale: str | float = "mean",  # divide weights by their 'mean', 'max' or a number
         seed: int = 42,  # random seed
         num_threads: int | None = None,  # training threads; None: every core
         epochs: int = 30,  # at most this many epochs
@@ -85,9 +79,7 @@ class LightFMModel(IterativeModel):
         patience: int = 3,  # evaluations without gain before stopping
         min_delta: float = 0.0,  # a gain must exceed this to count
         eval_k: int = 10,  # the validation metric is NDCG@eval_k
-        valid_users: (
-            int | None
-        ) = None,  # validate on a fixed sample of this many validation users (None: all)
+        valid_users: int | None = None,  # validate on a fixed sample of this many users (None: all)
     ):
         for p in self._params:
             setattr(self, p, locals()[p])
@@ -95,7 +87,9 @@ class LightFMModel(IterativeModel):
 
 # %% ../nbs/03c_lightfm.ipynb #6d7efdb1
 def resolve_alpha(
-    value, nnz: int, name: str = "alpha"  # a number, or "C/nnz"  # training interactions
+    value,  # a number, or "C/nnz"
+    nnz: int,  # training interactions
+    name: str = "alpha",  # the parameter's name, for the message
 ) -> float:
     "The L2 penalty `value` stands for on data with `nnz` training interactions."
     if isinstance(value, str):
@@ -111,8 +105,9 @@ def resolve_alpha(
         return c / max(nnz, 1)
     return check_num(name, value)
 
-# %% ../nbs/03c_lightfm.ipynb #1cee816b
+# %% ../nbs/03c_lightfm.ipynb #7123679a
 def _check_weighting(use_weights, loss, weight_scale):
+    "Check `use_weights` against `loss`, and `weight_scale`."
     if use_weights not in (None, True, False):
         raise ModelError(
             f"use_weights: expected True, False or None (= True unless loss='warp-kos'), got {use_weights!r}"
@@ -128,9 +123,10 @@ def _check_weighting(use_weights, loss, weight_scale):
             f"got {weight_scale!r}"
         )
 
-
+# %% ../nbs/03c_lightfm.ipynb #2e69cf3a
 @patch
 def _check_params(self: LightFMModel):
+    "Check every parameter, each with a message that names it."
     for name in ("no_components", "max_sampled", "k", "n"):
         check_int(name, getattr(self, name))
     check_int("seed", self.seed, lo=0)
@@ -148,24 +144,26 @@ def _check_params(self: LightFMModel):
         check_int("num_threads", self.num_threads)
     self._check_train_params()
 
-# %% ../nbs/03c_lightfm.ipynb #b2ba38aa
+# %% ../nbs/03c_lightfm.ipynb #368432e6
 @patch(as_prop=True)
 def lightfm_(self: LightFMModel):
     "The underlying fitted `lightfm.LightFM` (for LightFM's own tools); after `load_model` it holds parameters only."
     self._check_fitted()
     return self._lfm
 
-
+# %% ../nbs/03c_lightfm.ipynb #e7de2798
 @patch(as_prop=True)
 def threads(self: LightFMModel) -> int:
+    "Training threads: `num_threads`, or every core."
     return int(self.num_threads or os.cpu_count() or 1)
 
 
 @patch(as_prop=True)
 def weighted(self: LightFMModel) -> bool:
+    "Whether the confidence values are used as sample weights."
     return self.loss != "warp-kos" if self.use_weights is None else self.use_weights
 
-# %% ../nbs/03c_lightfm.ipynb #113565b7
+# %% ../nbs/03c_lightfm.ipynb #0e4759cd
 @patch
 def _set_training_data(self: LightFMModel, X: sp.csr_matrix):
     "The binary interactions and (when `weighted`) the scaled sample weights LightFM trains on."
@@ -183,7 +181,7 @@ def _set_training_data(self: LightFMModel, X: sp.csr_matrix):
         ((coo.data / self.weight_divisor_).astype(np.float32), (coo.row, coo.col)), shape=X.shape
     )
 
-
+# %% ../nbs/03c_lightfm.ipynb #abe60691
 @patch
 def _set_features(self: LightFMModel, user_features, item_features, shape):
     "Keep the checked feature matrices (hybrid) or none (pure CF: LightFM's identity features)."
@@ -195,28 +193,13 @@ def _set_features(self: LightFMModel, user_features, item_features, shape):
     if self._user_features is None and self._item_features is None:
         log.warning("LightFMModel(use_features=True) fitted without any features: this is pure CF")
 
-# %% ../nbs/03c_lightfm.ipynb #4b15ebc4
+# %% ../nbs/03c_lightfm.ipynb #6c06770a
 @patch
-def fit(
-    self: LightFMModel,
-    train,  # users x items confidence matrix
-    user_features=None,  # users x user features (identity included), used when `use_features`
-    item_features=None,  # items x item features (identity included), used when `use_features`
-    valid=None,  # users x items validation matrix for early stopping, or None
-    progress=True,  # True: a tqdm bar; a callable: one dict per epoch; False: quiet
-) -> LightFMModel:
-    "Train on the confidence matrix `train` (and, with `use_features`, on the feature matrices)."
+def _new_lightfm(self: LightFMModel):
+    "A fresh `lightfm.LightFM` with this model's parameters (the alphas as resolved for the data)."
     from lightfm import LightFM
 
-    self._check_params()
-    X = as_interactions(train)
-    valid = None if valid is None else as_interactions(valid, "valid", X.shape)
-    self.n_users, self.n_items = X.shape
-    self._set_features(user_features, item_features, X.shape)
-    self._set_training_data(X)
-    self.user_alpha_ = resolve_alpha(self.user_alpha, X.nnz, "user_alpha")
-    self.item_alpha_ = resolve_alpha(self.item_alpha, X.nnz, "item_alpha")
-    self._lfm = LightFM(
+    return LightFM(
         no_components=self.no_components,
         k=self.k,
         n=self.n,
@@ -230,6 +213,27 @@ def fit(
         max_sampled=self.max_sampled,
         random_state=np.random.RandomState(self.seed),
     )
+
+# %% ../nbs/03c_lightfm.ipynb #4b15ebc4
+@patch
+def fit(
+    self: LightFMModel,
+    train,  # users x items confidence matrix
+    user_features=None,  # users x user features (identity included), used when `use_features`
+    item_features=None,  # items x item features (identity included), used when `use_features`
+    valid=None,  # users x items validation matrix for early stopping, or None
+    progress=True,  # True: a tqdm bar; a callable: one dict per epoch; False: quiet
+) -> LightFMModel:
+    "Train on the confidence matrix `train` (and, with `use_features`, on the feature matrices)."
+    self._check_params()
+    X = as_interactions(train)
+    valid = None if valid is None else as_interactions(valid, "valid", X.shape)
+    self.n_users, self.n_items = X.shape
+    self._set_features(user_features, item_features, X.shape)
+    self._set_training_data(X)
+    self.user_alpha_ = resolve_alpha(self.user_alpha, X.nnz, "user_alpha")
+    self.item_alpha_ = resolve_alpha(self.item_alpha, X.nnz, "item_alpha")
+    self._lfm = self._new_lightfm()
     try:
         self._train(X, valid, progress)
     finally:
@@ -237,12 +241,13 @@ def fit(
     self.fingerprint_ = fingerprint(X)
     return self
 
-# %% ../nbs/03c_lightfm.ipynb #e2cbc0a9
+# %% ../nbs/03c_lightfm.ipynb #26bfdb07
 _LIGHTFM_ARRAYS = ("user_embeddings", "user_biases", "item_embeddings", "item_biases")
 
 
 @patch
 def _epoch(self: LightFMModel, epoch):
+    "One `fit_partial` epoch; LightFM's own non-finite check becomes a `DivergenceError`."
     try:
         self._lfm.fit_partial(
             self._inter,
@@ -257,38 +262,40 @@ def _epoch(self: LightFMModel, epoch):
             self._diverged(epoch, "non-finite parameters after the update")
         raise
 
-
+# %% ../nbs/03c_lightfm.ipynb #d6f4f2c4
 @patch
 def _param_arrays(self: LightFMModel):
+    "LightFM's four parameter arrays by name."
     return {k: getattr(self._lfm, k) for k in _LIGHTFM_ARRAYS}
 
 
 @patch
 def _set_param_arrays(self: LightFMModel, arrays):
+    "Put a snapshot back into LightFM's arrays, in place."
     for k in _LIGHTFM_ARRAYS:
         getattr(self._lfm, k)[...] = arrays[k]
 
-
+# %% ../nbs/03c_lightfm.ipynb #69bd2084
 @patch
 def _divergence_advice(self: LightFMModel):
+    "What to change when LightFM diverges."
     return (
         f"Try a lower learning_rate (now {self.learning_rate}), weight_scale='max' or use_weights=False "
         f"(confidence weights divided by {getattr(self, 'weight_divisor_', None)}), or row-normalised features."
     )
 
-# %% ../nbs/03c_lightfm.ipynb #36399c5c
+# %% ../nbs/03c_lightfm.ipynb #3e24f35f
 def _fold(features, embeddings, biases, side: str) -> np.ndarray:
     "Representations (features @ embeddings) with the bias folded in by `hybridrec.evaluate.fold_biases`."
-    reps, bias = (
-        (embeddings, biases)
-        if features is None
-        else (np.asarray(features @ embeddings), np.asarray(features @ biases))
-    )
+    reps, bias = embeddings, biases
+    if features is not None:
+        reps, bias = np.asarray(features @ embeddings), np.asarray(features @ biases)
     return fold_biases(reps, bias, "users" if side == "user" else "items").astype(np.float32)
 
-
+# %% ../nbs/03c_lightfm.ipynb #723ac3e3
 @patch
 def _refresh(self: LightFMModel):
+    "Recompute the factors (biases folded in) from the current parameters."
     self._user_factors = _fold(
         self._user_features, self._lfm.user_embeddings, self._lfm.user_biases, "user"
     )
@@ -296,7 +303,7 @@ def _refresh(self: LightFMModel):
         self._item_features, self._lfm.item_embeddings, self._lfm.item_biases, "item"
     )
 
-# %% ../nbs/03c_lightfm.ipynb #7c805167
+# %% ../nbs/03c_lightfm.ipynb #7d431e8b
 @patch(as_prop=True)
 def n_user_features(self: LightFMModel) -> int | None:
     "Columns of the user feature matrix the model was fitted on (None: identity only)."
@@ -310,28 +317,28 @@ def n_item_features(self: LightFMModel) -> int | None:
     F = getattr(self, "_item_features", None)
     return None if F is None else int(F.shape[1])
 
-
+# %% ../nbs/03c_lightfm.ipynb #8b9e0e4d
 @patch(as_prop=True)
 def can_cold_users(self: LightFMModel):
+    "Whether users unseen in training can be scored from their features."
     return self.use_features and getattr(self, "_user_features", None) is not None
 
 
 @patch(as_prop=True)
 def can_cold_items(self: LightFMModel):
+    "Whether items unseen in training can be scored from their features."
     return self.use_features and getattr(self, "_item_features", None) is not None
 
-# %% ../nbs/03c_lightfm.ipynb #f03039fe
+# %% ../nbs/03c_lightfm.ipynb #08480990
 @patch
 def _cold(self: LightFMModel, rows, side: str) -> np.ndarray:
     "Factor rows for unseen users (`side='user'`) or items from feature rows in the fitted feature space."
     self._check_fitted()
     fitted = getattr(self, f"_{side}_features", None)
     if not (self.can_cold_users if side == "user" else self.can_cold_items):
-        why = (
-            "it is pure collaborative filtering (use_features=False)"
-            if not self.use_features
-            else f"it was fitted without {side}_features"
-        )
+        why = f"it was fitted without {side}_features"
+        if not self.use_features:
+            why = "it is pure collaborative filtering (use_features=False)"
         raise ColdStartError(
             f"LightFMModel cannot score a {side} unseen in training: {why}. "
             f"Fit LightFMModel(use_features=True) with {side}_features to serve cold-start {side}s."
@@ -346,7 +353,7 @@ def _cold(self: LightFMModel, rows, side: str) -> np.ndarray:
         rows, getattr(self._lfm, f"{side}_embeddings"), getattr(self._lfm, f"{side}_biases"), side
     )
 
-
+# %% ../nbs/03c_lightfm.ipynb #65779bb9
 @patch
 def user_factors_from_features(self: LightFMModel, rows) -> np.ndarray:
     "Factor rows (like `user_factors`) for new users from feature rows in the fitted user feature space."
@@ -358,9 +365,10 @@ def item_factors_from_features(self: LightFMModel, rows) -> np.ndarray:
     "Factor rows (like `item_factors`) for new items from feature rows in the fitted item feature space."
     return self._cold(rows, "item")
 
-# %% ../nbs/03c_lightfm.ipynb #049d3fef
+# %% ../nbs/03c_lightfm.ipynb #f58fbb32
 @patch
 def _state(self: LightFMModel):
+    "LightFM's parameter arrays and the feature matrices (as CSR arrays) by name."
     arrays = {k: getattr(self._lfm, k) for k in _LIGHTFM_ARRAYS}
     for name, F in (("user_features", self._user_features), ("item_features", self._item_features)):
         if F is not None:
@@ -369,9 +377,10 @@ def _state(self: LightFMModel):
             )
     return arrays
 
-
+# %% ../nbs/03c_lightfm.ipynb #a41213ce
 @patch
 def _fit_info(self: LightFMModel):
+    "The fit record with the feature space sizes and the weight divisor."
     info = IterativeModel._fit_info(self)
     for side in ("user", "item"):
         F = getattr(self, f"_{side}_features")
@@ -380,9 +389,10 @@ def _fit_info(self: LightFMModel):
     info["weight_divisor"] = self.weight_divisor_
     return info
 
-# %% ../nbs/03c_lightfm.ipynb #be25b039
+# %% ../nbs/03c_lightfm.ipynb #2b9e4e77
 @patch
 def _expected_shapes(self: LightFMModel, info):
+    "The shape of every saved array, from the parameters and the fit record."
     d, nu, ni = self.no_components, info["n_users"], info["n_items"]
     fu, fi = info.get("n_user_features") or nu, info.get("n_item_features") or ni
     shapes = {
@@ -399,7 +409,7 @@ def _expected_shapes(self: LightFMModel, info):
             )
     return shapes
 
-
+# %% ../nbs/03c_lightfm.ipynb #0cadcbe0
 def _saved_features(arrays, name, rows, cols):
     "The CSR feature matrix saved under `name`, checked (None if none was saved)."
     if f"{name}.data" not in arrays:
@@ -411,9 +421,10 @@ def _saved_features(arrays, name, rows, cols):
     F.check_format(full_check=True)
     return F
 
-
+# %% ../nbs/03c_lightfm.ipynb #a55e18ef
 @patch
 def _set_state(self: LightFMModel, arrays, info):
+    "A fitted model from saved arrays: a LightFM object with them, features, factors."
     from lightfm import LightFM
 
     self.n_users, self.n_items = int(info["n_users"]), int(info["n_items"])
@@ -465,8 +476,10 @@ register_model(
     "LightFM with the user and item side features of the run",
 )
 
-# %% ../nbs/03c_lightfm.ipynb #cd50b446
-def seed_features(prepared) -> dict:
+# %% ../nbs/03c_lightfm.ipynb #84ff7680
+def seed_features(
+    prepared,  # a `Prepared`: its item columns and training history decide the groups
+) -> dict:
     "The seed notebook's feature set as `FeatureEncoder` settings, limited to the columns `prepared` has."
     items = prepared.items if prepared.items is not None else pd.DataFrame()
     wanted = {"category": "category", "price": "price", "rating": "average_rating"}
@@ -483,8 +496,9 @@ def seed_features(prepared) -> dict:
         normalize=True,
     )
 
-
+# %% ../nbs/03c_lightfm.ipynb #8018cf1a
 def _build_seed(p: dict) -> LightFMModel:
+    "The seed notebook's model, with the run's seed and threads."
     return LightFMModel(
         no_components=64,
         loss="warp",
@@ -507,7 +521,7 @@ register_model(
     features=seed_features,
 )
 
-# %% ../nbs/03c_lightfm.ipynb #071eb534
+# %% ../nbs/03c_lightfm.ipynb #2b3bf20e
 def _active(rows, fitted, n: int, index: int):
     "(feature columns, weights) of one entity: its row of the feature matrix, or its identity without features."
     if rows is not None:
@@ -518,7 +532,7 @@ def _active(rows, fitted, n: int, index: int):
         return r.indices.astype(np.int64), r.data.astype(np.float64)
     return np.array([index], np.int64), np.ones(1)
 
-
+# %% ../nbs/03c_lightfm.ipynb #29d98190
 @patch
 def contributions(
     self: LightFMModel,

@@ -15,7 +15,7 @@ from .recommender import Recommender, _history_list
 # %% auto #0
 __all__ = ['FORMAT', 'FORMAT_VERSION', 'package_versions', 'save_model', 'load_model', 'recommend_cli']
 
-# %% ../nbs/03e_persistence.ipynb #984ec9af
+# %% ../nbs/03e_persistence.ipynb #5f57299c
 FORMAT, FORMAT_VERSION = "hybridrec-model", 1
 
 
@@ -38,31 +38,36 @@ def package_versions() -> dict:
             out[name] = None
     return out
 
-
+# %% ../nbs/03e_persistence.ipynb #bc0a7a7e
 def _sha256(a: np.ndarray) -> str:
+    "The sha256 of an array's bytes (C order)."
     return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
 
 
 def _canonical(d: dict) -> bytes:
+    "The JSON bytes a checksum is computed over: sorted keys, no spaces, no NaN."
     return json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _file_sha256(p: Path) -> str:
+    "The sha256 of a file, read in 1 MiB chunks."
     h = hashlib.sha256()
     with open(p, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
 
-# %% ../nbs/03e_persistence.ipynb #d955898a
+# %% ../nbs/03e_persistence.ipynb #aa4d68ca
 def _fsync_tree(root: Path):
+    "fsync every file under `root`, so that the rename publishes data that is on disk."
     for p in sorted(root.rglob("*")):
         if p.is_file():
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
 
-
+# %% ../nbs/03e_persistence.ipynb #2eeb1cbe
 def _check_target(path: Path, overwrite: bool):
+    "Refuse to replace `path` unless `overwrite`, and never a folder that is not a saved model."
     if not path.exists():
         return
     if not overwrite:
@@ -72,7 +77,7 @@ def _check_target(path: Path, overwrite: bool):
             f"{path}: exists and is not a saved model (no model.json); refusing to replace it"
         )
 
-
+# %% ../nbs/03e_persistence.ipynb #4bdb9321
 def _write_folder(path, overwrite: bool, fill) -> Path:
     "Call `fill(tmp)` on a fresh temp folder next to `path`, fsync it, rename it into place (replacing the old one last)."
     path = Path(path)
@@ -95,7 +100,7 @@ def _write_folder(path, overwrite: bool, fill) -> Path:
         raise
     return path
 
-# %% ../nbs/03e_persistence.ipynb #86b461d3
+# %% ../nbs/03e_persistence.ipynb #89e7dc83
 def _describe(meta: dict, arrays: dict, files: dict) -> dict:
     "`model.json`'s content: `meta`, the format, versions, file and array hashes, and a checksum over it all."
     m = dict(
@@ -113,7 +118,7 @@ def _describe(meta: dict, arrays: dict, files: dict) -> dict:
     m["checksum"] = hashlib.sha256(_canonical(m)).hexdigest()
     return m
 
-
+# %% ../nbs/03e_persistence.ipynb #0b26da46
 def _save(path, meta: dict, arrays: dict, overwrite: bool, extra: dict | None = None) -> Path:
     "Write `arrays.npz`, any `extra` sub-folders (name -> writer(path)) and `model.json` describing all of it."
     arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
@@ -142,7 +147,7 @@ def _save(path, meta: dict, arrays: dict, overwrite: bool, extra: dict | None = 
 
     return _write_folder(path, overwrite, fill)
 
-# %% ../nbs/03e_persistence.ipynb #7b98a54d
+# %% ../nbs/03e_persistence.ipynb #fa8b13d4
 def _read_meta(path: Path) -> dict:
     "`model.json` parsed and checked: format, version, checksum."
     jpath = path / "model.json"
@@ -168,7 +173,7 @@ def _read_meta(path: Path) -> dict:
         )
     return meta
 
-
+# %% ../nbs/03e_persistence.ipynb #d29e027e
 def _check_files(path: Path, meta: dict):
     "Every extra file listed in `model.json` exists and matches its sha256."
     for rel, sha in (meta.get("files") or {}).items():
@@ -180,7 +185,7 @@ def _check_files(path: Path, meta: dict):
                 f"{p}: does not match its sha256 in model.json: the file is corrupt or was changed"
             )
 
-# %% ../nbs/03e_persistence.ipynb #ccdfbc07
+# %% ../nbs/03e_persistence.ipynb #d128310d
 def _read_arrays(npath: Path, spec: dict) -> dict:
     "The arrays of `arrays.npz`, exactly those `spec` lists, each with the shape, dtype and hash it says."
     try:
@@ -209,7 +214,7 @@ def _read_arrays(npath: Path, spec: dict) -> dict:
             )
     return arrays
 
-
+# %% ../nbs/03e_persistence.ipynb #4adbb077
 def _load(path) -> tuple[dict, dict]:
     "Read and verify a saved folder: `model.json`, the extra files' hashes, then every array."
     path = Path(path)
@@ -226,11 +231,12 @@ def _load(path) -> tuple[dict, dict]:
         raise ModelFormatError(f"{path / 'model.json'}: field 'arrays' missing or not an object")
     return meta, _read_arrays(path / "arrays.npz", meta["arrays"])
 
-# %% ../nbs/03e_persistence.ipynb #ac954b51
+# %% ../nbs/03e_persistence.ipynb #5c68ee1c
 def _model_meta(model: BaseModel) -> dict:
+    "A model's class name, parameters and fit record, as saved in `model.json`."
     return {"class": type(model).__name__, "params": model.get_params(), "fit": model._fit_info()}
 
-
+# %% ../nbs/03e_persistence.ipynb #04bfcdb3
 def _new_model(meta: dict, where: str) -> BaseModel:
     "An unfitted model of the saved class and parameters."
     classes = model_classes()
@@ -247,8 +253,9 @@ def _new_model(meta: dict, where: str) -> BaseModel:
         raise ModelFormatError(f"{where}: parameters do not fit {cls.__name__}: {e}") from e
     return model
 
-
+# %% ../nbs/03e_persistence.ipynb #86cd450e
 def _check_shapes(model: BaseModel, arrays: dict, info: dict, where: str):
+    "The saved arrays are exactly those the model needs, with the shapes its parameters imply."
     try:
         want = model._expected_shapes(info)
     except (KeyError, TypeError) as e:
@@ -263,7 +270,7 @@ def _check_shapes(model: BaseModel, arrays: dict, info: dict, where: str):
                 f"{where}: array {k!r} has shape {arrays[k].shape}, expected {tuple(shape)} from the saved parameters"
             )
 
-# %% ../nbs/03e_persistence.ipynb #767d2e0a
+# %% ../nbs/03e_persistence.ipynb #f1e7084c
 def _history_frame(h: dict | None) -> pd.DataFrame | None:
     "The validation history saved as JSON, as a frame (NaN epochs restored)."
     if h is None:
@@ -274,7 +281,7 @@ def _history_frame(h: dict | None) -> pd.DataFrame | None:
     }
     return pd.DataFrame(cols)
 
-
+# %% ../nbs/03e_persistence.ipynb #7f3eb98e
 def _model_from(meta: dict, arrays: dict, where: str) -> BaseModel:
     "The fitted model that `meta` and `arrays` describe."
     model = _new_model(meta, where)
@@ -295,7 +302,7 @@ def _model_from(meta: dict, arrays: dict, where: str) -> BaseModel:
         raise ModelFormatError(f"{where}: the training history is malformed ({e})") from e
     return model
 
-# %% ../nbs/03e_persistence.ipynb #987c45dc
+# %% ../nbs/03e_persistence.ipynb #09d5e1c3
 def _ids_to_arrays(ids) -> tuple[np.ndarray, np.ndarray]:
     "Strings -> (UTF-8 bytes as uint8, int64 offsets)."
     enc = [str(s).encode("utf-8") for s in ids]
@@ -304,8 +311,9 @@ def _ids_to_arrays(ids) -> tuple[np.ndarray, np.ndarray]:
         np.cumsum([len(b) for b in enc], out=off[1:])
     return np.frombuffer(b"".join(enc), np.uint8).copy(), off
 
-
+# %% ../nbs/03e_persistence.ipynb #2877bafb
 def _ids_from_arrays(data: np.ndarray, off: np.ndarray, name: str) -> pd.Index:
+    "(UTF-8 bytes, offsets) -> a string index named `name`, checked."
     if (
         off.ndim != 1
         or len(off) == 0
@@ -322,8 +330,9 @@ def _ids_from_arrays(data: np.ndarray, off: np.ndarray, name: str) -> pd.Index:
     except UnicodeDecodeError as e:
         raise ModelFormatError(f"{name}: ids are not valid UTF-8 ({e})") from e
 
-# %% ../nbs/03e_persistence.ipynb #3f74a9a5
+# %% ../nbs/03e_persistence.ipynb #e33765de
 def _recommender_arrays(rec: Recommender) -> dict:
+    "A Recommender's id tables and seen-items pattern, as arrays."
     arrays = {}
     for name, ids in (("user_ids", rec.user_ids), ("item_ids", rec.item_ids)):
         arrays[f"{name}.utf8"], arrays[f"{name}.offsets"] = _ids_to_arrays(ids)
@@ -332,13 +341,13 @@ def _recommender_arrays(rec: Recommender) -> dict:
     ), rec.seen.indices.astype(np.int32)
     return arrays
 
-
+# %% ../nbs/03e_persistence.ipynb #c8f72662
 def _write_items(items: pd.DataFrame, folder: Path):
     "The item metadata a Recommender shows, as `items.parquet` in `folder`."
     folder.mkdir()
     items.reset_index().to_parquet(folder / "items.parquet", index=False)
 
-
+# %% ../nbs/03e_persistence.ipynb #6c20fe8e
 def save_model(
     model,  # a fitted model or `Recommender`
     path,  # the folder to write
@@ -369,7 +378,7 @@ def save_model(
         extra["catalog"] = lambda d: _write_items(rec.items, d)
     return _save(path, meta, arrays, overwrite, extra)
 
-# %% ../nbs/03e_persistence.ipynb #c4b0b65e
+# %% ../nbs/03e_persistence.ipynb #8da7b405
 _RECOMMENDER_ARRAYS = {
     "user_ids.utf8",
     "user_ids.offsets",
@@ -381,6 +390,7 @@ _RECOMMENDER_ARRAYS = {
 
 
 def _seen_from(arrays: dict, m: BaseModel, where: str) -> sp.csr_matrix:
+    "The seen-items matrix from its saved pattern, checked against the model's users and items."
     ip, ix = arrays["seen.indptr"], arrays["seen.indices"]
     consistent = (
         len(ip) == m.n_users + 1
@@ -394,8 +404,9 @@ def _seen_from(arrays: dict, m: BaseModel, where: str) -> sp.csr_matrix:
         )
     return sp.csr_matrix((np.ones(len(ix), np.float32), ix, ip), shape=(m.n_users, m.n_items))
 
-
+# %% ../nbs/03e_persistence.ipynb #e946cd63
 def _encoder_from(path: Path, meta: dict, where: str):
+    "The saved `FeatureEncoder`, or None when the Recommender had none."
     if meta.get("encoder") is None:
         return None
     from hybridrec.features import FeatureEncoder
@@ -409,10 +420,11 @@ def _encoder_from(path: Path, meta: dict, where: str):
             f"{path / 'encoder'}: the saved feature encoder cannot be read ({e})"
         ) from e
 
-# %% ../nbs/03e_persistence.ipynb #65eb5fbd
+# %% ../nbs/03e_persistence.ipynb #ba75a64d
 def _recommender_from(
     path: Path, meta: dict, arrays: dict, m: BaseModel, where: str
 ) -> Recommender:
+    "The `Recommender` that the saved arrays, files and the model `m` describe."
     have = {k for k in arrays if not k.startswith("model.")}
     if have != _RECOMMENDER_ARRAYS:
         raise ModelFormatError(
@@ -425,17 +437,15 @@ def _recommender_from(
             f"{where}: {len(uids)} user ids and {len(iids)} item ids for a model of {m.n_users} x {m.n_items}"
         )
     seen, encoder = _seen_from(arrays, m, where), _encoder_from(path, meta, where)
-    items = (
-        pd.read_parquet(path / "catalog" / "items.parquet")
-        if "catalog/items.parquet" in (meta.get("files") or {})
-        else None
-    )
+    items = None
+    if "catalog/items.parquet" in (meta.get("files") or {}):
+        items = pd.read_parquet(path / "catalog" / "items.parquet")
     try:
         return Recommender(m, uids, iids, seen=seen, encoder=encoder, items=items)
     except ModelError as e:
         raise ModelFormatError(f"{where}: {e}") from e
 
-
+# %% ../nbs/03e_persistence.ipynb #4bfa8b50
 def load_model(
     path,  # a folder written by `save_model`
 ):
@@ -456,44 +466,44 @@ def load_model(
         raise ModelFormatError(f"{where}: unexpected arrays {extra} in a bare model")
     return m
 
-# %% ../nbs/03e_persistence.ipynb #5950d38e
+# %% ../nbs/03e_persistence.ipynb #3877199f
+def _meta_json(value):
+    "`value` as JSON-ready Python: None if missing, a Python scalar for a numpy one."
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+# %% ../nbs/03e_persistence.ipynb #fa15082d
+def _reason_dicts(why: pd.DataFrame) -> list:
+    "The rows of `Recommender.explain` as dicts: user_part, item_part, value, share."
+    return [
+        dict(
+            user_part=r.user_part,
+            item_part=r.item_part,
+            value=float(r.value),
+            share=float(r.share),
+        )
+        for r in why.itertuples()
+    ]
+
+# %% ../nbs/03e_persistence.ipynb #784a93df
 def _item_dicts(
     df: pd.DataFrame, rec: Recommender, uid: str, explain: bool, ctx: dict, top: int
 ) -> list:
     "The recommended items as JSON-ready dicts: rank, parent_asin, score, metadata, and (`explain`) the reasons."
-    meta_cols = [
-        c for c in df.columns if c not in ("user_id", "rank", "parent_asin", "score", "source")
-    ]
+    fixed = ("user_id", "rank", "parent_asin", "score", "source")
+    meta_cols = [c for c in df.columns if c not in fixed]
     out = []
     for _, row in df.iterrows():
-        d = dict(
-            rank=int(row["rank"]), parent_asin=str(row["parent_asin"]), score=float(row["score"])
-        )
-        d.update(
-            {
-                c: (
-                    None
-                    if pd.isna(row[c])
-                    else (row[c].item() if hasattr(row[c], "item") else row[c])
-                )
-                for c in meta_cols
-            }
-        )
+        rank, asin, score = int(row["rank"]), str(row["parent_asin"]), float(row["score"])
+        d = dict(rank=rank, parent_asin=asin, score=score)
+        d.update({c: _meta_json(row[c]) for c in meta_cols})
         if explain:
-            why = rec.explain(uid, d["parent_asin"], top=top, **ctx)
-            d["reasons"] = [
-                dict(
-                    user_part=r.user_part,
-                    item_part=r.item_part,
-                    value=float(r.value),
-                    share=float(r.share),
-                )
-                for r in why.itertuples()
-            ]
+            d["reasons"] = _reason_dicts(rec.explain(uid, asin, top=top, **ctx))
         out.append(d)
     return out
 
-
+# %% ../nbs/03e_persistence.ipynb #0fae6750
 def recommend_cli(
     model_dir,  # a folder with a saved `Recommender`
     user_id: str | None = None,  # the user (known, or new with a history)

@@ -41,37 +41,38 @@ class PopularityModel(BaseModel):
         "Count interactions per item. Features and `valid` are accepted (same call as every model) and unused."
         check_bool("weighted", self.weighted)
         X = as_interactions(train)
-        counts = (
-            np.asarray(X.sum(axis=0)).ravel()
-            if self.weighted
-            else np.bincount(X.indices, minlength=X.shape[1])
-        )
-        self._set_state(
-            {"popularity": counts.astype(np.float32)}, dict(n_users=X.shape[0], n_items=X.shape[1])
-        )
+        if self.weighted:
+            counts = np.asarray(X.sum(axis=0)).ravel()
+        else:
+            counts = np.bincount(X.indices, minlength=X.shape[1])
+        sizes = dict(n_users=X.shape[0], n_items=X.shape[1])
+        self._set_state({"popularity": counts.astype(np.float32)}, sizes)
         self.fingerprint_, self.best_epoch_, self.history_ = fingerprint(X), None, None
         return self
 
-# %% ../nbs/03a_popularity.ipynb #9279c2b4
+# %% ../nbs/03a_popularity.ipynb #48a3d72c
 @patch(as_prop=True)
 def popularity_(self: PopularityModel) -> np.ndarray:
     "The score of each item: its training count (or confidence sum)."
     self._check_fitted()
     return self._pop
 
-
+# %% ../nbs/03a_popularity.ipynb #48e4c716
 @patch
 def _state(self: PopularityModel):
+    "The popularity scores, the one saved array."
     return {"popularity": self._pop}
 
 
 @patch
 def _expected_shapes(self: PopularityModel, info):
+    "One score per item."
     return {"popularity": (info["n_items"],)}
 
 
 @patch
 def _set_state(self: PopularityModel, arrays, info):
+    "A fitted model from the saved scores: one constant user factor, the scores as item factors."
     self.n_users, self.n_items = int(info["n_users"]), int(info["n_items"])
     self._pop = arrays["popularity"]
     self._user_factors = np.ones((self.n_users, 1), np.float32)

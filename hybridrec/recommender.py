@@ -15,7 +15,7 @@ from .popularity import PopularityModel
 # %% auto #0
 __all__ = ['SOURCES', 'DISPLAY_COLUMNS', 'Recommender']
 
-# %% ../nbs/03d_recommender.ipynb #bae6b039
+# %% ../nbs/03d_recommender.ipynb #6def6d85
 SOURCES = ("model", "cold_start", "popularity_fallback")
 
 
@@ -26,7 +26,7 @@ def _id_index(ids, name: str) -> pd.Index:
         raise ModelError(f"{name}: ids must be unique; {idx[idx.duplicated()][:3].tolist()} repeat")
     return idx
 
-
+# %% ../nbs/03d_recommender.ipynb #5c4ce50f
 def _as_list(ids) -> list[str]:
     "One id or many, as a list of strings."
     if ids is None:
@@ -35,7 +35,7 @@ def _as_list(ids) -> list[str]:
         return [ids]
     return [str(v) for v in ids]
 
-
+# %% ../nbs/03d_recommender.ipynb #8f0505d8
 DISPLAY_COLUMNS = ("title", "category", "price", "store", "average_rating")
 
 
@@ -51,7 +51,7 @@ def _display_items(items: pd.DataFrame | None) -> pd.DataFrame | None:
             out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
 
-
+# %% ../nbs/03d_recommender.ipynb #be95b8e0
 def _history_list(history) -> list[str]:
     "An item history as a list of ids: a list, or a comma/space separated string."
     if history is None:
@@ -59,6 +59,14 @@ def _history_list(history) -> list[str]:
     if isinstance(history, str):
         return [t for t in history.replace(",", " ").split() if t]
     return [str(v) for v in history]
+
+# %% ../nbs/03d_recommender.ipynb #ff46e916
+def _seen_pattern(seen, shape: tuple) -> sp.csr_matrix:
+    "The binary pattern of `seen`, checked as a users x items matrix of `shape` (None: empty)."
+    S = sp.csr_matrix(shape, dtype=np.float32)
+    if seen is not None:
+        S = as_interactions(seen, "seen", shape)
+    return sp.csr_matrix((np.ones(S.nnz, np.float32), S.indices, S.indptr), shape=S.shape)
 
 # %% ../nbs/03d_recommender.ipynb #085b870b
 class Recommender:
@@ -71,9 +79,7 @@ class Recommender:
         item_ids,  # parent_asin of each training column
         seen: sp.spmatrix | None = None,  # users x items already seen (e.g. the training matrix)
         encoder=None,  # the fitted `FeatureEncoder` (hybrid models: serves new users and items)
-        items: (
-            pd.DataFrame | None
-        ) = None,  # item metadata (parent_asin, title, category, price, store) to show
+        items: pd.DataFrame | None = None,  # item metadata to show: parent_asin, title, ...
     ):
         if not isinstance(model, BaseModel):
             raise ModelError(
@@ -81,27 +87,20 @@ class Recommender:
             )
         model._check_fitted()
         self.model, self.encoder = model, encoder
-        self.user_ids, self.item_ids = _id_index(user_ids, "user_id"), _id_index(
-            item_ids, "parent_asin"
-        )
+        self.user_ids = _id_index(user_ids, "user_id")
+        self.item_ids = _id_index(item_ids, "parent_asin")
         if len(self.user_ids) != model.n_users or len(self.item_ids) != model.n_items:
             raise ModelError(
                 f"ids: the model has {model.n_users} users x {model.n_items} items, "
                 f"got {len(self.user_ids)} user ids and {len(self.item_ids)} item ids"
             )
-        shape = (model.n_users, model.n_items)
-        S = (
-            sp.csr_matrix(shape, dtype=np.float32)
-            if seen is None
-            else as_interactions(seen, "seen", shape)
-        )
-        self.seen = sp.csr_matrix((np.ones(S.nnz, np.float32), S.indices, S.indptr), shape=S.shape)
+        self.seen = _seen_pattern(seen, (model.n_users, model.n_items))
         self.popularity = np.bincount(self.seen.indices, minlength=model.n_items).astype(np.float32)
         self.items = _display_items(items)
         if encoder is not None:
             self._check_encoder()
 
-# %% ../nbs/03d_recommender.ipynb #7f5a8589
+# %% ../nbs/03d_recommender.ipynb #ae8c1be4
 @patch
 def _check_encoder(self: Recommender):
     "The encoder must build the feature spaces the model was fitted on."
@@ -115,7 +114,7 @@ def _check_encoder(self: Recommender):
                 "pass the encoder that made the training features"
             )
 
-
+# %% ../nbs/03d_recommender.ipynb #a6010f77
 @patch(cls_method=True)
 def from_prepared(cls: Recommender, model: BaseModel, prepared, encoder=None) -> Recommender:
     "Wrap a model fitted on `prepared.train` (a `hybridrec.preprocess.Prepared`)."
@@ -128,23 +127,26 @@ def from_prepared(cls: Recommender, model: BaseModel, prepared, encoder=None) ->
         items=prepared.items,
     )
 
-
+# %% ../nbs/03d_recommender.ipynb #65915899
 @patch
 def __repr__(self: Recommender):
+    "The model's name and the sizes of the id spaces."
     enc = "" if self.encoder is None else ", with feature encoder"
     return f"Recommender({self.model._name()}: {len(self.user_ids):,} users x {len(self.item_ids):,} items{enc})"
 
 
 @patch(as_prop=True)
 def can_cold_users(self: Recommender) -> bool:
+    "Whether new users can be served from their features (model and encoder both can)."
     return bool(self.model.can_cold_users and self.encoder is not None)
 
 
 @patch(as_prop=True)
 def can_cold_items(self: Recommender) -> bool:
+    "Whether new items can be scored from their metadata (model and encoder both can)."
     return bool(self.model.can_cold_items and self.encoder is not None)
 
-# %% ../nbs/03d_recommender.ipynb #4d71b8e7
+# %% ../nbs/03d_recommender.ipynb #1f58145f
 @patch
 def _fallback_reason(self: Recommender) -> str:
     "Why a new user with a history or side features still gets the popularity list."
@@ -154,7 +156,7 @@ def _fallback_reason(self: Recommender) -> str:
         why = "no feature encoder was saved with the model"
     return f"unknown user: {self.model._name()} cannot serve new users ({why})"
 
-
+# %% ../nbs/03d_recommender.ipynb #f15a514f
 @patch
 def _plan_user(self: Recommender, user_id: str, row: int, history: list, described: bool) -> dict:
     "How one user is served: source and reason, the history items known and unknown."
@@ -182,7 +184,7 @@ def _plan_user(self: Recommender, user_id: str, row: int, history: list, describ
     )
     return plan | dict(source="cold_start", reason=f"new user represented by features of {what}")
 
-# %% ../nbs/03d_recommender.ipynb #1f60c774
+# %% ../nbs/03d_recommender.ipynb #482f62f0
 @patch
 def _user_rows(
     self: Recommender, histories: list, ids=None, users: pd.DataFrame | None = None
@@ -198,7 +200,7 @@ def _item_rows(self: Recommender, items: pd.DataFrame, item_ids) -> sp.csr_matri
     "Feature rows of items from the metadata frame `items`."
     return sp.csr_matrix(self.encoder.item_features(items, item_ids=item_ids))
 
-
+# %% ../nbs/03d_recommender.ipynb #cbf51db5
 @patch
 def _plan(
     self: Recommender, ids: list, histories: dict, users: pd.DataFrame | None = None
@@ -229,7 +231,7 @@ def _plan(
             )
     return plans
 
-# %% ../nbs/03d_recommender.ipynb #a421a11a
+# %% ../nbs/03d_recommender.ipynb #c5a115d7
 @patch
 def _exclusions(self: Recommender, group: list, exclude_seen: bool) -> sp.csr_matrix:
     "History items of each user of `group` (always) and, with `exclude_seen`, a known user's seen items."
@@ -247,7 +249,7 @@ def _exclusions(self: Recommender, group: list, exclude_seen: bool) -> sp.csr_ma
     H.eliminate_zeros()  # an unknown user's row must stay empty
     return H
 
-
+# %% ../nbs/03d_recommender.ipynb #4ebf9e4e
 @patch
 def _rank_group(self: Recommender, kind: str, group: list, k: int, exclude_seen: bool, new=None):
     "Top-k (columns, scores) for users served the same way: 'model', 'cold' or 'pop'; `new`: new items' factors."
@@ -280,24 +282,23 @@ def _new_items(self: Recommender, new_items: pd.DataFrame | None):
     if len(ids) == 0:
         return None, None
     if not self.can_cold_items:
-        why = (
-            "it has no side-feature model of items"
-            if not self.model.can_cold_items
-            else "no feature encoder was saved with it"
-        )
+        why = "no feature encoder was saved with it"
+        if not self.model.can_cold_items:
+            why = "it has no side-feature model of items"
         raise ModelError(
             f"new_items: {self.model._name()} cannot rank items unseen in training ({why}); "
             "use the lightfm_hybrid model of the run"
         )
     return ids, self.model.item_factors_from_features(self._item_rows(new_items, list(ids)))
 
-# %% ../nbs/03d_recommender.ipynb #12aac6e2
+# %% ../nbs/03d_recommender.ipynb #e363a0ea
 def _serving_kind(plan: dict) -> str:
+    "'model', 'cold' or 'pop': how the user of `plan` is ranked."
     if plan["source"] == "model":
         return "model"
     return "cold" if "factors" in plan else "pop"
 
-
+# %% ../nbs/03d_recommender.ipynb #c8be9edb
 def _recommendation_frame(
     plan: dict, cols: np.ndarray, scores: np.ndarray, item_ids: pd.Index
 ) -> pd.DataFrame:
@@ -313,7 +314,7 @@ def _recommendation_frame(
         }
     )
 
-
+# %% ../nbs/03d_recommender.ipynb #d16610a3
 @patch
 def _with_meta(self: Recommender, df: pd.DataFrame, new_items: pd.DataFrame | None) -> pd.DataFrame:
     "`df` with the items' title, category, price and store (from the saved metadata and `new_items`)."
@@ -324,6 +325,20 @@ def _with_meta(self: Recommender, df: pd.DataFrame, new_items: pd.DataFrame | No
     table = table[~table.index.duplicated(keep="last")]
     return df.join(table, on="parent_asin")
 
+# %% ../nbs/03d_recommender.ipynb #cfd8aba2
+@patch
+def _rank_plans(self: Recommender, plans: list, k: int, exclude_seen: bool, new_factors) -> dict:
+    "{plan index: (columns, scores)}, the plans grouped by how they are ranked, a batch a group."
+    groups = {}
+    for j, plan in enumerate(plans):
+        groups.setdefault(_serving_kind(plan), []).append(j)
+    ranked = {}
+    for kind, members in groups.items():
+        group = [plans[j] for j in members]
+        cols, scores = self._rank_group(kind, group, k, exclude_seen, new_factors)
+        ranked.update({j: (c, s) for j, c, s in zip(members, cols, scores)})
+    return ranked
+
 # %% ../nbs/03d_recommender.ipynb #fba71635
 @patch
 def recommend(
@@ -333,9 +348,7 @@ def recommend(
     exclude_seen: bool = True,  # never recommend what a known user already has
     histories: dict | None = None,  # {user_id: [parent_asin, ...]} for new users
     users: pd.DataFrame | None = None,  # side-feature rows (user_id + columns) for new users
-    new_items: (
-        pd.DataFrame | None
-    ) = None,  # metadata of items unseen in training, ranked with the catalogue
+    new_items: pd.DataFrame | None = None,  # metadata of items unseen in training, ranked too
     with_meta: bool = True,  # add title, category, price, store (when the metadata is known)
 ) -> pd.DataFrame:
     "Top-`k` items per user: user_id, rank, parent_asin, score, source (+ new_item and metadata columns)."
@@ -344,15 +357,7 @@ def recommend(
         raise ModelError(f"k: expected a positive integer, got {k!r}")
     new_ids, new_factors = self._new_items(new_items)
     plans = self._plan(ids, histories or {}, users)
-    groups = {}
-    for j, plan in enumerate(plans):
-        groups.setdefault(_serving_kind(plan), []).append(j)
-    ranked = {}
-    for kind, members in groups.items():
-        cols, scores = self._rank_group(
-            kind, [plans[j] for j in members], k, exclude_seen, new_factors
-        )
-        ranked.update({j: (c, s) for j, c, s in zip(members, cols, scores)})
+    ranked = self._rank_plans(plans, k, exclude_seen, new_factors)
     all_ids = self.item_ids if new_ids is None else self.item_ids.append(new_ids)
     columns = ["user_id", "rank", "parent_asin", "score", "source"]
     frames = [_recommendation_frame(p, *ranked[j], all_ids) for j, p in enumerate(plans)]
@@ -382,7 +387,7 @@ def serving(
         history_unknown=p["history_unknown"],
     )
 
-# %% ../nbs/03d_recommender.ipynb #b7ce9bc6
+# %% ../nbs/03d_recommender.ipynb #3418108a
 @patch
 def user_factors_for(
     self: Recommender,
@@ -402,7 +407,7 @@ def user_factors_for(
             F[r] = 1.0  # popularity scores do not depend on the user
     return F
 
-
+# %% ../nbs/03d_recommender.ipynb #7e6fac58
 @patch
 def item_factors_for(
     self: Recommender,
@@ -451,7 +456,7 @@ def score(
         )
     return out.reshape(u_ids.shape)
 
-# %% ../nbs/03d_recommender.ipynb #e41305ce
+# %% ../nbs/03d_recommender.ipynb #8cca9682
 _OWN_TASTE, _OWN_PROFILE = (
     "your own taste (learned from your reviews)",
     "this item's own profile (learned from its reviewers)",
@@ -465,7 +470,7 @@ def _label(self: Recommender, side: str, column: int) -> str:
         return self.encoder.feature_label(side, column)
     return _OWN_TASTE if side == "user" else _OWN_PROFILE
 
-
+# %% ../nbs/03d_recommender.ipynb #54fa4f0f
 @patch
 def _lightfm_terms(self: Recommender, c: dict) -> list:
     "(user part, item part, value) of every part of a LightFM score, from `LightFMModel.contributions`."
@@ -481,7 +486,7 @@ def _lightfm_terms(self: Recommender, c: dict) -> list:
     ]
     return terms
 
-# %% ../nbs/03d_recommender.ipynb #e3947388
+# %% ../nbs/03d_recommender.ipynb #28d3e079
 @patch
 def _locate_item(self: Recommender, item_id: str, new_items):
     "(training column, feature row): the column of a known item, or the feature row of a new one."
@@ -496,32 +501,26 @@ def _locate_item(self: Recommender, item_id: str, new_items):
         )
     return None, self._item_rows(new_items, [item_id])
 
+# %% ../nbs/03d_recommender.ipynb #1d5008e7
+@patch
+def _popularity_terms(self: Recommender, item_id: str, col) -> list:
+    "The one part of a popularity score: the item's reviews in training (a new item has none)."
+    if col is None:
+        raise ModelError(f"explain: {item_id!r} is new, and the popularity list has no new items")
+    reviews = int(self.popularity[col])
+    return [("", f"popular item: {reviews} reviews in training", float(self.popularity[col]))]
 
+# %% ../nbs/03d_recommender.ipynb #f0eb65fe
 @patch
 def _terms(self: Recommender, user_id: str, item_id: str, histories, users, new_items) -> list:
     "(user part, item part, value) of every part of the score of (user, item), as the user is served."
     plan = self._plan([user_id], histories or {}, users)[0]
     col, item_row = self._locate_item(item_id, new_items)
     if plan["source"] == "popularity_fallback" or type(self.model).__name__ == "PopularityModel":
-        if col is None:
-            raise ModelError(
-                f"explain: {item_id!r} is new, and the popularity list has no new items"
-            )
-        return [
-            (
-                "",
-                f"popular item: {int(self.popularity[col])} reviews in training",
-                float(self.popularity[col]),
-            )
-        ]
+        return self._popularity_terms(item_id, col)
     if not hasattr(self.model, "contributions"):
-        return [
-            (
-                _OWN_TASTE,
-                _OWN_PROFILE,
-                float(self.score([user_id], [item_id], histories=histories)[0]),
-            )
-        ]
+        score = float(self.score([user_id], [item_id], histories=histories)[0])
+        return [(_OWN_TASTE, _OWN_PROFILE, score)]
     user_row = None if plan["row"] >= 0 else self._user_rows([plan["history"]], [user_id], users)
     c = self.model.contributions(
         user=plan["row"] if plan["row"] >= 0 else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, logging, time
 from dataclasses import dataclass, field
 from pathlib import Path
+from fastcore.basics import patch
 import numpy as np
 import pandas as pd
 from .base import make_model, model_params, log
@@ -15,8 +16,10 @@ from .features import FeatureEncoder, encoder_settings
 # %% auto #0
 __all__ = ['SPACES', 'lightfm_space', 'als_space', 'hybrid_space', 'TuneResult', 'tune']
 
-# %% ../nbs/07_tune.ipynb #8f8f1c5b
-def lightfm_space(trial) -> dict:
+# %% ../nbs/07_tune.ipynb #9edbfed5
+def lightfm_space(
+    trial,  # an optuna trial
+) -> dict:
     "LightFM's parameters for one trial (run-parameter names)."
     return dict(
         components=trial.suggest_int("components", 16, 128, log=True),
@@ -28,8 +31,10 @@ def lightfm_space(trial) -> dict:
         use_weights=trial.suggest_categorical("use_weights", [True, False]),
     )
 
-
-def als_space(trial) -> dict:
+# %% ../nbs/07_tune.ipynb #1a1eaeb7
+def als_space(
+    trial,  # an optuna trial
+) -> dict:
     "ALS's parameters for one trial (run-parameter names)."
     return dict(
         als_factors=trial.suggest_int("als_factors", 16, 128, log=True),
@@ -39,7 +44,7 @@ def als_space(trial) -> dict:
 
 # %% ../nbs/07_tune.ipynb #d386e233
 def hybrid_space(
-    trial,
+    trial,  # an optuna trial
     item_groups: list,  # the item groups the data supports (candidates)
     user_groups: list,  # the user groups the data supports (candidates)
 ) -> dict:
@@ -61,8 +66,8 @@ SPACES = {
     "als": lambda trial, *_: als_space(trial),
 }
 
-# %% ../nbs/07_tune.ipynb #bf27983a
-def _reporter(trial):
+# %% ../nbs/07_tune.ipynb #db00a88a
+def _trial_reporter(trial):
     "A progress callback that reports each validated epoch to `trial` and prunes when Optuna says so."
     import optuna
 
@@ -75,7 +80,7 @@ def _reporter(trial):
 
     return report
 
-
+# %% ../nbs/07_tune.ipynb #340e2aaf
 def _features(prepared, params: dict, cache: dict):
     "The (user, item) feature matrices for these run parameters, built once per distinct encoder setting."
     settings = encoder_settings(params)
@@ -91,52 +96,53 @@ def _objective(family: str, prepared, base: dict, groups: tuple, cache: dict):
     def objective(trial):
         params = {**base, "model_params": {family: SPACES[family](trial, *groups)}}
         model = make_model(family, params)
-        uf, itf = (
-            _features(prepared, model_params(family, params), cache)
-            if model.use_features
-            else (None, None)
-        )
+        uf, itf = None, None
+        if model.use_features:
+            uf, itf = _features(prepared, model_params(family, params), cache)
         t = time.perf_counter()
-        model.fit(prepared.train, uf, itf, valid=prepared.valid, progress=_reporter(trial))
+        model.fit(prepared.train, uf, itf, valid=prepared.valid, progress=_trial_reporter(trial))
         trial.set_user_attr("best_epoch", int(model.best_epoch_))
         trial.set_user_attr("seconds", round(time.perf_counter() - t, 2))
         return float(model.best_score_)
 
     return objective
 
-# %% ../nbs/07_tune.ipynb #a3b760f7
+# %% ../nbs/07_tune.ipynb #bea54419
 @dataclass
 class TuneResult:
     "What `tune` returns: every trial, the best of each family, and the params file for `hybridrec run`."
 
-    trials: (
-        pd.DataFrame
-    )  # one row per trial: family, number, value, state, params, best_epoch, seconds
+    trials: pd.DataFrame  # one row per trial: family, number, value, state, params, best_epoch, ...
     best: dict  # family -> dict(value, params, best_epoch, trials)
-    params_file: dict = field(
-        default_factory=dict
-    )  # `models` and `model_params` for `hybridrec run --params`
+    params_file: dict = field(default_factory=dict)  # `models`, `model_params` for `run --params`
 
-    def save(self, out) -> Path:
-        "Write `trials.csv`, `best_params.yaml` (for `hybridrec run --params`) and `tune.json` into the folder `out`."
-        import yaml
+# %% ../nbs/07_tune.ipynb #631272cc
+@patch
+def save(
+    self: TuneResult,
+    out,  # a folder (created if missing)
+) -> Path:
+    "Write `trials.csv`, `best_params.yaml` (for `hybridrec run --params`) and `tune.json` into the folder `out`."
+    import yaml
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        self.trials.to_csv(out / "trials.csv", index=False)
-        (out / "best_params.yaml").write_text(yaml.safe_dump(self.params_file, sort_keys=False))
-        (out / "tune.json").write_text(
-            json.dumps(dict(best=self.best, params_file=self.params_file), indent=1, default=str)
-        )
-        return out
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    self.trials.to_csv(out / "trials.csv", index=False)
+    (out / "best_params.yaml").write_text(yaml.safe_dump(self.params_file, sort_keys=False))
+    (out / "tune.json").write_text(
+        json.dumps(dict(best=self.best, params_file=self.params_file), indent=1, default=str)
+    )
+    return out
 
-# %% ../nbs/07_tune.ipynb #7bed87e6
+# %% ../nbs/07_tune.ipynb #c6723373
 def _family_trials(study, family: str) -> pd.DataFrame:
+    "One row per trial of `study`: number, value, state, params, user attributes, and `family`."
     df = study.trials_dataframe(attrs=("number", "value", "state", "params", "user_attrs"))
     return df.assign(family=family)
 
-
+# %% ../nbs/07_tune.ipynb #8eaed12e
 def _best(study, family: str, space_params: dict) -> dict:
+    "The best completed trial's value, run parameters and best epoch (or None), and the trials run."
     done = [t for t in study.trials if t.value is not None and t.state.name == "COMPLETE"]
     if not done:
         return dict(value=None, params={}, best_epoch=None, trials=len(study.trials))
@@ -148,7 +154,7 @@ def _best(study, family: str, space_params: dict) -> dict:
         trials=len(study.trials),
     )
 
-# %% ../nbs/07_tune.ipynb #49e9317e
+# %% ../nbs/07_tune.ipynb #bbf6c73b
 def _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials):
     "Optimise one family for `seconds`; its study and the run parameters of each trial."
     import optuna
@@ -168,7 +174,13 @@ def _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials
     }
     return study, space
 
-# %% ../nbs/07_tune.ipynb #fb802701
+# %% ../nbs/07_tune.ipynb #15d68890
+def _params_file(families, best: dict) -> dict:
+    "`hybridrec run --params`'s file: the baselines and tuned families, with their best parameters."
+    model_overrides = {f: b["params"] for f, b in best.items() if b["params"]}
+    return dict(models=["popularity", *families, "seed_hybrid"], model_params=model_overrides)
+
+# %% ../nbs/07_tune.ipynb #141ad2cd
 def tune(
     prepared,  # a `Prepared` with a validation split
     families=("lightfm_hybrid", "lightfm_cf", "als"),  # registered model names to tune
@@ -178,11 +190,7 @@ def tune(
     valid_users: int | None = None,  # validate every trial on this many sampled users
     max_trials: int | None = None,  # at most this many trials per family (None: until the budget)
     item_groups=("category", "price", "rating", "store"),  # candidate item groups for the hybrid
-    user_groups=(
-        "category_share",
-        "price_share",
-        "columns",
-    ),  # candidate user groups for the hybrid
+    user_groups=("category_share", "price_share", "columns"),  # candidate user groups (hybrid)
 ) -> TuneResult:
     "Tune each family for an equal share of the budget on validation NDCG@10; the trials and the best settings."
     from hybridrec.pipeline import DEFAULTS
@@ -196,26 +204,10 @@ def tune(
     seconds = budget_minutes * 60 / len(families)
     frames, best, cache = [], {}, {}
     for family in families:
-        study, space = _run_family(
-            family,
-            prepared,
-            base,
-            (list(item_groups), list(user_groups)),
-            seconds,
-            seed,
-            cache,
-            max_trials,
-        )
+        groups = (list(item_groups), list(user_groups))
+        study, space = _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials)
         frames.append(_family_trials(study, family))
         best[family] = _best(study, family, space)
-        log.info(
-            "tune %s: %d trials, best validation NDCG@10 %s",
-            family,
-            len(study.trials),
-            best[family]["value"],
-        )
-    model_overrides = {f: b["params"] for f, b in best.items() if b["params"]}
-    params_file = dict(
-        models=["popularity", *families, "seed_hybrid"], model_params=model_overrides
-    )
-    return TuneResult(pd.concat(frames, ignore_index=True), best, params_file)
+        n_trials, value = len(study.trials), best[family]["value"]
+        log.info("tune %s: %d trials, best validation NDCG@10 %s", family, n_trials, value)
+    return TuneResult(pd.concat(frames, ignore_index=True), best, _params_file(families, best))
