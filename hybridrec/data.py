@@ -261,7 +261,7 @@ def _parse_history(arr) -> pd.Series:
         lists = pc.if_else(empty, pa.scalar([], type=pa.list_(pa.string())), split)
     return pd.Series(pd.arrays.ArrowExtensionArray(lists))
 
-# %% ../nbs/00_data.ipynb #45e955ec
+# %% ../nbs/00_data.ipynb #7facf11b
 def _numeric(s: pd.Series) -> np.ndarray:
     "Column -> float64 array, NaN where missing or not a number (Arrow cast first; slow path on bad text)."
     if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
@@ -633,7 +633,7 @@ def drop_duplicate_reviews(
     later[order[1:]] = key[1:] == key[:-1]
     return df[~later].reset_index(drop=True), int(later.sum())
 
-# %% ../nbs/00_data.ipynb #8353e164
+# %% ../nbs/00_data.ipynb #c5ab2091
 def _distinct_ids(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
     "Codes of `col` into its distinct ids, and those ids as strings: each row is hashed once."
     codes, uniques = pd.factorize(col)
@@ -661,7 +661,7 @@ def share_id_space(
             f[col] = _categorical(codes, ids, categories)
     return data
 
-# %% ../nbs/00_data.ipynb #6abd6252
+# %% ../nbs/00_data.ipynb #281a444f
 def _category_col(df, cat):
     "`df` with its `category` column set to `cat`."
     df["category"] = cat
@@ -696,7 +696,7 @@ def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
     )
     return share_id_space(data)
 
-# %% ../nbs/00_data.ipynb #46c77dab
+# %% ../nbs/00_data.ipynb #c87dc309
 def _read_split(fs, path, cat, split, dropped):
     "One review file of category `cat`, duplicates dropped and counted in `dropped[split]`."
     df, n = drop_duplicate_reviews(read_reviews(path, fs=fs))
@@ -707,7 +707,7 @@ def _read_split(fs, path, cat, split, dropped):
         )
     return _category_col(df, cat)
 
-# %% ../nbs/00_data.ipynb #5f5864dd
+# %% ../nbs/00_data.ipynb #2ea4e753
 def _check_categories(location, categories, found: list) -> list | None:
     "`categories` as a list, each one among the `found` categories, or a `DataError` naming the missing ones."
     if categories is None:
@@ -720,7 +720,7 @@ def _check_categories(location, categories, found: list) -> list | None:
         )
     return categories
 
-# %% ../nbs/00_data.ipynb #f1d0df52
+# %% ../nbs/00_data.ipynb #d99732bc
 def load_amazon(
     location: str,  # a folder: local path, gs://... or any fsspec URL
     categories: list | None = None,  # category names to read (None: every category found)
@@ -762,7 +762,7 @@ def load_amazon(
     synthetic = (files.kind == "synthetic_marker").any()
     return _finish(out, items, str(location), dropped, synthetic=bool(synthetic))
 
-# %% ../nbs/00_data.ipynb #e8f3dfbf
+# %% ../nbs/00_data.ipynb #a56b291d
 def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     "The item table inside the seed's joined `train_df`: one row per item, price -1 read as missing."
     cols = ("parent_asin", "title", "average_rating", "price", "store", "category")
