@@ -25,7 +25,7 @@ from .core import atomic_write, pid_alive
 __all__ = ['DEFAULT_USERS', 'DEFAULT_ITEMS', 'DEFAULT_REVIEWS_PER_USER', 'DEFAULT_CATEGORIES', 'SPLIT_CUTS', 'PRICE_LEVELS',
            'RATING_SHARES', 'META_FIELDS', 'REVIEW_FIELDS', 'make_demo', 'write_demo', 'load_demo']
 
-# %% ../nbs/00a_demo.ipynb #ef5eb520
+# %% ../nbs/00a_demo.ipynb #a9ea3a6b
 DEFAULT_USERS = 5_000
 DEFAULT_ITEMS = 2_000
 DEFAULT_REVIEWS_PER_USER = 15  # mean; the activity distribution is long-tailed (lognormal)
@@ -58,7 +58,7 @@ META_FIELDS = (
 )
 REVIEW_FIELDS = ("user_id", "parent_asin", "rating", "timestamp", "history")
 
-# %% ../nbs/00a_demo.ipynb #ec037a2a
+# %% ../nbs/00a_demo.ipynb #212c5488
 _T_FIRST, _T_LAST = 1325376000000, 1688083200000  # reviews from 2012-01-01 to 2023-06-30
 _DAY = 86_400_000
 _CAT_CONC = 0.3  # Dirichlet concentration of a user's category taste: small = few favourites
@@ -67,7 +67,7 @@ _STYLE_MIX = 0.3  # weight of the hidden-style taste (the rest is uniform): only
 _ZIPF = 1.0  # item popularity ~ rank ** -_ZIPF
 _CATALOG = 0.4  # share of items on sale from the start; the others are launched over time
 
-# %% ../nbs/00a_demo.ipynb #e16ca7a7
+# %% ../nbs/00a_demo.ipynb #855a49a8
 _CATALOG_INFO = {
     "Toys_and_Games": (
         "Toys & Games",
@@ -118,7 +118,7 @@ def _cat_info(cat):
         20.0,
     )
 
-# %% ../nbs/00a_demo.ipynb #3433ba1e
+# %% ../nbs/00a_demo.ipynb #787b78d0
 _ALNUM = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", dtype=np.uint8)
 
 
@@ -137,7 +137,7 @@ def _codes(rng, n, prefix: bytes, width: int) -> np.ndarray:
         todo = np.flatnonzero(dup)
     return out
 
-# %% ../nbs/00a_demo.ipynb #63ab86b1
+# %% ../nbs/00a_demo.ipynb #5d1c08ec
 def _inverse_cdf(cum: np.ndarray, rows: np.ndarray, r: np.ndarray) -> np.ndarray:
     "One column per draw: `cum` holds row-wise cumulative probabilities, `rows` the row of each draw, `r` uniforms."
     out, step = np.empty(len(rows), dtype=np.int16), 1 << 20
@@ -146,7 +146,7 @@ def _inverse_cdf(cum: np.ndarray, rows: np.ndarray, r: np.ndarray) -> np.ndarray
         out[s : s + step] = np.minimum(hits.sum(1), cum.shape[1] - 1)
     return out
 
-# %% ../nbs/00a_demo.ipynb #d39e9fda
+# %% ../nbs/00a_demo.ipynb #eb5c0beb
 def _fallback(nonempty, C, L, S):
     "Each cell itself if it has items, else the nearest cell that has (same category and level, then category, then any)."
     cells = np.arange(C * L * S)
@@ -160,7 +160,7 @@ def _fallback(nonempty, C, L, S):
     )
     return np.where(nonempty, cells, full[dist.argmin(1)])
 
-# %% ../nbs/00a_demo.ipynb #bd6a487c
+# %% ../nbs/00a_demo.ipynb #4dd319e7
 def _item_stores(rng, items: int, cat_w: np.ndarray, icat: np.ndarray) -> tuple:
     "(number of stores, store of each item, price tier of each store)."
     C, L = len(cat_w), PRICE_LEVELS
@@ -175,7 +175,7 @@ def _item_stores(rng, items: int, cat_w: np.ndarray, icat: np.ndarray) -> tuple:
         istore[m] = cand[rng.choice(len(cand), m.sum(), p=store_w[cand] / store_w[cand].sum())]
     return n_stores, istore, store_tier
 
-# %% ../nbs/00a_demo.ipynb #8d01508e
+# %% ../nbs/00a_demo.ipynb #c23ee7c6
 def _launches(rng, items: int, cell: np.ndarray) -> tuple:
     "(launch time of each item, item order by (cell, launch))."
     on_sale = rng.random(items) < _CATALOG
@@ -186,7 +186,7 @@ def _launches(rng, items: int, cell: np.ndarray) -> tuple:
     launch[oldest] = _T_FIRST  # each cell's oldest item is there from the start
     return launch, order
 
-# %% ../nbs/00a_demo.ipynb #3df1ec29
+# %% ../nbs/00a_demo.ipynb #d7ece651
 def _prices(rng, categories, icat: np.ndarray, ilevel: np.ndarray) -> np.ndarray:
     "The price of each item (NaN where hidden)."
     n, L = len(icat), PRICE_LEVELS
@@ -197,7 +197,7 @@ def _prices(rng, categories, icat: np.ndarray, ilevel: np.ndarray) -> np.ndarray
     price[rng.random(n) < 0.10] = np.nan
     return price
 
-# %% ../nbs/00a_demo.ipynb #5c61ff32
+# %% ../nbs/00a_demo.ipynb #3a7cd973
 def _item_latents(rng, items: int, categories, styles: int) -> SimpleNamespace:
     "The planted item arrays, and `cell` (category, price level, style) with the (cell, launch) `order`."
     C, L, S = len(categories), PRICE_LEVELS, styles
@@ -229,7 +229,7 @@ def _item_latents(rng, items: int, categories, styles: int) -> SimpleNamespace:
         n_cells=C * L * S,
     )
 
-# %% ../nbs/00a_demo.ipynb #0c0bc89e
+# %% ../nbs/00a_demo.ipynb #da10fb48
 def _user_latents(
     rng, users: int, items: int, reviews_per_user, cat_w, styles: int
 ) -> SimpleNamespace:
@@ -261,7 +261,7 @@ def _user_latents(
         leniency=leniency,
     )
 
-# %% ../nbs/00a_demo.ipynb #621cc4aa
+# %% ../nbs/00a_demo.ipynb #2bc8fd89
 def _review_cells(rng, its: SimpleNamespace, us: SimpleNamespace, u: np.ndarray, explore) -> tuple:
     "(cell of each review of users `u`, whether it explored)."
     n, L, S = len(u), PRICE_LEVELS, us.sty_pref.shape[1]
@@ -274,7 +274,7 @@ def _review_cells(rng, its: SimpleNamespace, us: SimpleNamespace, u: np.ndarray,
     rcell[explored] = rng.choice(its.n_cells, explored.sum(), p=cell_mass / cell_mass.sum())
     return _fallback(cell_mass > 0, len(its.cat_w), L, S)[rcell], explored
 
-# %% ../nbs/00a_demo.ipynb #179c2ffa
+# %% ../nbs/00a_demo.ipynb #1130fad2
 def _launched_items(
     rng, its: SimpleNamespace, rcell: np.ndarray, t: np.ndarray, novelty
 ) -> np.ndarray:
@@ -292,7 +292,7 @@ def _launched_items(
     pos = np.clip(np.searchsorted(cum, target, side="right"), lo, hi - 1)
     return order[pos].astype(np.int32)
 
-# %% ../nbs/00a_demo.ipynb #56e04c81
+# %% ../nbs/00a_demo.ipynb #7e715f89
 def _earliest_pairs(u, it, t, z, items: int) -> tuple:
     "(u, it, t, z) sorted by (user, time) without repeated (user, item) pairs, keeping the earliest."
     o = np.lexsort((t, u))
@@ -316,13 +316,13 @@ def _trim_to_activity(rng, u, it, t, z, n_u: np.ndarray, users: int) -> tuple:
     u, it, t, z = u[keep], it[keep], t[keep], z[keep]
     return u, it, t + _user_rank(u, users), z
 
-# %% ../nbs/00a_demo.ipynb #616eb644
+# %% ../nbs/00a_demo.ipynb #28c9d3dd
 def _star_ratings(z: np.ndarray) -> np.ndarray:
     "Stars 1..5 (int8) from the latent satisfaction `z`."
     cuts = np.quantile(z, np.cumsum(RATING_SHARES)[:-1])
     return (np.searchsorted(cuts, z, side="right") + 1).astype(np.int8)
 
-# %% ../nbs/00a_demo.ipynb #cf524f96
+# %% ../nbs/00a_demo.ipynb #21ab56e1
 _ITEM_FIELDS = (
     "n_stores",
     "icat",
@@ -398,7 +398,7 @@ def _histories(tok: np.ndarray, group: np.ndarray, max_len: int | None = None) -
         )
     return pa.chunked_array(chunks, pa.string())
 
-# %% ../nbs/00a_demo.ipynb #d4a7c2d3
+# %% ../nbs/00a_demo.ipynb #0bdd5d37
 _ADJ = np.array(
     (
         "Classic Deluxe Compact Premium Eco Ultra Smart Mini Pro Soft Rugged Bright Quiet Portable"
@@ -410,7 +410,7 @@ _SYL = np.array(
 )
 _PACKS = np.array(["", "", "", ", Pack of 2", ", Set of 3", ", Large", ", 2-Pack"], dtype=object)
 
-# %% ../nbs/00a_demo.ipynb #b9413016
+# %% ../nbs/00a_demo.ipynb #93bf800e
 def _store_names(rng, n) -> np.ndarray:
     "`n` distinct made-up store names (object array)."
     syl = _SYL[rng.integers(0, len(_SYL), (n, 3))]
@@ -424,7 +424,7 @@ def _store_names(rng, n) -> np.ndarray:
     s[dup] = s[dup] + " " + pd.Series(np.arange(n))[dup].astype(str)
     return s.to_numpy(dtype=object)
 
-# %% ../nbs/00a_demo.ipynb #f421d63c
+# %% ../nbs/00a_demo.ipynb #84bf9084
 def _titles(rng, z, n: int) -> tuple:
     "(store, sub-category, display category, adjective, title) of each of the `n` items."
     store = _store_names(rng, z.n_stores)[z.istore]
@@ -437,7 +437,7 @@ def _titles(rng, z, n: int) -> tuple:
     title = np.where(pd.isna(store), "Generic", store) + " " + adj + " " + subs + pack
     return store, subs, disp, adj, title
 
-# %% ../nbs/00a_demo.ipynb #258634f4
+# %% ../nbs/00a_demo.ipynb #3dc971b2
 def _page_ratings(rng, z, n: int) -> tuple:
     "(average_rating, rating_number) of each of the `n` items, as on its product page."
     cnt = np.bincount(z.it, minlength=n)
@@ -449,7 +449,7 @@ def _page_ratings(rng, z, n: int) -> tuple:
         avg = np.round((stars_sum + extra_sum) / num, 1)
     return np.where(num > 0, avg, np.nan), num.astype(np.int64)
 
-# %% ../nbs/00a_demo.ipynb #93187ca7
+# %% ../nbs/00a_demo.ipynb #67fe6e56
 def _meta(z, asin: np.ndarray) -> pd.DataFrame:
     "One meta record per item, fields in the official order, plus `category` (the file it goes to)."
     rng, n = z.rng, len(z.icat)
@@ -480,7 +480,7 @@ def _meta(z, asin: np.ndarray) -> pd.DataFrame:
         }
     )
 
-# %% ../nbs/00a_demo.ipynb #d6ac4789
+# %% ../nbs/00a_demo.ipynb #73fe69ab
 _OPTIONS = dict(
     categories=DEFAULT_CATEGORIES,
     reviews_per_user=DEFAULT_REVIEWS_PER_USER,
@@ -501,7 +501,7 @@ def _options(kw: dict) -> dict:
         )
     return {**_OPTIONS, **kw}
 
-# %% ../nbs/00a_demo.ipynb #266f2f6e
+# %% ../nbs/00a_demo.ipynb #3791eefb
 def _arg_check(ok: bool, name: str, what: str, val) -> None:
     "Raise a `DataError` naming parameter `name`, what it must be and the value it got, unless `ok`."
     if not ok:
@@ -512,7 +512,7 @@ def _is_int(v) -> bool:
     "An integer (Python or numpy), not a bool."
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
-# %% ../nbs/00a_demo.ipynb #a82a6e6d
+# %% ../nbs/00a_demo.ipynb #c660cb3a
 def _check_sizes(users, items, categories) -> tuple:
     "Check `users`, `categories` and `items`; the categories as a tuple of names."
     _arg_check(_is_int(users) and users >= 1, "users", "an integer >= 1", users)
@@ -528,7 +528,7 @@ def _check_sizes(users, items, categories) -> tuple:
     _arg_check(_is_int(items) and items >= len(cats), "items", n_cats, items)
     return tuple(cats)
 
-# %% ../nbs/00a_demo.ipynb #63d5785a
+# %% ../nbs/00a_demo.ipynb #09a9e57d
 def _check_options(reviews_per_user, styles, explore, novelty, history_scope, history_max) -> None:
     "Check the options of the generative model and of the `history` column."
     is_number = isinstance(reviews_per_user, (int, float, np.number))
@@ -554,7 +554,7 @@ def _check_args(
     _check_options(reviews_per_user, styles, explore, novelty, history_scope, history_max)
     return cats
 
-# %% ../nbs/00a_demo.ipynb #ef5dc763
+# %% ../nbs/00a_demo.ipynb #ef3170aa
 def _generate(users, items, seed, opts) -> SimpleNamespace:
     "The latent arrays of `_latent`, plus user ids `uid`, item ids `asin` and the item `meta` frame."
     z = _latent(
@@ -574,7 +574,7 @@ def _generate(users, items, seed, opts) -> SimpleNamespace:
     z.meta = _meta(z, z.asin)
     return z
 
-# %% ../nbs/00a_demo.ipynb #08df499d
+# %% ../nbs/00a_demo.ipynb #8227f244
 _RATING_TEXT = pa.array(["1.0", "2.0", "3.0", "4.0", "5.0"])
 
 
@@ -590,7 +590,7 @@ def _review_table(z, r: np.ndarray, history: pa.ChunkedArray) -> pa.Table:
         }
     )
 
-# %% ../nbs/00a_demo.ipynb #db73c7d1
+# %% ../nbs/00a_demo.ipynb #0e61b3f8
 def _review_tables(z, history_scope="category", history_max=None):
     "Yield (category, split, Arrow table) per review file, rows sorted by user then time, ratings as text ('5.0')."
     icat_r = z.icat[z.it]
@@ -607,7 +607,7 @@ def _review_tables(z, history_scope="category", history_max=None):
             sel = np.flatnonzero(sp == s)
             yield cat, name, _review_table(z, rows[sel], hist.take(pa.array(sel)))
 
-# %% ../nbs/00a_demo.ipynb #d3c4c500
+# %% ../nbs/00a_demo.ipynb #02ce0e78
 def _reviews_frame(z, cats: tuple, history_scope: str, history_max) -> pd.DataFrame:
     "All review files as one frame, ratings as floats, plus categorical `category` and `split`."
     frames = []
@@ -621,7 +621,7 @@ def _reviews_frame(z, cats: tuple, history_scope: str, history_max) -> pd.DataFr
     reviews["split"] = pd.Categorical(reviews["split"], categories=list(SPLITS))
     return reviews
 
-# %% ../nbs/00a_demo.ipynb #71e899ee
+# %% ../nbs/00a_demo.ipynb #d979feed
 def _users_planted(z, cats: tuple, users: int) -> pd.DataFrame:
     "The planted user table: reviews, favourite category, price level, style and leniency."
     return pd.DataFrame(
@@ -651,7 +651,7 @@ def _items_planted(z, cats: tuple, items: int) -> pd.DataFrame:
         }
     )
 
-# %% ../nbs/00a_demo.ipynb #e1831710
+# %% ../nbs/00a_demo.ipynb #2b1a6b21
 def make_demo(
     users=DEFAULT_USERS,  # number of users (some may end up without reviews)
     items=DEFAULT_ITEMS,  # number of items
@@ -684,7 +684,7 @@ def make_demo(
         "cuts": SPLIT_CUTS,
     }
 
-# %% ../nbs/00a_demo.ipynb #a426e5fd
+# %% ../nbs/00a_demo.ipynb #bd479b3d
 _DATA_FILE = re.compile(
     r"^.+\.(train|valid|test)\.(csv|csv\.gz|parquet)$"
     r"|^meta_.+\.(jsonl|jsonl\.gz|json|json\.gz|parquet)$"
@@ -697,7 +697,7 @@ def _is_local(fs) -> bool:
 
     return isinstance(fs, LocalFileSystem)
 
-# %% ../nbs/00a_demo.ipynb #4814004c
+# %% ../nbs/00a_demo.ipynb #8eeb4667
 def _gzipped(write, level=6):
     "Deterministic gzip: no file name and mtime=0 in the header."
 
@@ -707,7 +707,7 @@ def _gzipped(write, level=6):
 
     return w
 
-# %% ../nbs/00a_demo.ipynb #057fd37a
+# %% ../nbs/00a_demo.ipynb #9adb7287
 def _csv_writer(tbl: pa.Table):
     "Write a review table as the official CSV: header, no quoting."
 
@@ -718,7 +718,7 @@ def _csv_writer(tbl: pa.Table):
 
     return w
 
-# %% ../nbs/00a_demo.ipynb #839dcf80
+# %% ../nbs/00a_demo.ipynb #431c9939
 def _json_writer(meta: pd.DataFrame):
     "Write meta records as JSON lines in the official field order (NaN -> null)."
     cols = [meta[c].tolist() for c in META_FIELDS]  # plain Python values
@@ -756,7 +756,7 @@ def _note(params: dict, counts: dict) -> str:
     lines += ["", "Reviews per split:"] + [f"  {k} = {v}" for k, v in counts.items()]
     return "\n".join(lines) + "\n"
 
-# %% ../nbs/00a_demo.ipynb #73fa2494
+# %% ../nbs/00a_demo.ipynb #be550faf
 _STAGING = ".demo-staging-"
 
 
@@ -777,7 +777,7 @@ def _target(out: str, storage_options: dict | None):
     fs.makedirs(root, exist_ok=True)
     return fs, root, existing
 
-# %% ../nbs/00a_demo.ipynb #b4e363f2
+# %% ../nbs/00a_demo.ipynb #c15474c7
 def _staging(root: str, existing: list) -> str:
     "A new staging folder inside `root`; those of dead writers are removed."
     for n in existing:
@@ -885,7 +885,7 @@ def write_demo(
         "seed": seed,
     }
 
-# %% ../nbs/00a_demo.ipynb #04d266eb
+# %% ../nbs/00a_demo.ipynb #2c205317
 _WRITTEN: set = set()
 
 
