@@ -653,7 +653,74 @@ def _weighting_label(weighting) -> str:
     "The weighting's name for the report."
     return weighting if isinstance(weighting, str) else getattr(weighting, "__name__", "callable")
 
-# %% ../nbs/01_preprocess.ipynb #ac284ed6
+# %% ../nbs/01_preprocess.ipynb #22063473
+def _training_split(
+    data: ReviewData, split: str, valid_frac, test_frac, cuts, n_valid, n_test, seed
+) -> tuple:
+    "(frames, split report, raw training reviews) of `data` split by `split_reviews`; no training review is an error."
+    frames, split_info = split_reviews(
+        data,
+        split,
+        valid_frac=valid_frac,
+        test_frac=test_frac,
+        cuts=cuts,
+        n_valid=n_valid,
+        n_test=n_test,
+        seed=seed,
+    )
+    raw = frames["train"]
+    if raw is None or len(raw) == 0:
+        raise DataError("the training split has no reviews")
+    return frames, split_info, raw
+
+# %% ../nbs/01_preprocess.ipynb #c04cbb61
+def _prepare_report(
+    split_info: dict,
+    raw,
+    n_dup: int,
+    filtering: dict,
+    train_df,
+    weighting_name: str,
+    alpha,
+    evals: dict,
+) -> dict:
+    "The `Prepared.report`: split, counts before and after filtering, duplicates, weighting, evaluation splits."
+    return dict(
+        split=split_info,
+        train_raw=_counts(raw),
+        duplicates_dropped=n_dup,
+        filter=filtering,
+        train=_counts(train_df),
+        weighting=dict(name=weighting_name, alpha=float(alpha)),
+        **evals,
+    )
+
+# %% ../nbs/01_preprocess.ipynb #dd9e4226
+def _assemble_prepared(
+    data: ReviewData, ids, train: tuple, evals: dict, cold, report, params
+) -> Prepared:
+    "The `Prepared` of `data`: id space `ids`, `train` = (frame, matrix), `evals` = {split: (matrix, frame)}."
+    train_df, train_m = train
+    (valid, valid_df), (test, test_df) = evals["valid"], evals["test"]
+    return Prepared(
+        user_ids=ids.user_ids,
+        item_ids=ids.item_ids,
+        train=train_m,
+        valid=valid,
+        test=test,
+        cold=cold,
+        train_df=train_df,
+        valid_df=valid_df,
+        test_df=test_df,
+        items=data.items,
+        users=data.users,
+        report=report,
+        params=params,
+        source=data.source,
+        synthetic=data.synthetic,
+    )
+
+# %% ../nbs/01_preprocess.ipynb #c7e5bebb
 def prepare(
     data: ReviewData,  # reviews from `load_amazon`, `load_demo`, ...
     min_reviews: int = 5,  # keep users (and items) with more reviews than this
@@ -674,32 +741,16 @@ def prepare(
 ) -> Prepared:
     "Split, filter, weight and index `data` into sparse matrices in one id space; cold rows apart."
     data = ensure_shared_ids(data)
-    frames, split_info = split_reviews(
-        data,
-        split,
-        valid_frac=valid_frac,
-        test_frac=test_frac,
-        cuts=cuts,
-        n_valid=n_valid,
-        n_test=n_test,
-        seed=seed,
+    frames, split_info, raw = _training_split(
+        data, split, valid_frac, test_frac, cuts, n_valid, n_test, seed
     )
-    raw = frames["train"]
-    if raw is None or len(raw) == 0:
-        raise DataError("the training split has no reviews")
     train, n_dup, filtering = _filtered_train(raw, min_reviews, kcore, min_item_reviews, max_rounds)
     ids = _id_space(raw, train)
     train_df, train_m = _train_matrix(train, ids, weighting, alpha)
     evals, cold, eval_reports = _eval_splits(frames, raw, ids, weighting, alpha, eval_weights)
     weighting_name = _weighting_label(weighting)
-    report = dict(
-        split=split_info,
-        train_raw=_counts(raw),
-        duplicates_dropped=n_dup,
-        filter=filtering,
-        train=_counts(train_df),
-        weighting=dict(name=weighting_name, alpha=float(alpha)),
-        **eval_reports,
+    report = _prepare_report(
+        split_info, raw, n_dup, filtering, train_df, weighting_name, alpha, eval_reports
     )
     params = dict(
         min_reviews=min_reviews,
@@ -716,24 +767,7 @@ def prepare(
         n_test=n_test,
         eval_weights=eval_weights,
     )
-    (valid, valid_df), (test, test_df) = evals["valid"], evals["test"]
-    return Prepared(
-        user_ids=ids.user_ids,
-        item_ids=ids.item_ids,
-        train=train_m,
-        valid=valid,
-        test=test,
-        cold=cold,
-        train_df=train_df,
-        valid_df=valid_df,
-        test_df=test_df,
-        items=data.items,
-        users=data.users,
-        report=report,
-        params=params,
-        source=data.source,
-        synthetic=data.synthetic,
-    )
+    return _assemble_prepared(data, ids, (train_df, train_m), evals, cold, report, params)
 
 # %% ../nbs/01_preprocess.ipynb #b6f28ab6
 @patch
