@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
+from types import SimpleNamespace
 from fastcore.basics import patch
 from .data import ReviewData, DataError
 from .preprocess import Prepared, index_positions, ensure_shared_ids
@@ -94,19 +95,22 @@ class _Categorical:
 # %% ../nbs/02_features.ipynb #44879678
 @patch(as_prop=True)
 def tokens(self: _Categorical):
+    "The feature tokens: the vocabulary, then `other` and `Missing` if kept."
     return self.vocab + (["other"] if self.other else []) + (["Missing"] if self.missing else [])
 
 
 @patch(as_prop=True)
 def size(self: _Categorical):
+    "The number of features."
     return len(self.tokens)
 
 
 @patch(as_prop=True)
 def empty(self: _Categorical):
+    "Whether nothing was learned (no feature but perhaps `other` / `Missing`)."
     return len(self.vocab) == 0
 
-
+# %% ../nbs/02_features.ipynb #452510b2
 @patch
 def codes(self: _Categorical, s: pd.Series, **kw) -> tuple[np.ndarray, int]:
     "Feature position per row (-1 = none) and the number of unknown values ignored."
@@ -121,6 +125,7 @@ def codes(self: _Categorical, s: pd.Series, **kw) -> tuple[np.ndarray, int]:
 # %% ../nbs/02_features.ipynb #fed44fca
 @patch
 def to_dict(self: _Categorical):
+    "The encoder as JSON-able data (`from_dict` reads it back)."
     return dict(
         kind=self.kind,
         name=self.name,
@@ -137,6 +142,7 @@ def to_dict(self: _Categorical):
 
 @patch(cls_method=True)
 def from_dict(cls: _Categorical, d):
+    "The encoder written by `to_dict`."
     o = cls(
         d["name"], d["column"], d["prefix"], d["top_n"], d["min_count"], d["other"], d["missing"]
     )
@@ -173,7 +179,7 @@ def _qcut_edges(v: np.ndarray, n_bins: int) -> list:
     q = pd.Series(v).quantile(qs).to_numpy()
     return [float(e) for e in np.unique(q)] if q[0] < q[-1] else [float(q[0]), float(q[0])]
 
-
+# %% ../nbs/02_features.ipynb #b1b29806
 class _Binned:
     "Quantile bins over one numeric column: `prefix=1..k` features and a `Missing` bin."
 
@@ -216,24 +222,28 @@ def fit(self: _Binned, s: pd.Series, weights=None, ids=None, what="items frame")
     )
     return self
 
-
+# %% ../nbs/02_features.ipynb #e267c32f
 @patch(as_prop=True)
 def n_actual(self: _Binned):
+    "The number of bins (repeated edges merge bins)."
     return max(len(self.edges) - 1, 0)
 
 
 @patch(as_prop=True)
 def tokens(self: _Binned):
+    "The feature tokens: the bin numbers from 1, then `Missing`."
     return [str(k) for k in range(1, self.n_actual + 1)] + (["Missing"] if self.edges else [])
 
 
 @patch(as_prop=True)
 def size(self: _Binned):
+    "The number of features."
     return len(self.tokens)
 
 
 @patch(as_prop=True)
 def empty(self: _Binned):
+    "Whether no edges were learned."
     return not self.edges
 
 # %% ../nbs/02_features.ipynb #0f3f981b
@@ -249,6 +259,7 @@ def codes(self: _Binned, s: pd.Series, ids=None, what="items frame") -> tuple[np
 
 @patch
 def to_dict(self: _Binned):
+    "The encoder as JSON-able data (`from_dict` reads it back)."
     return dict(
         kind=self.kind,
         name=self.name,
@@ -264,12 +275,14 @@ def to_dict(self: _Binned):
 
 @patch(cls_method=True)
 def from_dict(cls: _Binned, d):
+    "The encoder written by `to_dict`."
     o = cls(d["name"], d["column"], d["prefix"], d["n_bins"], d["nonneg"], d.get("weighted", False))
     o.edges, o.info = list(d["edges"]), d["info"]
     return o
 
 # %% ../nbs/02_features.ipynb #1cc1a7ac
 def _to_arrow(s: pd.Series, typ) -> pa.ChunkedArray:
+    "`s` as an Arrow array of type `typ`, without a copy when it is Arrow-backed already."
     if isinstance(s.dtype, pd.ArrowDtype):
         arr = s.array._pa_array
     else:
@@ -288,7 +301,7 @@ def _flatten(lists: pa.ChunkedArray) -> tuple[np.ndarray, pa.ChunkedArray, np.nd
     start = np.cumsum(lens) - lens
     return parent, pc.list_flatten(lists), np.arange(len(parent)) - start[parent]
 
-
+# %% ../nbs/02_features.ipynb #5912c8f1
 def _title_words(s: pd.Series) -> tuple[np.ndarray, pa.ChunkedArray]:
     "Lower-cased title words (2+ characters, not numbers, not stop words) and their parent rows."
     txt = _to_arrow(
@@ -353,22 +366,25 @@ def fit(self: _TokenList, s: pd.Series, weights=None, **kw):
     )
     return self
 
-
+# %% ../nbs/02_features.ipynb #6a98614d
 @patch(as_prop=True)
 def tokens(self: _TokenList):
+    "The feature tokens: the kept vocabulary."
     return list(self.vocab)
 
 
 @patch(as_prop=True)
 def size(self: _TokenList):
+    "The number of features."
     return len(self.vocab)
 
 
 @patch(as_prop=True)
 def empty(self: _TokenList):
+    "Whether no token was kept."
     return len(self.vocab) == 0
 
-
+# %% ../nbs/02_features.ipynb #ebec8277
 @patch
 def rows(self: _TokenList, s: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     "(rows, vocabulary positions, unknown tokens) of `s`."
@@ -384,6 +400,7 @@ def rows(self: _TokenList, s: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
 # %% ../nbs/02_features.ipynb #b3f9863f
 @patch
 def to_dict(self: _TokenList):
+    "The encoder as JSON-able data (`from_dict` reads it back)."
     return dict(
         kind=self.kind,
         name=self.name,
@@ -399,6 +416,7 @@ def to_dict(self: _TokenList):
 
 @patch(cls_method=True)
 def from_dict(cls: _TokenList, d):
+    "The encoder written by `to_dict`."
     o = cls(d["name"], d["column"], d["prefix"], d["mode"], d["min_items"], d["max_tokens"])
     o.vocab, o.info = list(d["vocab"]), d["info"]
     return o
@@ -430,6 +448,7 @@ def normalize_rows(
 
 
 def _ids_index(ids) -> pd.Index:
+    "`ids` as an object Index of strings."
     return pd.Index(np.asarray(pd.Index(ids), dtype=object).astype(str), dtype=object)
 
 # %% ../nbs/02_features.ipynb #d97420f1
@@ -464,12 +483,15 @@ ENCODER_PARAMS = (
 )
 
 
-def encoder_settings(params: dict) -> dict:
+def encoder_settings(
+    params: dict,  # run parameters, e.g. `hybridrec.pipeline.DEFAULTS`
+) -> dict:
     "The `FeatureEncoder` keyword arguments among run parameters `params` (other names ignored)."
     return {k: params[k] for k in ENCODER_PARAMS if k in params}
 
 # %% ../nbs/02_features.ipynb #b11dbf63
 def _check_groups(item_groups, user_groups, user_history, history_rows):
+    "Known group names and history settings, or a ValueError listing the valid ones."
     bad = [g for g in item_groups if g not in ITEM_GROUPS]
     if bad:
         raise ValueError(
@@ -487,6 +509,7 @@ def _check_groups(item_groups, user_groups, user_history, history_rows):
 
 # %% ../nbs/02_features.ipynb #87b7b651
 def _check_weights(feature_weight, group_weights):
+    "A positive `feature_weight` (or None) and group weights >= 0, or a ValueError."
     if feature_weight is not None and not (
         isinstance(feature_weight, (int, float))
         and not isinstance(feature_weight, bool)
@@ -498,6 +521,42 @@ def _check_weights(feature_weight, group_weights):
     for g, w in (group_weights or {}).items():
         if not isinstance(w, (int, float)) or isinstance(w, bool) or not w >= 0:
             raise ValueError(f"group_weights[{g!r}]={w!r}: expected a number >= 0")
+
+# %% ../nbs/02_features.ipynb #e1df2a20
+def _encoder_config(args: dict) -> dict:
+    "The `config` of a `FeatureEncoder` from its arguments `args`: checked, plain types, identity overrides resolved."
+    a = SimpleNamespace(**args)
+    item_groups, user_groups = list(a.item_groups or ()), list(a.user_groups or ())
+    _check_groups(item_groups, user_groups, a.user_history, a.history_rows)
+    if a.bins_over not in ("items", "interactions"):
+        raise ValueError(f"bins_over={a.bins_over!r}: expected 'items' or 'interactions'")
+    _check_weights(a.feature_weight, a.group_weights)
+    return dict(
+        item_groups=item_groups,
+        user_groups=user_groups,
+        identity=bool(a.identity),
+        n_price_bins=int(a.n_price_bins),
+        n_rating_bins=int(a.n_rating_bins),
+        top_stores=int(a.top_stores),
+        user_identity=bool(a.identity if a.user_identity is None else a.user_identity),
+        item_identity=bool(a.identity if a.item_identity is None else a.item_identity),
+        user_history=a.user_history,
+        history_column=a.history_column,
+        history_rows=a.history_rows,
+        user_columns=(
+            a.user_columns if isinstance(a.user_columns, str) else list(a.user_columns or ())
+        ),
+        item_columns=list(a.item_columns or ()),
+        n_column_bins=int(a.n_column_bins),
+        min_count=int(a.min_count),
+        categories_min_items=int(a.categories_min_items),
+        title_min_items=int(a.title_min_items),
+        title_max_tokens=None if a.title_max_tokens is None else int(a.title_max_tokens),
+        normalize=bool(a.normalize),
+        bins_over=a.bins_over,
+        feature_weight=None if a.feature_weight is None else float(a.feature_weight),
+        group_weights={str(k): float(v) for k, v in (a.group_weights or {}).items()},
+    )
 
 # %% ../nbs/02_features.ipynb #a63b42b9
 class FeatureEncoder:
@@ -526,50 +585,20 @@ class FeatureEncoder:
         title_max_tokens: int | None = 5000,  # at most this many title words (most frequent first)
         normalize: bool = True,  # scale each row to sum 1 (as lightfm.data.Dataset does)
         bins_over: str = "items",  # price/rating bins over 'items' (one row each) or 'interactions' (the seed)
-        feature_weight: (
-            float | None
-        ) = None,  # None: `normalize` as above; w: identity 1, side features summing to w
-        group_weights: (
-            dict | None
-        ) = None,  # relative weight of a group's features, e.g. {"store": 0.5}; default 1
+        feature_weight: float | None = None,  # w: side features sum to w, identity 1 (None: off)
+        group_weights: dict | None = None,  # group weights, e.g. {"store": 0.5} (default 1)
     ):
-        item_groups, user_groups = list(item_groups or ()), list(user_groups or ())
-        _check_groups(item_groups, user_groups, user_history, history_rows)
-        if bins_over not in ("items", "interactions"):
-            raise ValueError(f"bins_over={bins_over!r}: expected 'items' or 'interactions'")
-        _check_weights(feature_weight, group_weights)
-        self.config = dict(
-            item_groups=item_groups,
-            user_groups=user_groups,
-            identity=bool(identity),
-            n_price_bins=int(n_price_bins),
-            n_rating_bins=int(n_rating_bins),
-            top_stores=int(top_stores),
-            user_identity=bool(identity if user_identity is None else user_identity),
-            item_identity=bool(identity if item_identity is None else item_identity),
-            user_history=user_history,
-            history_column=history_column,
-            history_rows=history_rows,
-            user_columns=(
-                user_columns if isinstance(user_columns, str) else list(user_columns or ())
-            ),
-            item_columns=list(item_columns or ()),
-            n_column_bins=int(n_column_bins),
-            min_count=int(min_count),
-            categories_min_items=int(categories_min_items),
-            title_min_items=int(title_min_items),
-            title_max_tokens=None if title_max_tokens is None else int(title_max_tokens),
-            normalize=bool(normalize),
-            bins_over=bins_over,
-            feature_weight=None if feature_weight is None else float(feature_weight),
-            group_weights={str(k): float(v) for k, v in (group_weights or {}).items()},
-        )
+        "Check the settings and keep them as `config`; `fit` learns the features."
+        args = dict(locals())  # the parameters, in signature order (= the order of `config`)
+        del args["self"]
+        self.config = _encoder_config(args)
         self.fitted = False
         self.unknown_, self.unknown_total_ = {}, {}
 
 # %% ../nbs/02_features.ipynb #7273567e
 @patch
 def __repr__(self: FeatureEncoder):
+    "The groups, and when fitted the sizes of both matrices."
     if not self.fitted:
         return f"FeatureEncoder(unfitted, item_groups={self.config['item_groups']}, user_groups={self.config['user_groups']})"
     groups = f"item groups {[p['group'] for p in self.item_parts_]}, user groups {[p['group'] for p in self.user_parts_]}"
@@ -578,7 +607,7 @@ def __repr__(self: FeatureEncoder):
         f"{len(self.item_ids_):,} items x {self.n_item_features:,} item features; {groups})"
     )
 
-
+# %% ../nbs/02_features.ipynb #e4eb57ef
 @patch
 def _group_weight(self: FeatureEncoder, group: str) -> float:
     "The relative weight of a group's features (`group_weights`, default 1)."
@@ -599,13 +628,13 @@ def _unique_by(df: pd.DataFrame | None, col: str, what: str):
         df = df[~dup.to_numpy()]
     return df
 
-
+# %% ../nbs/02_features.ipynb #b2de7250
 def _present_ids(codes_series: pd.Series) -> pd.Index:
     "The categories of a categorical id column that occur in it."
     cats = codes_series.cat.categories
     return cats[np.flatnonzero(np.bincount(codes_series.cat.codes.to_numpy(), minlength=len(cats)))]
 
-
+# %% ../nbs/02_features.ipynb #a3a84531
 def _fit_inputs(source, items, users):
     "(training reviews, user ids, item ids, items frame, users frame) from a `Prepared` or a `ReviewData`."
     if isinstance(source, Prepared):
@@ -688,7 +717,7 @@ def _make_item_enc(self: FeatureEncoder, group: str):
         return None
     return makers[group]()
 
-
+# %% ../nbs/02_features.ipynb #8c8e328f
 def _column_enc(group, col, s: pd.Series, n_bins, min_count):
     "A binned encoder for numeric (non-bool) columns, a categorical one for everything else."
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
@@ -709,17 +738,19 @@ def _need(frame, col, what, group, side):
             f"{list(frame.columns)}. Drop {group!r} from {side}_groups or add the column."
         )
 
-
+# %% ../nbs/02_features.ipynb #59757052
 @patch
 def _item_group_names(self: FeatureEncoder) -> list:
+    "The item groups, generic columns as `col:name`."
     return self.config["item_groups"] + [f"col:{c}" for c in self.config["item_columns"]]
 
 
 @patch
 def _history_groups(self: FeatureEncoder) -> list:
+    "The user groups built from the items users reviewed (all but `columns`)."
     return [g for g in self.config["user_groups"] if g != "columns"]
 
-
+# %% ../nbs/02_features.ipynb #94fd142c
 @patch
 def _check_fit_inputs(self: FeatureEncoder, train, items):
     "Every group's column is there before anything is fitted."
@@ -761,7 +792,7 @@ def _user_columns(self: FeatureEncoder, users) -> list:
             )
     return list(cfg["user_columns"])
 
-
+# %% ../nbs/02_features.ipynb #1834a3fd
 @patch
 def _training_items(self: FeatureEncoder, items, train):
     "Meta rows of the training items (one each), their training interaction counts, and the catalogue index."
@@ -793,6 +824,7 @@ def _fit_item_parts(self: FeatureEncoder, tmeta, counts):
 
 @patch
 def _skip(self: FeatureEncoder, group, why):
+    "Log and record (`skipped_`) a group that gets no features, and why."
     log.warning("feature group %r skipped: %s", group, why)
     self.skipped_[group] = why
 
@@ -820,7 +852,7 @@ def _history_part(self: FeatureEncoder, group, tmeta, items):
         enc=enc,
     )
 
-
+# %% ../nbs/02_features.ipynb #465f7ed4
 @patch
 def _column_parts(self: FeatureEncoder, users, columns) -> list:
     "One fitted part per users-frame column, over the training users' rows."
@@ -841,6 +873,7 @@ def _column_parts(self: FeatureEncoder, users, columns) -> list:
 # %% ../nbs/02_features.ipynb #2a8fc19c
 @patch
 def _check_name_clash(self: FeatureEncoder):
+    "An error when two groups would give features of the same name."
     for side in ("item", "user"):
         names = pd.Series(getattr(self, f"{side}_feature_names")(identity=False))
         if names.duplicated().any():
@@ -849,7 +882,7 @@ def _check_name_clash(self: FeatureEncoder):
                 f"duplicates a group (e.g. item_columns=['store'] next to the 'store' group): drop one of them"
             )
 
-
+# %% ../nbs/02_features.ipynb #72568d06
 @patch
 def fit(
     self: FeatureEncoder,
@@ -882,26 +915,31 @@ def fit(
 # %% ../nbs/02_features.ipynb #df33cd9a
 @patch(as_prop=True)
 def n_user_identity(self: FeatureEncoder) -> int:
+    "The number of user identity columns (0 without them)."
     return len(self.user_ids_) if self.config["user_identity"] else 0
 
 
 @patch(as_prop=True)
 def n_item_identity(self: FeatureEncoder) -> int:
+    "The number of item identity columns (0 without them)."
     return len(self.item_ids_) if self.config["item_identity"] else 0
 
 
 @patch(as_prop=True)
 def n_user_features(self: FeatureEncoder) -> int:
+    "The number of columns of `user_features`."
     return self.n_user_identity + sum(p["enc"].size for p in self.user_parts_)
 
 
 @patch(as_prop=True)
 def n_item_features(self: FeatureEncoder) -> int:
+    "The number of columns of `item_features`."
     return self.n_item_identity + sum(p["enc"].size for p in self.item_parts_)
 
 
 @patch
 def _check_fitted(self: FeatureEncoder):
+    "An error unless the encoder is fitted (or loaded)."
     if not self.fitted:
         raise RuntimeError(
             "FeatureEncoder is not fitted: call .fit(prepared) or FeatureEncoder.load(path) first"
@@ -909,6 +947,7 @@ def _check_fitted(self: FeatureEncoder):
 
 # %% ../nbs/02_features.ipynb #ccf59403
 def _part_names(parts) -> list:
+    "The `prefix=token` names of the features of `parts`, in column order."
     return [f"{p['enc'].prefix}={t}" for p in parts for t in p["enc"].tokens]
 
 
@@ -950,7 +989,7 @@ _ITEM_WORDS = {
     "title": "title word '{}'",
 }
 
-
+# %% ../nbs/02_features.ipynb #55bc9e94
 def _words(prefix: str, token: str, side: str) -> str:
     "A feature `prefix=token` in words; generic columns as 'column value' (or 'column band k')."
     table = _USER_WORDS if side == "user" else _ITEM_WORDS
@@ -962,7 +1001,7 @@ def _words(prefix: str, token: str, side: str) -> str:
         return f"{prefix[:-4]} band {token}"
     return f"{prefix} {token}"
 
-
+# %% ../nbs/02_features.ipynb #434bbd10
 @patch
 def feature_label(
     self: FeatureEncoder,
@@ -991,7 +1030,7 @@ def _learned(enc) -> str:
         return f"coverage {enc.info.get('coverage', 0):.1%}"
     return f"{enc.info.get('kept')} of {enc.info.get('distinct')} distinct"
 
-
+# %% ../nbs/02_features.ipynb #2b1bb3b0
 @patch
 def describe(self: FeatureEncoder) -> pd.DataFrame:
     "One row per fitted group: side, column, kind, number of features and what was learned."
@@ -1028,7 +1067,7 @@ def describe(self: FeatureEncoder) -> pd.DataFrame:
         rows.append(dict(side="", group=g, column="", kind="skipped", features=0, details=why))
     return pd.DataFrame(rows)
 
-
+# %% ../nbs/02_features.ipynb #45fcc5e5
 @patch
 def bins_table(self: FeatureEncoder) -> pd.DataFrame:
     "Bin edges of every binned group: token, lower and upper edge (right-closed; the end bins are open)."
@@ -1057,8 +1096,9 @@ def _count(self: FeatureEncoder, unknown: dict):
     if unknown:
         log.info("feature encoder: unknown/ignored %s", unknown)
 
-
+# %% ../nbs/02_features.ipynb #0e58e817
 def _concat(arrays: list, dtype) -> np.ndarray:
+    "The arrays concatenated as `dtype` (empty when there are none)."
     return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
 
 
@@ -1111,7 +1151,7 @@ def _item_blocks(self: FeatureEncoder, items, ids, unknown: dict) -> list:
         offset += p["enc"].size
     return blocks
 
-
+# %% ../nbs/02_features.ipynb #1d064f6c
 @patch
 def item_features(
     self: FeatureEncoder,
@@ -1132,6 +1172,7 @@ def item_features(
 
 # %% ../nbs/02_features.ipynb #3af979b8
 def _lists_to_arrow(lists) -> pa.ChunkedArray:
+    "Python lists of item ids as an Arrow list<string> array."
     return pa.chunked_array(
         [
             pa.array(
@@ -1141,7 +1182,7 @@ def _lists_to_arrow(lists) -> pa.ChunkedArray:
         ]
     )
 
-
+# %% ../nbs/02_features.ipynb #57ea49e7
 @patch
 def _catalog(self: FeatureEncoder, items):
     "The catalogue index and per-group item codes, extended by the rows of `items` that are not in it."
@@ -1175,7 +1216,7 @@ def _group_keys(r: np.ndarray, reviews: pd.DataFrame) -> np.ndarray:
     g[r < 0] = -1
     return g
 
-
+# %% ../nbs/02_features.ipynb #2b8fe16b
 def _latest_rows(r, ts, length, n) -> np.ndarray:
     "Mask of one review per row id `r` (>= 0): the latest by `ts`, then the longest `length`, then the last in frame order."
     ok = np.flatnonzero(r >= 0)
@@ -1210,7 +1251,7 @@ def _history_list_items(self: FeatureEncoder, reviews, r, catalog):
     )
     return r[sel][parent], _arrow_positions(flat, catalog)
 
-
+# %% ../nbs/02_features.ipynb #d098b502
 @patch
 def _review_items(self: FeatureEncoder, reviews, mode, ids, catalog) -> list:
     "(rows, catalogue positions) pairs from one review frame: its items ('train'), history lists ('history') or both."
@@ -1271,7 +1312,7 @@ def _history_block(U: sp.csr_matrix, codes: np.ndarray, part: dict, offset: int,
         M.data.astype(np.float32),
     ), unknown
 
-
+# %% ../nbs/02_features.ipynb #a058833a
 @patch
 def _user_frame_rows(self: FeatureEncoder, users, ids):
     "The users-frame rows of `ids` and their positions among `ids` (empty when there is no frame)."
@@ -1327,7 +1368,7 @@ def _as_history_lists(histories):
     )
     return keys, [clean(h) for h in lists]
 
-
+# %% ../nbs/02_features.ipynb #2271d07b
 @patch
 def _user_rows(self: FeatureEncoder, user_ids, keys, histories, reviews, history_reviews):
     "The rows' user ids (None: anonymous rows), their number, and the row of each given history."
@@ -1355,9 +1396,7 @@ def user_features(
     user_ids=None,  # rows to build; default: the source's users, or the histories' keys
     *,
     histories=None,  # item lists: {user_id: [parent_asin, ...]}, a Series or a list of lists
-    history_reviews: (
-        pd.DataFrame | None
-    ) = None,  # review rows whose `history` lists (never their item) describe users
+    history_reviews: pd.DataFrame | None = None,  # rows whose `history` lists describe users
     users: pd.DataFrame | None = None,  # users frame for the `columns` group
     items: pd.DataFrame | None = None,  # meta of items not in the fitted catalogue
 ) -> sp.csr_matrix:
@@ -1405,9 +1444,10 @@ ENCODER_FORMAT = ("hybridrec.FeatureEncoder", 1)
 
 
 def _part_dict(part: dict) -> dict:
+    "A fitted part as JSON-able data, its encoder's fields flattened in."
     return {**{k: v for k, v in part.items() if k != "enc"}, **part["enc"].to_dict()}
 
-
+# %% ../nbs/02_features.ipynb #01b9e0fe
 @patch
 def to_dict(self: FeatureEncoder) -> dict:
     "Everything but the id arrays, as JSON-able data."
@@ -1424,7 +1464,7 @@ def to_dict(self: FeatureEncoder) -> dict:
         unknown_total=self.unknown_total_,
     )
 
-
+# %% ../nbs/02_features.ipynb #9b211afb
 @patch
 def _arrays(self: FeatureEncoder) -> dict:
     "The id spaces and the catalogue's item codes, as numpy arrays (no objects)."
@@ -1461,12 +1501,13 @@ def save(
 
 # %% ../nbs/02_features.ipynb #8cdf3b7e
 def _part_from(d: dict) -> dict:
+    "A fitted part (group, source, mode, encoder) from its `_part_dict`."
     return {
         **{k: d[k] for k in ("group", "source", "mode") if k in d},
         "enc": _KINDS[d["kind"]].from_dict(d),
     }
 
-
+# %% ../nbs/02_features.ipynb #6a0b4147
 @patch(cls_method=True)
 def load(
     cls: FeatureEncoder,

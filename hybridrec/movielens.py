@@ -646,9 +646,7 @@ def load_movielens(
     cache_dir: str | os.PathLike | None = None,  # cache root (default: see `cache_root`)
     valid_frac: float = 0.1,  # about this share of all ratings goes to validation (0: none)
     test_frac: float = 0.1,  # about this share of all ratings (the latest) goes to test (0: none)
-    min_rating: (
-        float | None
-    ) = None,  # drop ratings below this from every split, last (None: keep all)
+    min_rating: float | None = None,  # drop lower ratings from every split, last (None: none)
     max_history: int | None = 50,  # keep the latest N items of `history` (None: all)
 ) -> ReviewData:
     "MovieLens `variant` ('100k' or '1m') as `ReviewData`: global timestamp split, user demographics, genres, train-only item stats."
