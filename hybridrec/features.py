@@ -49,7 +49,7 @@ def _factor(s: pd.Series):
         np.asarray(uniq, dtype=object).astype(str), dtype=object
     )
 
-
+# %% ../nbs/02_features.ipynb #d8c65a8a
 def _lookup(s: pd.Series, vocab: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     "Vocabulary positions (-1 = not in vocab) and the missing mask of `s`."
     codes, uniq = _factor(s)
@@ -256,7 +256,7 @@ def codes(self: _Binned, s: pd.Series, ids=None, what="items frame") -> tuple[np
     pos[np.isnan(x)] = self.n_actual
     return pos.astype(np.int64), 0
 
-
+# %% ../nbs/02_features.ipynb #981d33b8
 @patch
 def to_dict(self: _Binned):
     "The encoder as JSON-able data (`from_dict` reads it back)."
@@ -291,7 +291,7 @@ def _to_arrow(s: pd.Series, typ) -> pa.ChunkedArray:
         )
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
-
+# %% ../nbs/02_features.ipynb #c77b23c2
 def _flatten(lists: pa.ChunkedArray) -> tuple[np.ndarray, pa.ChunkedArray, np.ndarray]:
     "Parent row per element, the elements, and the position of each element inside its list."
     lens = (
@@ -435,7 +435,7 @@ def _coo_csr(rows, cols, vals, shape) -> sp.csr_matrix:
     m.sum_duplicates()
     return m
 
-
+# %% ../nbs/02_features.ipynb #ab67f774
 def normalize_rows(
     m: sp.csr_matrix,  # any sparse matrix
 ) -> sp.csr_matrix:
@@ -446,7 +446,7 @@ def normalize_rows(
     m.data /= np.repeat(s, np.diff(m.indptr)).astype(m.data.dtype)
     return m
 
-
+# %% ../nbs/02_features.ipynb #f5d5f587
 def _ids_index(ids) -> pd.Index:
     "`ids` as an object Index of strings."
     return pd.Index(np.asarray(pd.Index(ids), dtype=object).astype(str), dtype=object)
@@ -671,7 +671,7 @@ def _arrow_positions(flat: pa.ChunkedArray | pa.Array, index: pd.Index) -> np.nd
     ).astype(np.int64)
     return lut[pc.fill_null(de.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)]
 
-
+# %% ../nbs/02_features.ipynb #146e03c1
 def _enc_rows(
     enc, frame: pd.DataFrame, ids=None, what="items frame"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -821,7 +821,7 @@ def _fit_item_parts(self: FeatureEncoder, tmeta, counts):
         else:
             self.item_parts_.append(dict(group=g, source="items", enc=enc))
 
-
+# %% ../nbs/02_features.ipynb #63523b16
 @patch
 def _skip(self: FeatureEncoder, group, why):
     "Log and record (`skipped_`) a group that gets no features, and why."
@@ -936,7 +936,7 @@ def n_item_features(self: FeatureEncoder) -> int:
     "The number of columns of `item_features`."
     return self.n_item_identity + sum(p["enc"].size for p in self.item_parts_)
 
-
+# %% ../nbs/02_features.ipynb #05e2dc25
 @patch
 def _check_fitted(self: FeatureEncoder):
     "An error unless the encoder is fitted (or loaded)."
@@ -950,7 +950,7 @@ def _part_names(parts) -> list:
     "The `prefix=token` names of the features of `parts`, in column order."
     return [f"{p['enc'].prefix}={t}" for p in parts for t in p["enc"].tokens]
 
-
+# %% ../nbs/02_features.ipynb #e888930f
 @patch
 def user_feature_names(
     self: FeatureEncoder,
@@ -961,7 +961,7 @@ def user_feature_names(
     ids = list(self.user_ids_) if identity and self.config["user_identity"] else []
     return ids + _part_names(self.user_parts_)
 
-
+# %% ../nbs/02_features.ipynb #79a3fbc4
 @patch
 def item_feature_names(
     self: FeatureEncoder,
@@ -1031,38 +1031,41 @@ def _learned(enc) -> str:
     return f"{enc.info.get('kept')} of {enc.info.get('distinct')} distinct"
 
 # %% ../nbs/02_features.ipynb #2b1bb3b0
+def _side_rows(side: str, parts: list, n_identity: int) -> list:
+    "`describe`'s rows for one side: its identity columns, then each fitted group."
+    rows = []
+    if n_identity:
+        rows.append(
+            dict(
+                side=side,
+                group="identity",
+                column=f"{side} id",
+                kind="identity",
+                features=n_identity,
+                details="",
+            )
+        )
+    for p in parts:
+        kind = p["enc"].kind + (f" ({p['mode']})" if "mode" in p else "")
+        rows.append(
+            dict(
+                side=side,
+                group=p["group"],
+                column=p["enc"].column,
+                kind=kind,
+                features=p["enc"].size,
+                details=_learned(p["enc"]),
+            )
+        )
+    return rows
+
+# %% ../nbs/02_features.ipynb #efd7f5ac
 @patch
 def describe(self: FeatureEncoder) -> pd.DataFrame:
     "One row per fitted group: side, column, kind, number of features and what was learned."
     self._check_fitted()
-    rows = []
-    for side, parts, n_identity in (
-        ("item", self.item_parts_, self.n_item_identity),
-        ("user", self.user_parts_, self.n_user_identity),
-    ):
-        if n_identity:
-            rows.append(
-                dict(
-                    side=side,
-                    group="identity",
-                    column=f"{side} id",
-                    kind="identity",
-                    features=n_identity,
-                    details="",
-                )
-            )
-        for p in parts:
-            kind = p["enc"].kind + (f" ({p['mode']})" if "mode" in p else "")
-            rows.append(
-                dict(
-                    side=side,
-                    group=p["group"],
-                    column=p["enc"].column,
-                    kind=kind,
-                    features=p["enc"].size,
-                    details=_learned(p["enc"]),
-                )
-            )
+    rows = _side_rows("item", self.item_parts_, self.n_item_identity)
+    rows += _side_rows("user", self.user_parts_, self.n_user_identity)
     for g, why in self.skipped_.items():
         rows.append(dict(side="", group=g, column="", kind="skipped", features=0, details=why))
     return pd.DataFrame(rows)
@@ -1101,7 +1104,7 @@ def _concat(arrays: list, dtype) -> np.ndarray:
     "The arrays concatenated as `dtype` (empty when there are none)."
     return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
 
-
+# %% ../nbs/02_features.ipynb #00d2504c
 @patch
 def _assemble(
     self: FeatureEncoder,
@@ -1433,7 +1436,7 @@ def transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matrix, 
     "`(user_features, item_features)` for the training space of `prepared`: the matrices `LightFM.fit` takes."
     return self.user_features(prepared), self.item_features(prepared)
 
-
+# %% ../nbs/02_features.ipynb #782a7da5
 @patch
 def fit_transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     "`fit(prepared)` then `transform(prepared)`."
