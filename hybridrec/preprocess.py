@@ -32,7 +32,7 @@ def _as_series(values) -> pd.Series:
         return pd.Series(values)
     return pd.Series(np.asarray(values, dtype=object))
 
-
+# %% ../nbs/01_preprocess.ipynb #b566cef6
 def index_positions(
     values,  # ids: Series, Index, Categorical, list or array
     index: pd.Index,  # the id space to look them up in
@@ -250,7 +250,7 @@ def _take_column(s, mask, arrow_mask):
         return pd.Series(pd.Categorical.from_codes(codes, dtype=s.dtype), name=s.name)
     return pd.Series(s.array[mask], name=s.name)
 
-
+# %% ../nbs/01_preprocess.ipynb #2aa26631
 def take_rows(
     df: pd.DataFrame, mask: np.ndarray  # any frame  # one bool per row: keep it?
 ) -> pd.DataFrame:
@@ -417,7 +417,7 @@ def _ids_shared(data: ReviewData) -> bool:
     items += [data.items["parent_asin"]] if data.items is not None else []
     return _same_categories(users) and _same_categories(items)
 
-
+# %% ../nbs/01_preprocess.ipynb #4c560650
 def ensure_shared_ids(
     data: ReviewData,  # reviews (and optional item / user frames)
 ) -> ReviewData:
@@ -520,7 +520,7 @@ class _IdSpace:
     def shape(self):
         return len(self.user_ids), len(self.item_ids)
 
-
+# %% ../nbs/01_preprocess.ipynb #27324463
 def _kept_ids(categories, codes, name):
     "The ids `codes` use, in code order, and the lookup code -> position (-1 for unused codes)."
     kept = np.flatnonzero(np.bincount(codes, minlength=len(categories)))
@@ -535,7 +535,7 @@ def _present(s) -> np.ndarray:
     seen[_codes(s)] = True
     return seen
 
-
+# %% ../nbs/01_preprocess.ipynb #38780d60
 def _id_space(raw, train) -> _IdSpace:
     "The id space of the filtered `train`; `raw` is the training split before filtering."
     users, items = raw["user_id"].cat.categories, raw["parent_asin"].cat.categories
@@ -821,7 +821,7 @@ def _split_summary(name, c) -> list:
         dict(stage=f"{name} cold user/item/both", reviews=cold, users="", items=""),
     ]
 
-
+# %% ../nbs/01_preprocess.ipynb #6e1cf3d6
 @patch
 def summary(self: Prepared) -> pd.DataFrame:
     "Reviews / users / items per stage: raw, after the filter, warm / cold per evaluation split."
