@@ -507,7 +507,7 @@ def _arg_check(ok: bool, name: str, what: str, val) -> None:
     if not ok:
         raise DataError(f"demo data: parameter '{name}' must be {what}, got {val!r}")
 
-
+# %% ../nbs/00a_demo.ipynb #a9df0bf5
 def _is_int(v) -> bool:
     "An integer (Python or numpy), not a bool."
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
@@ -545,7 +545,7 @@ def _check_options(reviews_per_user, styles, explore, novelty, history_scope, hi
     max_ok = history_max is None or (_is_int(history_max) and history_max >= 1)
     _arg_check(max_ok, "history_max", "None or an integer >= 1", history_max)
 
-
+# %% ../nbs/00a_demo.ipynb #32d44e5d
 def _check_args(
     users, items, categories, reviews_per_user, styles, explore, novelty, history_scope, history_max
 ) -> tuple:
@@ -635,7 +635,7 @@ def _users_planted(z, cats: tuple, users: int) -> pd.DataFrame:
         }
     )
 
-
+# %% ../nbs/00a_demo.ipynb #20cd0792
 def _items_planted(z, cats: tuple, items: int) -> pd.DataFrame:
     "The planted item table: category, price level, style, quality, popularity, launch and reviews."
     return pd.DataFrame(
@@ -831,7 +831,7 @@ def _flag(fs, root: str) -> None:
     else:
         fs.pipe(f"{root}/{WRITING_MARKER}", rec.encode())
 
-
+# %% ../nbs/00a_demo.ipynb #fbae3bed
 def _commit(fs, root: str, staging: str | None, written: list, existing: list) -> None:
     "Move the new files into `root` (local), drop the earlier set's other data files, drop the flag."
     if staging is not None:
@@ -844,6 +844,25 @@ def _commit(fs, root: str, staging: str | None, written: list, existing: list) -
     fs.rm(f"{root}/{WRITING_MARKER}")
     if staging is not None:
         shutil.rmtree(staging, ignore_errors=True)
+
+# %% ../nbs/00a_demo.ipynb #d71d0ad9
+def _written_summary(
+    out, users, items, seed, z, written: list, per_cat: dict, skipped: list
+) -> dict:
+    "What `write_demo` returns: where, which files, reviews per split and per category file, sizes, seed."
+    counts = {s: int((z.split == i).sum()) for i, s in enumerate(SPLITS)}
+    return {
+        "location": str(out),
+        "synthetic": True,
+        "files": sorted(written),
+        "skipped_empty": skipped,
+        "reviews": counts,
+        "per_category": per_cat,
+        "users": int(users),
+        "items": int(items),
+        "users_with_reviews": int(len(np.unique(z.u))),
+        "seed": seed,
+    }
 
 # %% ../nbs/00a_demo.ipynb #f194bd78
 def write_demo(
@@ -871,19 +890,7 @@ def write_demo(
             shutil.rmtree(staging, ignore_errors=True)
         raise
     _commit(fs, root, staging, written, existing)
-    counts = {s: int((z.split == i).sum()) for i, s in enumerate(SPLITS)}
-    return {
-        "location": str(out),
-        "synthetic": True,
-        "files": sorted(written),
-        "skipped_empty": skipped,
-        "reviews": counts,
-        "per_category": per_cat,
-        "users": int(users),
-        "items": int(items),
-        "users_with_reviews": int(len(np.unique(z.u))),
-        "seed": seed,
-    }
+    return _written_summary(out, users, items, seed, z, written, per_cat, skipped)
 
 # %% ../nbs/00a_demo.ipynb #2c205317
 _WRITTEN: set = set()

