@@ -199,7 +199,7 @@ def _prices(rng, categories, icat: np.ndarray, ilevel: np.ndarray) -> np.ndarray
 
 # %% ../nbs/00a_demo.ipynb #3a7cd973
 def _item_latents(rng, items: int, categories, styles: int) -> SimpleNamespace:
-    "The planted item arrays, and `cell` (category, price level, style) with the (cell, launch) `order`."
+    "The planted item arrays, plus `cell` (category, level, style) and the (cell, launch) `order`."
     C, L, S = len(categories), PRICE_LEVELS, styles
     cat_w = rng.dirichlet(np.full(C, 4.0))
     icat = rng.choice(C, items, p=cat_w)
@@ -233,7 +233,7 @@ def _item_latents(rng, items: int, categories, styles: int) -> SimpleNamespace:
 def _user_latents(
     rng, users: int, items: int, reviews_per_user, cat_w, styles: int
 ) -> SimpleNamespace:
-    "The planted user arrays: `n_u` reviews in the window `start`..`end`, tastes, `centre` level, `leniency`."
+    "The planted user arrays: `n_u` reviews in `start`..`end`, tastes, `centre` level, `leniency`."
     C, L, S = len(cat_w), PRICE_LEVELS, styles
     mu = (
         np.log(max(reviews_per_user - 0.5, 0.5)) - 0.5 * 1.1**2
@@ -294,7 +294,7 @@ def _launched_items(
 
 # %% ../nbs/00a_demo.ipynb #7e715f89
 def _earliest_pairs(u, it, t, z, items: int) -> tuple:
-    "(u, it, t, z) sorted by (user, time) without repeated (user, item) pairs, keeping the earliest."
+    "(u, it, t, z) sorted by (user, time), repeated (user, item) pairs dropped but the earliest."
     o = np.lexsort((t, u))
     u, it, t, z = u[o], it[o], t[o], z[o]
     pair = u.astype(np.int64) * items + it
@@ -493,7 +493,7 @@ _OPTIONS = dict(
 
 
 def _options(kw: dict) -> dict:
-    "The demo options `kw` over their defaults; an unknown name is an error that lists the known ones."
+    "The demo options `kw` over their defaults; an unknown name is an error listing the known ones."
     bad = sorted(set(kw) - set(_OPTIONS))
     if bad:
         raise TypeError(
@@ -503,7 +503,7 @@ def _options(kw: dict) -> dict:
 
 # %% ../nbs/00a_demo.ipynb #3791eefb
 def _arg_check(ok: bool, name: str, what: str, val) -> None:
-    "Raise a `DataError` naming parameter `name`, what it must be and the value it got, unless `ok`."
+    "Unless `ok`, a `DataError` naming parameter `name`, what it must be and the value it got."
     if not ok:
         raise DataError(f"demo data: parameter '{name}' must be {what}, got {val!r}")
 
@@ -556,7 +556,7 @@ def _check_args(
 
 # %% ../nbs/00a_demo.ipynb #ef3170aa
 def _generate(users, items, seed, opts) -> SimpleNamespace:
-    "The latent arrays of `_latent`, plus user ids `uid`, item ids `asin` and the item `meta` frame."
+    "The arrays of `_latent`, plus user ids `uid`, item ids `asin` and the item `meta` frame."
     z = _latent(
         int(users),
         int(items),
@@ -849,7 +849,7 @@ def _commit(fs, root: str, staging: str | None, written: list, existing: list) -
 def _written_summary(
     out, users, items, seed, z, written: list, per_cat: dict, skipped: list
 ) -> dict:
-    "What `write_demo` returns: where, which files, reviews per split and per category file, sizes, seed."
+    "What `write_demo` returns: where, which files, reviews per split and per file, sizes, seed."
     counts = {s: int((z.split == i).sum()) for i, s in enumerate(SPLITS)}
     return {
         "location": str(out),

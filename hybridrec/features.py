@@ -495,7 +495,8 @@ def _check_groups(item_groups, user_groups, user_history, history_rows):
     bad = [g for g in item_groups if g not in ITEM_GROUPS]
     if bad:
         raise ValueError(
-            f"item_groups: unknown group(s) {bad}; expected some of {list(ITEM_GROUPS)} (generic columns go in item_columns=)"
+            f"item_groups: unknown group(s) {bad}; expected some of {list(ITEM_GROUPS)} "
+            "(generic columns go in item_columns=)"
         )
     bad = [g for g in user_groups if g not in USER_GROUPS]
     if bad:
@@ -516,7 +517,8 @@ def _check_weights(feature_weight, group_weights):
         and 0 < feature_weight < float("inf")
     ):
         raise ValueError(
-            f"feature_weight={feature_weight!r}: expected None or a positive number (the side features' total weight)"
+            f"feature_weight={feature_weight!r}: expected None or a positive number "
+            "(the side features' total weight)"
         )
     for g, w in (group_weights or {}).items():
         if not isinstance(w, (int, float)) or isinstance(w, bool) or not w >= 0:
@@ -524,7 +526,7 @@ def _check_weights(feature_weight, group_weights):
 
 # %% ../nbs/02_features.ipynb #e1df2a20
 def _encoder_config(args: dict) -> dict:
-    "The `config` of a `FeatureEncoder` from its arguments `args`: checked, plain types, identity overrides resolved."
+    "A `FeatureEncoder`'s `config` from its arguments `args`: checked, plain types, defaults resolved."
     a = SimpleNamespace(**args)
     item_groups, user_groups = list(a.item_groups or ()), list(a.user_groups or ())
     _check_groups(item_groups, user_groups, a.user_history, a.history_rows)
@@ -599,9 +601,13 @@ class FeatureEncoder:
 @patch
 def __repr__(self: FeatureEncoder):
     "The groups, and when fitted the sizes of both matrices."
+    cfg = self.config
     if not self.fitted:
-        return f"FeatureEncoder(unfitted, item_groups={self.config['item_groups']}, user_groups={self.config['user_groups']})"
-    groups = f"item groups {[p['group'] for p in self.item_parts_]}, user groups {[p['group'] for p in self.user_parts_]}"
+        groups = f"item_groups={cfg['item_groups']}, user_groups={cfg['user_groups']}"
+        return f"FeatureEncoder(unfitted, {groups})"
+    item_groups = [p["group"] for p in self.item_parts_]
+    user_groups = [p["group"] for p in self.user_parts_]
+    groups = f"item groups {item_groups}, user groups {user_groups}"
     return (
         f"FeatureEncoder({len(self.user_ids_):,} users x {self.n_user_features:,} user features, "
         f"{len(self.item_ids_):,} items x {self.n_item_features:,} item features; {groups})"
@@ -656,7 +662,8 @@ def _fit_inputs(source, items, users):
             d.users if users is None else users,
         )
     raise TypeError(
-        f"FeatureEncoder.fit: expected a hybridrec.preprocess.Prepared or a hybridrec.data.ReviewData, got {type(source).__name__}"
+        "FeatureEncoder.fit: expected a hybridrec.preprocess.Prepared or a hybridrec.data.ReviewData, "
+        f"got {type(source).__name__}"
     )
 
 # %% ../nbs/02_features.ipynb #5fbb5d19
@@ -771,7 +778,8 @@ def _check_fit_inputs(self: FeatureEncoder, train, items):
         and "history" not in train.columns
     ):
         raise DataError(
-            f"user_history='history' needs a 'history' column in the training reviews; found {list(train.columns)}"
+            "user_history='history' needs a 'history' column in the training reviews; "
+            f"found {list(train.columns)}"
         )
 
 # %% ../nbs/02_features.ipynb #33185df7
@@ -1268,7 +1276,8 @@ def _review_items(self: FeatureEncoder, reviews, mode, ids, catalog) -> list:
         out.append(self._history_list_items(reviews, r, catalog))
     elif mode == "history":
         raise DataError(
-            f"reading user histories needs a 'history' column in the reviews; found {list(reviews.columns)}"
+            "reading user histories needs a 'history' column in the reviews; "
+            f"found {list(reviews.columns)}"
         )
     return out
 
@@ -1391,6 +1400,23 @@ def _user_rows(self: FeatureEncoder, user_ids, keys, histories, reviews, history
         )
     return ids, n, np.arange(len(histories))
 
+# %% ../nbs/02_features.ipynb #b8c0ef74
+def _user_source(source, user_ids, histories, users) -> tuple:
+    "(reviews, user ids, users frame) for `user_features`: from a `Prepared`, a review frame or nothing."
+    if isinstance(source, Prepared):
+        users = source.users if users is None else users
+        if user_ids is None and histories is None:
+            user_ids = source.user_ids
+        return source.train_df, user_ids, users
+    if isinstance(source, pd.DataFrame):
+        return source, user_ids, users
+    if source is not None:
+        raise TypeError(
+            "user_features: source must be a Prepared or a review DataFrame, "
+            f"got {type(source).__name__}"
+        )
+    return None, user_ids, users
+
 # %% ../nbs/02_features.ipynb #ca5d0850
 @patch
 def user_features(
@@ -1405,17 +1431,7 @@ def user_features(
 ) -> sp.csr_matrix:
     "CSR (rows x n_user_features) for training users and/or users described by their item histories."
     self._check_fitted()
-    reviews = None
-    if isinstance(source, Prepared):
-        reviews, users = source.train_df, (source.users if users is None else users)
-        if user_ids is None and histories is None:
-            user_ids = source.user_ids
-    elif isinstance(source, pd.DataFrame):
-        reviews = source
-    elif source is not None:
-        raise TypeError(
-            f"user_features: source must be a Prepared or a review DataFrame, got {type(source).__name__}"
-        )
+    reviews, user_ids, users = _user_source(source, user_ids, histories, users)
     keys, histories = _as_history_lists(histories)
     ids, n, hist_rows = self._user_rows(user_ids, keys, histories, reviews, history_reviews)
     sources = [(reviews, self.config["user_history"])] if reviews is not None else []
@@ -1525,7 +1541,8 @@ def load(
     d = json.loads((path / "encoder.json").read_text())
     if d.get("format") != ENCODER_FORMAT[0] or d.get("version") != ENCODER_FORMAT[1]:
         raise DataError(
-            f"{path}/encoder.json: format {d.get('format')!r} version {d.get('version')!r}; expected {ENCODER_FORMAT}"
+            f"{path}/encoder.json: format {d.get('format')!r} version {d.get('version')!r}; "
+            f"expected {ENCODER_FORMAT}"
         )
     config = dict(d["config"])
     self = cls(identity=config.pop("identity"), **config)
@@ -1538,13 +1555,12 @@ def load(
             for k in z.files
             if k.startswith("catalog_codes__")
         }
-    self.item_parts_, self.user_parts_ = [_part_from(p) for p in d["item_parts"]], [
-        _part_from(p) for p in d["user_parts"]
-    ]
-    self.user_columns_, self.skipped_ = d["user_columns"], d["skipped"]
-    self.items_without_meta_, self.unknown_total_ = d["items_without_meta"], dict(
-        d["unknown_total"]
-    )
+    self.item_parts_ = [_part_from(p) for p in d["item_parts"]]
+    self.user_parts_ = [_part_from(p) for p in d["user_parts"]]
+    self.user_columns_ = d["user_columns"]
+    self.skipped_ = d["skipped"]
+    self.items_without_meta_ = d["items_without_meta"]
+    self.unknown_total_ = dict(d["unknown_total"])
     self.fitted = True
     return self
 

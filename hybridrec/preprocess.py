@@ -657,7 +657,7 @@ def _weighting_label(weighting) -> str:
 def _training_split(
     data: ReviewData, split: str, valid_frac, test_frac, cuts, n_valid, n_test, seed
 ) -> tuple:
-    "(frames, split report, raw training reviews) of `data` split by `split_reviews`; no training review is an error."
+    "(frames, split report, raw training reviews) of `data` split; no training review is an error."
     frames, split_info = split_reviews(
         data,
         split,
@@ -684,7 +684,7 @@ def _prepare_report(
     alpha,
     evals: dict,
 ) -> dict:
-    "The `Prepared.report`: split, counts before and after filtering, duplicates, weighting, evaluation splits."
+    "The `Prepared.report`: split, counts before and after filtering, weighting, evaluation splits."
     return dict(
         split=split_info,
         train_raw=_counts(raw),
@@ -699,7 +699,7 @@ def _prepare_report(
 def _assemble_prepared(
     data: ReviewData, ids, train: tuple, evals: dict, cold, report, params
 ) -> Prepared:
-    "The `Prepared` of `data`: id space `ids`, `train` = (frame, matrix), `evals` = {split: (matrix, frame)}."
+    "The `Prepared` of `data`: id space `ids`, `train` (frame, matrix), `evals` {split: (matrix, frame)}."
     train_df, train_m = train
     (valid, valid_df), (test, test_df) = evals["valid"], evals["test"]
     return Prepared(

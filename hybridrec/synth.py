@@ -173,7 +173,7 @@ def _time_split(df: pd.DataFrame, valid_frac: float, test_frac: float) -> dict:
 
 # %% ../nbs/00d_synth.ipynb #51bbbf0a
 def _synth_frame(u, i, t, stars, uid: np.ndarray, meta: pd.DataFrame) -> pd.DataFrame:
-    "Reviews (user `u`, item `i`, time `t`, `stars`) with ids from `uid` and `meta`, their `history` and `category`."
+    "Reviews (`u`, `i`, `t`, `stars`) with ids from `uid` and `meta`, and their `history` and `category`."
     order = np.lexsort((i, t, u))
     u, i, t, stars = u[order], i[order], t[order], stars[order]
     asin = meta["parent_asin"].to_numpy()
