@@ -1526,14 +1526,9 @@ def _part_from(d: dict) -> dict:
         "enc": _KINDS[d["kind"]].from_dict(d),
     }
 
-# %% ../nbs/02_features.ipynb #6a0b4147
-@patch(cls_method=True)
-def load(
-    cls: FeatureEncoder,
-    path,  # a folder written by `save`
-) -> FeatureEncoder:
-    "Read an encoder written by `save` (JSON + NPZ, no pickle)."
-    path = Path(path)
+# %% ../nbs/02_features.ipynb #1853a171
+def _read_encoder_json(path: Path) -> dict:
+    "The `encoder.json` of the folder `path`, its format and version checked."
     if not (path / "encoder.json").exists():
         raise FileNotFoundError(
             f"{path}: no encoder.json (expected a folder written by FeatureEncoder.save)"
@@ -1544,8 +1539,12 @@ def load(
             f"{path}/encoder.json: format {d.get('format')!r} version {d.get('version')!r}; "
             f"expected {ENCODER_FORMAT}"
         )
-    config = dict(d["config"])
-    self = cls(identity=config.pop("identity"), **config)
+    return d
+
+# %% ../nbs/02_features.ipynb #c8e8fa62
+@patch
+def _load_arrays(self: FeatureEncoder, path: Path) -> None:
+    "Set the id indexes and the catalogue codes from `path/arrays.npz`."
     with np.load(path / "arrays.npz", allow_pickle=False) as z:
         self.user_ids_, self.item_ids_, self.catalog_ids_ = (
             _ids_index(z[k]) for k in ("user_ids", "item_ids", "catalog_ids")
@@ -1555,6 +1554,19 @@ def load(
             for k in z.files
             if k.startswith("catalog_codes__")
         }
+
+# %% ../nbs/02_features.ipynb #6a0b4147
+@patch(cls_method=True)
+def load(
+    cls: FeatureEncoder,
+    path,  # a folder written by `save`
+) -> FeatureEncoder:
+    "Read an encoder written by `save` (JSON + NPZ, no pickle)."
+    path = Path(path)
+    d = _read_encoder_json(path)
+    config = dict(d["config"])
+    self = cls(identity=config.pop("identity"), **config)
+    self._load_arrays(path)
     self.item_parts_ = [_part_from(p) for p in d["item_parts"]]
     self.user_parts_ = [_part_from(p) for p in d["user_parts"]]
     self.user_columns_ = d["user_columns"]
