@@ -292,6 +292,12 @@ def _launched_items(
     pos = np.clip(np.searchsorted(cum, target, side="right"), lo, hi - 1)
     return order[pos].astype(np.int32)
 
+# %% ../nbs/00a_demo.ipynb #28c9d3dd
+def _star_ratings(z: np.ndarray) -> np.ndarray:
+    "Stars 1..5 (int8) from the latent satisfaction `z`."
+    cuts = np.quantile(z, np.cumsum(RATING_SHARES)[:-1])
+    return (np.searchsorted(cuts, z, side="right") + 1).astype(np.int8)
+
 # %% ../nbs/00a_demo.ipynb #7e715f89
 def _earliest_pairs(u, it, t, z, items: int) -> tuple:
     "(u, it, t, z) sorted by (user, time), repeated (user, item) pairs dropped but the earliest."
@@ -315,12 +321,6 @@ def _trim_to_activity(rng, u, it, t, z, n_u: np.ndarray, users: int) -> tuple:
     keep = np.sort(o[_user_rank(u, users) < n_u[u[o]]])
     u, it, t, z = u[keep], it[keep], t[keep], z[keep]
     return u, it, t + _user_rank(u, users), z
-
-# %% ../nbs/00a_demo.ipynb #28c9d3dd
-def _star_ratings(z: np.ndarray) -> np.ndarray:
-    "Stars 1..5 (int8) from the latent satisfaction `z`."
-    cuts = np.quantile(z, np.cumsum(RATING_SHARES)[:-1])
-    return (np.searchsorted(cuts, z, side="right") + 1).astype(np.int8)
 
 # %% ../nbs/00a_demo.ipynb #21ab56e1
 _ITEM_FIELDS = (
