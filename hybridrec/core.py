@@ -22,7 +22,7 @@ def _temp_path(path: Path, kind: str = "tmp") -> Path:
     "A hidden, unique name next to `path` (same folder, so the same file system: atomic rename)."
     return path.with_name(f".{path.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:6]}")
 
-
+# %% ../nbs/00_core.ipynb #b3f15ae7
 @contextlib.contextmanager
 def atomic_open(
     path: str | os.PathLike,  # the file to write; missing parent folders are created
@@ -97,7 +97,7 @@ class LockedError(RuntimeError):
 
     exit_code = 3
 
-
+# %% ../nbs/00_core.ipynb #da56d3de
 def pid_alive(
     pid: int,  # a process id on this host
 ) -> bool:
@@ -110,7 +110,7 @@ def pid_alive(
         return True
     return True
 
-
+# %% ../nbs/00_core.ipynb #593c3730
 def _lock_record() -> dict:
     "What a lock file says about its holder: this process."
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -152,7 +152,7 @@ def _read_record(fd: int) -> dict:
         return {}
     return rec if isinstance(rec, dict) else {}
 
-
+# %% ../nbs/00_core.ipynb #a53dc91b
 def _try_flock(fd: int) -> bool | None:
     "Take the flock: True if taken, False if another process holds it, None if flock is unsupported."
     try:
@@ -165,7 +165,7 @@ def _try_flock(fd: int) -> bool | None:
         raise
     return True
 
-
+# %% ../nbs/00_core.ipynb #2fab644e
 def _held_by_other(rec: dict) -> bool:
     "Without flock: does the record name a live process on this host other than us?"
     pid = rec.get("pid")

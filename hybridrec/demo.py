@@ -25,7 +25,7 @@ from .core import atomic_write, pid_alive
 __all__ = ['DEFAULT_USERS', 'DEFAULT_ITEMS', 'DEFAULT_REVIEWS_PER_USER', 'DEFAULT_CATEGORIES', 'SPLIT_CUTS', 'PRICE_LEVELS',
            'RATING_SHARES', 'META_FIELDS', 'REVIEW_FIELDS', 'make_demo', 'write_demo', 'load_demo']
 
-# %% ../nbs/00a_demo.ipynb #5658b54b
+# %% ../nbs/00a_demo.ipynb #a9ea3a6b
 DEFAULT_USERS = 5_000
 DEFAULT_ITEMS = 2_000
 DEFAULT_REVIEWS_PER_USER = 15  # mean; the activity distribution is long-tailed (lognormal)
@@ -36,10 +36,8 @@ DEFAULT_CATEGORIES = (
     "Sports_and_Outdoors",
     "Video_Games",
 )
-SPLIT_CUTS = (
-    1628643414042,
-    1658002729837,
-)  # the official "timestamp" split of Amazon Reviews 2023, ms
+# the official "timestamp" split of Amazon Reviews 2023, ms
+SPLIT_CUTS = (1628643414042, 1658002729837)
 PRICE_LEVELS = 5
 RATING_SHARES = (0.08, 0.05, 0.08, 0.19, 0.60)  # 1 .. 5 stars
 META_FIELDS = (
@@ -60,20 +58,16 @@ META_FIELDS = (
 )
 REVIEW_FIELDS = ("user_id", "parent_asin", "rating", "timestamp", "history")
 
+# %% ../nbs/00a_demo.ipynb #212c5488
 _T_FIRST, _T_LAST = 1325376000000, 1688083200000  # reviews from 2012-01-01 to 2023-06-30
 _DAY = 86_400_000
-# Strength of the planted structure (tuned so that a hybrid LightFM beats a pure one, and popularity is weaker still)
-_CAT_CONC = (
-    0.3  # Dirichlet concentration of a user's category taste: small = few favourite categories
-)
+_CAT_CONC = 0.3  # Dirichlet concentration of a user's category taste: small = few favourites
 _LEVEL_K = 2.0  # taste for price levels ~ exp(-_LEVEL_K * |level - user's level|)
-_STYLE_MIX = (
-    0.3  # weight of the hidden-style taste (the rest is uniform): the part only ids can learn
-)
+_STYLE_MIX = 0.3  # weight of the hidden-style taste (the rest is uniform): only ids can learn it
 _ZIPF = 1.0  # item popularity ~ rank ** -_ZIPF
 _CATALOG = 0.4  # share of items on sale from the start; the others are launched over time
 
-# display name (`main_category`), sub-categories, median price of the middle price level
+# %% ../nbs/00a_demo.ipynb #855a49a8
 _CATALOG_INFO = {
     "Toys_and_Games": (
         "Toys & Games",
@@ -115,6 +109,7 @@ _CATALOG_INFO = {
 
 
 def _cat_info(cat):
+    "(display name, sub-categories, median price) of category `cat`."
     if cat in _CATALOG_INFO:
         return _CATALOG_INFO[cat]
     return (
@@ -123,7 +118,7 @@ def _cat_info(cat):
         20.0,
     )
 
-# %% ../nbs/00a_demo.ipynb #17eb008a
+# %% ../nbs/00a_demo.ipynb #787b78d0
 _ALNUM = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", dtype=np.uint8)
 
 
@@ -142,17 +137,16 @@ def _codes(rng, n, prefix: bytes, width: int) -> np.ndarray:
         todo = np.flatnonzero(dup)
     return out
 
-
+# %% ../nbs/00a_demo.ipynb #5d1c08ec
 def _inverse_cdf(cum: np.ndarray, rows: np.ndarray, r: np.ndarray) -> np.ndarray:
     "One column per draw: `cum` holds row-wise cumulative probabilities, `rows` the row of each draw, `r` uniforms."
     out, step = np.empty(len(rows), dtype=np.int16), 1 << 20
     for s in range(0, len(rows), step):  # chunks of a million draws bound the memory
-        out[s : s + step] = np.minimum(
-            (cum[rows[s : s + step]] < r[s : s + step, None]).sum(1), cum.shape[1] - 1
-        )
+        hits = cum[rows[s : s + step]] < r[s : s + step, None]
+        out[s : s + step] = np.minimum(hits.sum(1), cum.shape[1] - 1)
     return out
 
-
+# %% ../nbs/00a_demo.ipynb #eb5c0beb
 def _fallback(nonempty, C, L, S):
     "Each cell itself if it has items, else the nearest cell that has (same category and level, then category, then any)."
     cells = np.arange(C * L * S)
@@ -166,15 +160,10 @@ def _fallback(nonempty, C, L, S):
     )
     return np.where(nonempty, cells, full[dist.argmin(1)])
 
-# %% ../nbs/00a_demo.ipynb #af085803
-def _latent(users, items, seed, categories, reviews_per_user, styles, explore, novelty):
-    "The planted structure and the sampled reviews as plain arrays (strings come later)."
-    rng = np.random.default_rng(seed)
-    C, L, S = len(categories), PRICE_LEVELS, styles
-    # ---- items
-    cat_w = rng.dirichlet(np.full(C, 4.0))
-    icat = rng.choice(C, items, p=cat_w)
-    icat[:C] = np.arange(C)  # no category without items
+# %% ../nbs/00a_demo.ipynb #4dd319e7
+def _item_stores(rng, items: int, cat_w: np.ndarray, icat: np.ndarray) -> tuple:
+    "(number of stores, store of each item, price tier of each store)."
+    C, L = len(cat_w), PRICE_LEVELS
     n_stores = max(C, items // 4)
     store_cat = rng.choice(C, n_stores, p=cat_w)
     store_cat[:C] = np.arange(C)
@@ -184,100 +173,48 @@ def _latent(users, items, seed, categories, reviews_per_user, styles, explore, n
     for c in range(C):  # a loop over categories, not items
         cand, m = np.flatnonzero(store_cat == c), icat == c
         istore[m] = cand[rng.choice(len(cand), m.sum(), p=store_w[cand] / store_w[cand].sum())]
-    ilevel = np.where(rng.random(items) < 0.6, store_tier[istore], rng.integers(0, L, items))
+    return n_stores, istore, store_tier
+
+# %% ../nbs/00a_demo.ipynb #c23ee7c6
+def _launches(rng, items: int, cell: np.ndarray) -> tuple:
+    "(launch time of each item, item order by (cell, launch))."
+    on_sale = rng.random(items) < _CATALOG
+    later = _T_FIRST + rng.beta(2.0, 1.8, items) * (_T_LAST - 90 * _DAY - _T_FIRST)
+    launch = np.where(on_sale, _T_FIRST, later).astype(np.int64)
+    order = np.lexsort((launch, cell))
+    oldest = order[np.r_[True, cell[order][1:] != cell[order][:-1]]]
+    launch[oldest] = _T_FIRST  # each cell's oldest item is there from the start
+    return launch, order
+
+# %% ../nbs/00a_demo.ipynb #d7ece651
+def _prices(rng, categories, icat: np.ndarray, ilevel: np.ndarray) -> np.ndarray:
+    "The price of each item (NaN where hidden)."
+    n, L = len(icat), PRICE_LEVELS
+    base_price = np.array([_cat_info(c)[2] for c in categories])
+    logp = np.log(base_price[icat]) + 0.7 * (ilevel - (L - 1) / 2) + rng.normal(0, 0.25, n)
+    price = np.round(np.exp(logp), 2)
+    price = np.where(rng.random(n) < 0.5, np.floor(price) + 0.99, price)
+    price[rng.random(n) < 0.10] = np.nan
+    return price
+
+# %% ../nbs/00a_demo.ipynb #3a7cd973
+def _item_latents(rng, items: int, categories, styles: int) -> SimpleNamespace:
+    "The planted item arrays, plus `cell` (category, level, style) and the (cell, launch) `order`."
+    C, L, S = len(categories), PRICE_LEVELS, styles
+    cat_w = rng.dirichlet(np.full(C, 4.0))
+    icat = rng.choice(C, items, p=cat_w)
+    icat[:C] = np.arange(C)  # no category without items
+    n_stores, istore, store_tier = _item_stores(rng, items, cat_w, icat)
+    own_tier = rng.random(items) < 0.6
+    ilevel = np.where(own_tier, store_tier[istore], rng.integers(0, L, items))
     istyle = rng.integers(0, S, items)
     quality = rng.normal(0, 0.6, items)
     pop = (1 + rng.permutation(items)) ** -_ZIPF * np.exp(0.4 * quality)
-    launch = np.where(
-        rng.random(items) < _CATALOG,
-        _T_FIRST,
-        _T_FIRST + rng.beta(2.0, 1.8, items) * (_T_LAST - 90 * _DAY - _T_FIRST),
-    ).astype(np.int64)
     cell = ((icat * L + ilevel) * S + istyle).astype(np.int64)
-    n_cells = C * L * S
-    order = np.lexsort((launch, cell))
-    launch[order[np.r_[True, cell[order][1:] != cell[order][:-1]]]] = (
-        _T_FIRST  # each cell's oldest item is there from the start
-    )
-    base_price = np.array([_cat_info(c)[2] for c in categories])
-    logp = np.log(base_price[icat]) + 0.7 * (ilevel - (L - 1) / 2) + rng.normal(0, 0.25, items)
-    price = np.round(np.exp(logp), 2)
-    price = np.where(rng.random(items) < 0.5, np.floor(price) + 0.99, price)
-    price[rng.random(items) < 0.10] = np.nan
-    # ---- users
-    mu = (
-        np.log(max(reviews_per_user - 0.5, 0.5)) - 0.5 * 1.1**2
-    )  # so that 1 + floor(lognormal) has the wanted mean
-    n_u = np.minimum(1 + np.floor(rng.lognormal(mu, 1.1, users)), max(1, items // 3)).astype(
-        np.int64
-    )
-    start = _T_FIRST + rng.beta(2.0, 1.8, users) * (
-        _T_LAST - _T_FIRST
-    )  # calibrated: about 80/10/10 % train/valid/test
-    end = np.minimum(
-        start + rng.lognormal(np.log(300.0 * _DAY) + 0.2 * np.log(n_u), 1.0, users), _T_LAST
-    )
-    cat_pref = rng.dirichlet(np.full(C, _CAT_CONC), users) * 0.9 + 0.1 * cat_w
-    centre = rng.integers(0, L, users)
-    lev_pref = np.exp(-_LEVEL_K * np.abs(np.arange(L)[None, :] - centre[:, None]))
-    lev_pref /= lev_pref.sum(1, keepdims=True)
-    sty_pref = _STYLE_MIX * rng.dirichlet(np.full(S, 0.5), users) + (1 - _STYLE_MIX) / S
-    leniency = rng.normal(0, 0.7, users)
-    # ---- reviews: user -> time -> cell (taste, or popularity when exploring) -> launched item of the cell
-    u = np.repeat(
-        np.arange(users, dtype=np.int32), np.ceil(n_u * 1.4).astype(np.int64)
-    )  # oversampled, see step 5
-    n = len(u)
-    t = (start[u] + rng.random(n) * (end - start)[u]).astype(np.int64)
-    rcell = (
-        _inverse_cdf(np.cumsum(cat_pref, 1), u, rng.random(n)).astype(np.int64) * L
-        + _inverse_cdf(np.cumsum(lev_pref, 1), u, rng.random(n))
-    ) * S + _inverse_cdf(np.cumsum(sty_pref, 1), u, rng.random(n))
-    exp_ = rng.random(n) < explore
-    cell_mass = np.bincount(cell, weights=pop, minlength=n_cells)
-    rcell[exp_] = rng.choice(n_cells, exp_.sum(), p=cell_mass / cell_mass.sum())
-    rcell = _fallback(cell_mass > 0, C, L, S)[rcell]
-    key = cell[order] * (1 << 40) + (launch[order] - _T_FIRST)  # items sorted by (cell, launch)
-    cum = np.cumsum(pop[order])
-    lo = np.searchsorted(cell[order], np.arange(n_cells))[rcell]
-    hi = np.searchsorted(
-        key, rcell * (1 << 40) + (t - _T_FIRST), side="right"
-    )  # one past the cell's last launched item
-    recent = np.searchsorted(key, rcell * (1 << 40) + (t - 365 * _DAY - _T_FIRST), side="left")
-    lo = np.where((rng.random(n) < novelty) & (recent < hi), recent, lo)  # new releases
-    base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
-    pos = np.clip(
-        np.searchsorted(cum, base + rng.random(n) * (cum[hi - 1] - base), side="right"), lo, hi - 1
-    )
-    it = order[pos].astype(np.int32)
-    z = quality[it] + leniency[u] + 0.8 * ~exp_ + rng.logistic(0, 0.6, n)  # latent satisfaction
-    del rcell, lo, hi, recent, base, pos
-    # ---- repeated (user, item) pairs: keep the earliest; then a random n_u of each user's distinct items
-    o = np.lexsort((t, u))
-    u, it, t, z = u[o], it[o], t[o], z[o]
-    _, keep = np.unique(
-        u.astype(np.int64) * items + it, return_index=True
-    )  # first occurrence = earliest
-    keep.sort()
-    u, it, t, z = u[keep], it[keep], t[keep], z[keep]
-    o = np.lexsort((rng.random(len(u)), u))
-    sizes = np.bincount(u, minlength=users)
-    rank = np.arange(len(u)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    keep = np.sort(o[rank < n_u[u[o]]])
-    u, it, t, z = u[keep], it[keep], t[keep], z[keep]
-    sizes = np.bincount(u, minlength=users)
-    t = t + (
-        np.arange(len(u)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    )  # strictly increasing per user
-    stars = (
-        np.searchsorted(np.quantile(z, np.cumsum(RATING_SHARES)[:-1]), z, side="right") + 1
-    ).astype(np.int8)
-    split = np.searchsorted(np.array(SPLIT_CUTS), t, side="right").astype(
-        np.int8
-    )  # 0 train, 1 valid, 2 test
+    launch, order = _launches(rng, items, cell)
+    price = _prices(rng, categories, icat, ilevel)
     return SimpleNamespace(
-        categories=list(categories),
-        rng=rng,
+        cat_w=cat_w,
         n_stores=n_stores,
         icat=icat,
         istore=istore,
@@ -287,14 +224,145 @@ def _latent(users, items, seed, categories, reviews_per_user, styles, explore, n
         pop=pop,
         launch=launch,
         price=price,
+        cell=cell,
+        order=order,
+        n_cells=C * L * S,
+    )
+
+# %% ../nbs/00a_demo.ipynb #da10fb48
+def _user_latents(
+    rng, users: int, items: int, reviews_per_user, cat_w, styles: int
+) -> SimpleNamespace:
+    "The planted user arrays: `n_u` reviews in `start`..`end`, tastes, `centre` level, `leniency`."
+    C, L, S = len(cat_w), PRICE_LEVELS, styles
+    mu = (
+        np.log(max(reviews_per_user - 0.5, 0.5)) - 0.5 * 1.1**2
+    )  # 1 + floor(lognormal) has the mean
+    activity = 1 + np.floor(rng.lognormal(mu, 1.1, users))
+    n_u = np.minimum(activity, max(1, items // 3)).astype(np.int64)
+    # calibrated: about 80/10/10 % train/valid/test
+    start = _T_FIRST + rng.beta(2.0, 1.8, users) * (_T_LAST - _T_FIRST)
+    span = rng.lognormal(np.log(300.0 * _DAY) + 0.2 * np.log(n_u), 1.0, users)
+    end = np.minimum(start + span, _T_LAST)
+    cat_pref = rng.dirichlet(np.full(C, _CAT_CONC), users) * 0.9 + 0.1 * cat_w
+    centre = rng.integers(0, L, users)
+    lev_pref = np.exp(-_LEVEL_K * np.abs(np.arange(L)[None, :] - centre[:, None]))
+    lev_pref /= lev_pref.sum(1, keepdims=True)
+    sty_pref = _STYLE_MIX * rng.dirichlet(np.full(S, 0.5), users) + (1 - _STYLE_MIX) / S
+    leniency = rng.normal(0, 0.7, users)
+    return SimpleNamespace(
+        n_u=n_u,
+        start=start,
+        end=end,
         cat_pref=cat_pref,
         centre=centre,
+        lev_pref=lev_pref,
         sty_pref=sty_pref,
         leniency=leniency,
+    )
+
+# %% ../nbs/00a_demo.ipynb #2bc8fd89
+def _review_cells(rng, its: SimpleNamespace, us: SimpleNamespace, u: np.ndarray, explore) -> tuple:
+    "(cell of each review of users `u`, whether it explored)."
+    n, L, S = len(u), PRICE_LEVELS, us.sty_pref.shape[1]
+    rc = _inverse_cdf(np.cumsum(us.cat_pref, 1), u, rng.random(n)).astype(np.int64)
+    rl = _inverse_cdf(np.cumsum(us.lev_pref, 1), u, rng.random(n))
+    rs = _inverse_cdf(np.cumsum(us.sty_pref, 1), u, rng.random(n))
+    rcell = (rc * L + rl) * S + rs
+    explored = rng.random(n) < explore
+    cell_mass = np.bincount(its.cell, weights=its.pop, minlength=its.n_cells)
+    rcell[explored] = rng.choice(its.n_cells, explored.sum(), p=cell_mass / cell_mass.sum())
+    return _fallback(cell_mass > 0, len(its.cat_w), L, S)[rcell], explored
+
+# %% ../nbs/00a_demo.ipynb #1130fad2
+def _launched_items(
+    rng, its: SimpleNamespace, rcell: np.ndarray, t: np.ndarray, novelty
+) -> np.ndarray:
+    "The item of each review: cell `rcell`, time `t`."
+    n, order = len(rcell), its.order
+    key = its.cell[order] * (1 << 40) + (its.launch[order] - _T_FIRST)  # items by (cell, launch)
+    cum = np.cumsum(its.pop[order])
+    lo = np.searchsorted(its.cell[order], np.arange(its.n_cells))[rcell]
+    # one past the cell's last launched item
+    hi = np.searchsorted(key, rcell * (1 << 40) + (t - _T_FIRST), side="right")
+    recent = np.searchsorted(key, rcell * (1 << 40) + (t - 365 * _DAY - _T_FIRST), side="left")
+    lo = np.where((rng.random(n) < novelty) & (recent < hi), recent, lo)  # new releases
+    base = np.where(lo > 0, cum[np.maximum(lo - 1, 0)], 0.0)
+    target = base + rng.random(n) * (cum[hi - 1] - base)
+    pos = np.clip(np.searchsorted(cum, target, side="right"), lo, hi - 1)
+    return order[pos].astype(np.int32)
+
+# %% ../nbs/00a_demo.ipynb #28c9d3dd
+def _star_ratings(z: np.ndarray) -> np.ndarray:
+    "Stars 1..5 (int8) from the latent satisfaction `z`."
+    cuts = np.quantile(z, np.cumsum(RATING_SHARES)[:-1])
+    return (np.searchsorted(cuts, z, side="right") + 1).astype(np.int8)
+
+# %% ../nbs/00a_demo.ipynb #7e715f89
+def _earliest_pairs(u, it, t, z, items: int) -> tuple:
+    "(u, it, t, z) sorted by (user, time), repeated (user, item) pairs dropped but the earliest."
+    o = np.lexsort((t, u))
+    u, it, t, z = u[o], it[o], t[o], z[o]
+    pair = u.astype(np.int64) * items + it
+    _, keep = np.unique(pair, return_index=True)  # first occurrence = earliest
+    keep.sort()
+    return u[keep], it[keep], t[keep], z[keep]
+
+
+def _user_rank(u: np.ndarray, users: int) -> np.ndarray:
+    "The position of each row within its user's rows (rows sorted by user)."
+    sizes = np.bincount(u, minlength=users)
+    return np.arange(len(u)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
+def _trim_to_activity(rng, u, it, t, z, n_u: np.ndarray, users: int) -> tuple:
+    "(u, it, t, z) with a random `n_u` rows of each user, timestamps strictly increasing per user."
+    o = np.lexsort((rng.random(len(u)), u))
+    keep = np.sort(o[_user_rank(u, users) < n_u[u[o]]])
+    u, it, t, z = u[keep], it[keep], t[keep], z[keep]
+    return u, it, t + _user_rank(u, users), z
+
+# %% ../nbs/00a_demo.ipynb #21ab56e1
+_ITEM_FIELDS = (
+    "n_stores",
+    "icat",
+    "istore",
+    "ilevel",
+    "istyle",
+    "quality",
+    "pop",
+    "launch",
+    "price",
+)
+_USER_FIELDS = ("cat_pref", "centre", "sty_pref", "leniency")
+
+
+def _latent(users, items, seed, categories, reviews_per_user, styles, explore, novelty):
+    "The planted structure and the sampled reviews as plain arrays (strings come later)."
+    rng = np.random.default_rng(seed)
+    its = _item_latents(rng, items, categories, styles)
+    us = _user_latents(rng, users, items, reviews_per_user, its.cat_w, styles)
+    drawn = np.ceil(us.n_u * 1.4).astype(np.int64)  # oversampled, see step 5
+    u = np.repeat(np.arange(users, dtype=np.int32), drawn)
+    n = len(u)
+    t = (us.start[u] + rng.random(n) * (us.end - us.start)[u]).astype(np.int64)
+    rcell, explored = _review_cells(rng, its, us, u, explore)
+    it = _launched_items(rng, its, rcell, t, novelty)
+    # latent satisfaction
+    z = its.quality[it] + us.leniency[u] + 0.8 * ~explored + rng.logistic(0, 0.6, n)
+    u, it, t, z = _earliest_pairs(u, it, t, z, items)
+    u, it, t, z = _trim_to_activity(rng, u, it, t, z, us.n_u, users)
+    # 0 train, 1 valid, 2 test
+    split = np.searchsorted(np.array(SPLIT_CUTS), t, side="right").astype(np.int8)
+    planted = {k: getattr(its, k) for k in _ITEM_FIELDS} | {k: getattr(us, k) for k in _USER_FIELDS}
+    return SimpleNamespace(
+        categories=list(categories),
+        rng=rng,
+        **planted,
         u=u,
         it=it,
         t=t,
-        stars=stars,
+        stars=_star_ratings(z),
         split=split,
     )
 
@@ -330,62 +398,21 @@ def _histories(tok: np.ndarray, group: np.ndarray, max_len: int | None = None) -
         )
     return pa.chunked_array(chunks, pa.string())
 
-# %% ../nbs/00a_demo.ipynb #5f50032f
+# %% ../nbs/00a_demo.ipynb #0bdd5d37
 _ADJ = np.array(
-    [
-        "Classic",
-        "Deluxe",
-        "Compact",
-        "Premium",
-        "Eco",
-        "Ultra",
-        "Smart",
-        "Mini",
-        "Pro",
-        "Soft",
-        "Rugged",
-        "Bright",
-        "Quiet",
-        "Portable",
-        "Heavy-Duty",
-        "Everyday",
-        "Vintage",
-        "Modern",
-        "Family",
-        "Travel",
-    ]
+    (
+        "Classic Deluxe Compact Premium Eco Ultra Smart Mini Pro Soft Rugged Bright Quiet Portable"
+        " Heavy-Duty Everyday Vintage Modern Family Travel"
+    ).split()
 )
 _SYL = np.array(
-    [
-        "ka",
-        "lo",
-        "mi",
-        "ra",
-        "ve",
-        "to",
-        "nu",
-        "zen",
-        "tri",
-        "bo",
-        "sa",
-        "qui",
-        "dor",
-        "fy",
-        "lux",
-        "pa",
-        "ne",
-        "vo",
-        "gri",
-        "mo",
-        "tek",
-        "ar",
-        "li",
-        "ro",
-    ]
+    "ka lo mi ra ve to nu zen tri bo sa qui dor fy lux pa ne vo gri mo tek ar li ro".split()
 )
+_PACKS = np.array(["", "", "", ", Pack of 2", ", Set of 3", ", Large", ", 2-Pack"], dtype=object)
 
-
+# %% ../nbs/00a_demo.ipynb #93bf800e
 def _store_names(rng, n) -> np.ndarray:
+    "`n` distinct made-up store names (object array)."
     syl = _SYL[rng.integers(0, len(_SYL), (n, 3))]
     name = np.char.add(syl[:, 0], syl[:, 1])
     name = np.char.capitalize(np.where(rng.random(n) < 0.6, name, np.char.add(name, syl[:, 2])))
@@ -397,38 +424,43 @@ def _store_names(rng, n) -> np.ndarray:
     s[dup] = s[dup] + " " + pd.Series(np.arange(n))[dup].astype(str)
     return s.to_numpy(dtype=object)
 
-
-def _meta(z, asin: np.ndarray) -> pd.DataFrame:
-    "One meta record per item, fields in the official order, plus `category` (the file it goes to)."
-    rng, n = z.rng, len(z.icat)
+# %% ../nbs/00a_demo.ipynb #84bf9084
+def _titles(rng, z, n: int) -> tuple:
+    "(store, sub-category, display category, adjective, title) of each of the `n` items."
     store = _store_names(rng, z.n_stores)[z.istore]
     store[rng.random(n) < 0.03] = None  # a few items without a store, as in the real meta
     info = [_cat_info(c) for c in z.categories]
     subs = np.array([inf[1] for inf in info], dtype=object)[z.icat, rng.integers(0, 6, n)]
     disp = np.array([inf[0] for inf in info], dtype=object)[z.icat]
     adj = _ADJ[rng.integers(0, len(_ADJ), n)].astype(object)
-    pack = np.array(["", "", "", ", Pack of 2", ", Set of 3", ", Large", ", 2-Pack"], dtype=object)[
-        rng.integers(0, 7, n)
-    ]
+    pack = _PACKS[rng.integers(0, 7, n)]
     title = np.where(pd.isna(store), "Generic", store) + " " + adj + " " + subs + pack
+    return store, subs, disp, adj, title
+
+# %% ../nbs/00a_demo.ipynb #3dc971b2
+def _page_ratings(rng, z, n: int) -> tuple:
+    "(average_rating, rating_number) of each of the `n` items, as on its product page."
     cnt = np.bincount(z.it, minlength=n)
     extra = rng.poisson(1 + cnt)  # ratings on the product page without a review in the files
     num = cnt + extra
+    stars_sum = np.bincount(z.it, weights=z.stars, minlength=n)
+    extra_sum = extra * np.clip(4.3 + 0.5 * z.quality, 1, 5)
     with np.errstate(invalid="ignore", divide="ignore"):
-        avg = np.round(
-            (
-                np.bincount(z.it, weights=z.stars, minlength=n)
-                + extra * np.clip(4.3 + 0.5 * z.quality, 1, 5)
-            )
-            / num,
-            1,
-        )
+        avg = np.round((stars_sum + extra_sum) / num, 1)
+    return np.where(num > 0, avg, np.nan), num.astype(np.int64)
+
+# %% ../nbs/00a_demo.ipynb #67fe6e56
+def _meta(z, asin: np.ndarray) -> pd.DataFrame:
+    "One meta record per item, fields in the official order, plus `category` (the file it goes to)."
+    rng, n = z.rng, len(z.icat)
+    store, subs, disp, adj, title = _titles(rng, z, n)
+    avg, num = _page_ratings(rng, z, n)
     return pd.DataFrame(
         {
             "main_category": disp,
             "title": title,
-            "average_rating": np.where(num > 0, avg, np.nan),
-            "rating_number": num.astype(np.int64),
+            "average_rating": avg,
+            "rating_number": num,
             "features": [
                 [f"{a} design", f"Synthetic demo item ({s.lower()})"] for a, s in zip(adj, subs)
             ],
@@ -448,7 +480,7 @@ def _meta(z, asin: np.ndarray) -> pd.DataFrame:
         }
     )
 
-# %% ../nbs/00a_demo.ipynb #b0e416d6
+# %% ../nbs/00a_demo.ipynb #73fe69ab
 _OPTIONS = dict(
     categories=DEFAULT_CATEGORIES,
     reviews_per_user=DEFAULT_REVIEWS_PER_USER,
@@ -461,6 +493,7 @@ _OPTIONS = dict(
 
 
 def _options(kw: dict) -> dict:
+    "The demo options `kw` over their defaults; an unknown name is an error listing the known ones."
     bad = sorted(set(kw) - set(_OPTIONS))
     if bad:
         raise TypeError(
@@ -468,61 +501,62 @@ def _options(kw: dict) -> dict:
         )
     return {**_OPTIONS, **kw}
 
+# %% ../nbs/00a_demo.ipynb #3791eefb
+def _arg_check(ok: bool, name: str, what: str, val) -> None:
+    "Unless `ok`, a `DataError` naming parameter `name`, what it must be and the value it got."
+    if not ok:
+        raise DataError(f"demo data: parameter '{name}' must be {what}, got {val!r}")
 
-def _check_args(
-    users, items, categories, reviews_per_user, styles, explore, novelty, history_scope, history_max
-) -> tuple:
-    def need(ok, name, what, val):
-        if not ok:
-            raise DataError(f"demo data: parameter '{name}' must be {what}, got {val!r}")
+# %% ../nbs/00a_demo.ipynb #a9df0bf5
+def _is_int(v) -> bool:
+    "An integer (Python or numpy), not a bool."
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
-    isint = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-    need(isint(users) and users >= 1, "users", "an integer >= 1", users)
+# %% ../nbs/00a_demo.ipynb #c660cb3a
+def _check_sizes(users, items, categories) -> tuple:
+    "Check `users`, `categories` and `items`; the categories as a tuple of names."
+    _arg_check(_is_int(users) and users >= 1, "users", "an integer >= 1", users)
     cats = [categories] if isinstance(categories, str) else list(categories)
-    need(
-        len(cats) >= 1
-        and len(set(cats)) == len(cats)
-        and all(isinstance(c, str) and re.fullmatch(r"[A-Za-z0-9_]+", c) for c in cats),
+    names_ok = all(isinstance(c, str) and re.fullmatch(r"[A-Za-z0-9_]+", c) for c in cats)
+    _arg_check(
+        len(cats) >= 1 and len(set(cats)) == len(cats) and names_ok,
         "categories",
         "distinct names of letters, digits and '_' (they become file names)",
         categories,
     )
-    need(
-        isint(items) and items >= len(cats),
-        "items",
-        f"an integer >= the number of categories ({len(cats)})",
-        items,
-    )
-    need(
-        isinstance(reviews_per_user, (int, float, np.number)) and reviews_per_user >= 1,
-        "reviews_per_user",
-        "a number >= 1",
-        reviews_per_user,
-    )
-    need(isint(styles) and styles >= 1, "styles", "an integer >= 1", styles)
-    for name, v in (("explore", explore), ("novelty", novelty)):
-        need(
-            isinstance(v, (int, float, np.number)) and 0 <= v <= 1,
-            name,
-            "a probability from 0 to 1",
-            v,
-        )
-    need(
-        history_scope in ("category", "all"),
-        "history_scope",
-        "'category' (as the official files) or 'all'",
-        history_scope,
-    )
-    need(
-        history_max is None or (isint(history_max) and history_max >= 1),
-        "history_max",
-        "None or an integer >= 1",
-        history_max,
-    )
+    n_cats = f"an integer >= the number of categories ({len(cats)})"
+    _arg_check(_is_int(items) and items >= len(cats), "items", n_cats, items)
     return tuple(cats)
 
+# %% ../nbs/00a_demo.ipynb #09a9e57d
+def _check_options(reviews_per_user, styles, explore, novelty, history_scope, history_max) -> None:
+    "Check the options of the generative model and of the `history` column."
+    is_number = isinstance(reviews_per_user, (int, float, np.number))
+    _arg_check(
+        is_number and reviews_per_user >= 1, "reviews_per_user", "a number >= 1", reviews_per_user
+    )
+    _arg_check(_is_int(styles) and styles >= 1, "styles", "an integer >= 1", styles)
+    for name, v in (("explore", explore), ("novelty", novelty)):
+        is_prob = isinstance(v, (int, float, np.number)) and 0 <= v <= 1
+        _arg_check(is_prob, name, "a probability from 0 to 1", v)
+    scope_ok = history_scope in ("category", "all")
+    scope_what = "'category' (as the official files) or 'all'"
+    _arg_check(scope_ok, "history_scope", scope_what, history_scope)
+    max_ok = history_max is None or (_is_int(history_max) and history_max >= 1)
+    _arg_check(max_ok, "history_max", "None or an integer >= 1", history_max)
 
+# %% ../nbs/00a_demo.ipynb #32d44e5d
+def _check_args(
+    users, items, categories, reviews_per_user, styles, explore, novelty, history_scope, history_max
+) -> tuple:
+    "Check every parameter of `make_demo` / `write_demo`; the categories as a tuple of names."
+    cats = _check_sizes(users, items, categories)
+    _check_options(reviews_per_user, styles, explore, novelty, history_scope, history_max)
+    return cats
+
+# %% ../nbs/00a_demo.ipynb #ef3170aa
 def _generate(users, items, seed, opts) -> SimpleNamespace:
+    "The arrays of `_latent`, plus user ids `uid`, item ids `asin` and the item `meta` frame."
     z = _latent(
         int(users),
         int(items),
@@ -540,49 +574,95 @@ def _generate(users, items, seed, opts) -> SimpleNamespace:
     z.meta = _meta(z, z.asin)
     return z
 
-
+# %% ../nbs/00a_demo.ipynb #8227f244
 _RATING_TEXT = pa.array(["1.0", "2.0", "3.0", "4.0", "5.0"])
 
 
+def _review_table(z, r: np.ndarray, history: pa.ChunkedArray) -> pa.Table:
+    "The review file of rows `r` (of the arrays of `z`), with their `history` strings."
+    return pa.table(
+        {
+            "user_id": pa.array(z.uid[z.u[r]]).cast(pa.string()),
+            "parent_asin": pa.array(z.asin[z.it[r]]).cast(pa.string()),
+            "rating": _RATING_TEXT.take(pa.array(z.stars[r] - 1)),
+            "timestamp": pa.array(z.t[r], pa.int64()),
+            "history": history,
+        }
+    )
+
+# %% ../nbs/00a_demo.ipynb #0e61b3f8
 def _review_tables(z, history_scope="category", history_max=None):
     "Yield (category, split, Arrow table) per review file, rows sorted by user then time, ratings as text ('5.0')."
     icat_r = z.icat[z.it]
     hist_all = _histories(z.asin[z.it], z.u, history_max) if history_scope == "all" else None
     for c, cat in enumerate(z.categories):
-        rows = np.flatnonzero(
-            icat_r == c
-        )  # the arrays are sorted by (user, time), so these rows are too
-        hist = (
-            hist_all.take(pa.array(rows))
-            if hist_all is not None
-            else _histories(z.asin[z.it[rows]], z.u[rows], history_max)
-        )
+        # the arrays are sorted by (user, time), so these rows are too
+        rows = np.flatnonzero(icat_r == c)
+        if hist_all is not None:
+            hist = hist_all.take(pa.array(rows))
+        else:
+            hist = _histories(z.asin[z.it[rows]], z.u[rows], history_max)
         sp = z.split[rows]
         for s, name in enumerate(SPLITS):
             sel = np.flatnonzero(sp == s)
-            r = rows[sel]
-            yield cat, name, pa.table(
-                {
-                    "user_id": pa.array(z.uid[z.u[r]]).cast(pa.string()),
-                    "parent_asin": pa.array(z.asin[z.it[r]]).cast(pa.string()),
-                    "rating": _RATING_TEXT.take(pa.array(z.stars[r] - 1)),
-                    "timestamp": pa.array(z.t[r], pa.int64()),
-                    "history": hist.take(pa.array(sel)),
-                }
-            )
+            yield cat, name, _review_table(z, rows[sel], hist.take(pa.array(sel)))
 
+# %% ../nbs/00a_demo.ipynb #02ce0e78
+def _reviews_frame(z, cats: tuple, history_scope: str, history_max) -> pd.DataFrame:
+    "All review files as one frame, ratings as floats, plus categorical `category` and `split`."
+    frames = []
+    for cat, split, tbl in _review_tables(z, history_scope, history_max):
+        df = tbl.to_pandas()
+        df["rating"] = df["rating"].astype("float64")
+        df["category"], df["split"] = cat, split
+        frames.append(df)
+    reviews = pd.concat(frames, ignore_index=True)
+    reviews["category"] = pd.Categorical(reviews["category"], categories=list(cats))
+    reviews["split"] = pd.Categorical(reviews["split"], categories=list(SPLITS))
+    return reviews
 
+# %% ../nbs/00a_demo.ipynb #d979feed
+def _users_planted(z, cats: tuple, users: int) -> pd.DataFrame:
+    "The planted user table: reviews, favourite category, price level, style and leniency."
+    return pd.DataFrame(
+        {
+            "user_id": z.uid.astype(str),
+            "reviews": np.bincount(z.u, minlength=users),
+            "top_category": pd.Categorical.from_codes(z.cat_pref.argmax(1), list(cats)),
+            "price_level": z.centre.astype(np.int8),
+            "style": z.sty_pref.argmax(1).astype(np.int8),
+            "leniency": z.leniency,
+        }
+    )
+
+# %% ../nbs/00a_demo.ipynb #20cd0792
+def _items_planted(z, cats: tuple, items: int) -> pd.DataFrame:
+    "The planted item table: category, price level, style, quality, popularity, launch and reviews."
+    return pd.DataFrame(
+        {
+            "parent_asin": z.asin.astype(str),
+            "category": pd.Categorical.from_codes(z.icat, list(cats)),
+            "price_level": z.ilevel.astype(np.int8),
+            "style": z.istyle.astype(np.int8),
+            "quality": z.quality,
+            "popularity": z.pop / z.pop.sum(),
+            "launch": z.launch,
+            "reviews": np.bincount(z.it, minlength=items),
+        }
+    )
+
+# %% ../nbs/00a_demo.ipynb #2b1a6b21
 def make_demo(
-    users=DEFAULT_USERS,
-    items=DEFAULT_ITEMS,
-    seed=0,
-    categories=DEFAULT_CATEGORIES,
-    reviews_per_user=DEFAULT_REVIEWS_PER_USER,
-    styles=4,
-    explore=0.15,
-    novelty=0.3,
-    history_scope="category",
-    history_max=None,
+    users=DEFAULT_USERS,  # number of users (some may end up without reviews)
+    items=DEFAULT_ITEMS,  # number of items
+    seed=0,  # random seed: same parameters, same data
+    categories=DEFAULT_CATEGORIES,  # category file names (letters, digits, '_')
+    reviews_per_user=DEFAULT_REVIEWS_PER_USER,  # mean reviews per user (long-tailed)
+    styles=4,  # hidden styles per category and price level (learnable from ids only)
+    explore=0.15,  # share of reviews drawn by popularity instead of the user's tastes
+    novelty=0.3,  # share of reviews drawn among the items launched in the year before
+    history_scope="category",  # `history` over the review's category file, or "all" files
+    history_max=None,  # keep only the last N items of `history` (None: all)
 ) -> dict:
     "SYNTHETIC reviews and item meta in memory: `reviews`, `meta`, the planted latent `users` / `items`, and the split `cuts`."
     opts = dict(
@@ -596,46 +676,15 @@ def make_demo(
     )
     opts["categories"] = cats = _check_args(users, items, **opts)
     z = _generate(users, items, seed, opts)
-    frames = []
-    for cat, split, tbl in _review_tables(z, history_scope, history_max):
-        df = tbl.to_pandas()
-        df["rating"] = df["rating"].astype("float64")
-        df["category"], df["split"] = cat, split
-        frames.append(df)
-    reviews = pd.concat(frames, ignore_index=True)
-    reviews["category"] = pd.Categorical(reviews["category"], categories=list(cats))
-    reviews["split"] = pd.Categorical(reviews["split"], categories=list(SPLITS))
-    users_lat = pd.DataFrame(
-        {
-            "user_id": z.uid.astype(str),
-            "reviews": np.bincount(z.u, minlength=users),
-            "top_category": pd.Categorical.from_codes(z.cat_pref.argmax(1), list(cats)),
-            "price_level": z.centre.astype(np.int8),
-            "style": z.sty_pref.argmax(1).astype(np.int8),
-            "leniency": z.leniency,
-        }
-    )
-    items_lat = pd.DataFrame(
-        {
-            "parent_asin": z.asin.astype(str),
-            "category": pd.Categorical.from_codes(z.icat, list(cats)),
-            "price_level": z.ilevel.astype(np.int8),
-            "style": z.istyle.astype(np.int8),
-            "quality": z.quality,
-            "popularity": z.pop / z.pop.sum(),
-            "launch": z.launch,
-            "reviews": np.bincount(z.it, minlength=items),
-        }
-    )
     return {
-        "reviews": reviews,
+        "reviews": _reviews_frame(z, cats, history_scope, history_max),
         "meta": z.meta,
-        "users": users_lat,
-        "items": items_lat,
+        "users": _users_planted(z, cats, users),
+        "items": _items_planted(z, cats, items),
         "cuts": SPLIT_CUTS,
     }
 
-# %% ../nbs/00a_demo.ipynb #f194bd6b
+# %% ../nbs/00a_demo.ipynb #bd479b3d
 _DATA_FILE = re.compile(
     r"^.+\.(train|valid|test)\.(csv|csv\.gz|parquet)$"
     r"|^meta_.+\.(jsonl|jsonl\.gz|json|json\.gz|parquet)$"
@@ -643,11 +692,12 @@ _DATA_FILE = re.compile(
 
 
 def _is_local(fs) -> bool:
+    "Whether `fs` is the local file system (where files can be staged and renamed into place)."
     from fsspec.implementations.local import LocalFileSystem
 
     return isinstance(fs, LocalFileSystem)
 
-
+# %% ../nbs/00a_demo.ipynb #8eeb4667
 def _gzipped(write, level=6):
     "Deterministic gzip: no file name and mtime=0 in the header."
 
@@ -657,7 +707,7 @@ def _gzipped(write, level=6):
 
     return w
 
-
+# %% ../nbs/00a_demo.ipynb #9adb7287
 def _csv_writer(tbl: pa.Table):
     "Write a review table as the official CSV: header, no quoting."
 
@@ -668,7 +718,7 @@ def _csv_writer(tbl: pa.Table):
 
     return w
 
-
+# %% ../nbs/00a_demo.ipynb #431c9939
 def _json_writer(meta: pd.DataFrame):
     "Write meta records as JSON lines in the official field order (NaN -> null)."
     cols = [meta[c].tolist() for c in META_FIELDS]  # plain Python values
@@ -706,7 +756,7 @@ def _note(params: dict, counts: dict) -> str:
     lines += ["", "Reviews per split:"] + [f"  {k} = {v}" for k, v in counts.items()]
     return "\n".join(lines) + "\n"
 
-# %% ../nbs/00a_demo.ipynb #f194bd73
+# %% ../nbs/00a_demo.ipynb #be550faf
 _STAGING = ".demo-staging-"
 
 
@@ -727,7 +777,7 @@ def _target(out: str, storage_options: dict | None):
     fs.makedirs(root, exist_ok=True)
     return fs, root, existing
 
-
+# %% ../nbs/00a_demo.ipynb #c15474c7
 def _staging(root: str, existing: list) -> str:
     "A new staging folder inside `root`; those of dead writers are removed."
     for n in existing:
@@ -781,7 +831,7 @@ def _flag(fs, root: str) -> None:
     else:
         fs.pipe(f"{root}/{WRITING_MARKER}", rec.encode())
 
-
+# %% ../nbs/00a_demo.ipynb #fbae3bed
 def _commit(fs, root: str, staging: str | None, written: list, existing: list) -> None:
     "Move the new files into `root` (local), drop the earlier set's other data files, drop the flag."
     if staging is not None:
@@ -794,6 +844,25 @@ def _commit(fs, root: str, staging: str | None, written: list, existing: list) -
     fs.rm(f"{root}/{WRITING_MARKER}")
     if staging is not None:
         shutil.rmtree(staging, ignore_errors=True)
+
+# %% ../nbs/00a_demo.ipynb #d71d0ad9
+def _written_summary(
+    out, users, items, seed, z, written: list, per_cat: dict, skipped: list
+) -> dict:
+    "What `write_demo` returns: where, which files, reviews per split and per file, sizes, seed."
+    counts = {s: int((z.split == i).sum()) for i, s in enumerate(SPLITS)}
+    return {
+        "location": str(out),
+        "synthetic": True,
+        "files": sorted(written),
+        "skipped_empty": skipped,
+        "reviews": counts,
+        "per_category": per_cat,
+        "users": int(users),
+        "items": int(items),
+        "users_with_reviews": int(len(np.unique(z.u))),
+        "seed": seed,
+    }
 
 # %% ../nbs/00a_demo.ipynb #f194bd78
 def write_demo(
@@ -821,37 +890,22 @@ def write_demo(
             shutil.rmtree(staging, ignore_errors=True)
         raise
     _commit(fs, root, staging, written, existing)
-    counts = {s: int((z.split == i).sum()) for i, s in enumerate(SPLITS)}
-    return {
-        "location": str(out),
-        "synthetic": True,
-        "files": sorted(written),
-        "skipped_empty": skipped,
-        "reviews": counts,
-        "per_category": per_cat,
-        "users": int(users),
-        "items": int(items),
-        "users_with_reviews": int(len(np.unique(z.u))),
-        "seed": seed,
-    }
+    return _written_summary(out, users, items, seed, z, written, per_cat, skipped)
 
-# %% ../nbs/00a_demo.ipynb #f6739b94
+# %% ../nbs/00a_demo.ipynb #2c205317
 _WRITTEN: set = set()
 
 
-def load_demo(users=DEFAULT_USERS, items=DEFAULT_ITEMS, seed=0, **kw) -> ReviewData:
+def load_demo(
+    users=DEFAULT_USERS,  # number of users
+    items=DEFAULT_ITEMS,  # number of items
+    seed=0,  # random seed: same parameters, same data
+    **kw,  # options of `make_demo` (categories, reviews_per_user, ...)
+) -> ReviewData:
     "SYNTHETIC demo data as `ReviewData`: written once into `memory://` (keyed by the parameters), read by `load_amazon`."
     opts = _options(kw)
-    key = hashlib.sha1(
-        repr(
-            (
-                int(users),
-                int(items),
-                seed,
-                sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in opts.items()),
-            )
-        ).encode()
-    ).hexdigest()[:10]
+    frozen = sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in opts.items())
+    key = hashlib.sha1(repr((int(users), int(items), seed, frozen)).encode()).hexdigest()[:10]
     loc = f"memory://hybridrec-demo/{int(users)}u-{int(items)}i-seed{seed}-{key}"
     fs, root = fsspec.core.url_to_fs(loc)
     if loc not in _WRITTEN or not fs.exists(f"{root}/{SYNTHETIC_MARKER}"):

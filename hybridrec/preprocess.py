@@ -32,7 +32,7 @@ def _as_series(values) -> pd.Series:
         return pd.Series(values)
     return pd.Series(np.asarray(values, dtype=object))
 
-
+# %% ../nbs/01_preprocess.ipynb #b566cef6
 def index_positions(
     values,  # ids: Series, Index, Categorical, list or array
     index: pd.Index,  # the id space to look them up in
@@ -250,7 +250,7 @@ def _take_column(s, mask, arrow_mask):
         return pd.Series(pd.Categorical.from_codes(codes, dtype=s.dtype), name=s.name)
     return pd.Series(s.array[mask], name=s.name)
 
-
+# %% ../nbs/01_preprocess.ipynb #2aa26631
 def take_rows(
     df: pd.DataFrame, mask: np.ndarray  # any frame  # one bool per row: keep it?
 ) -> pd.DataFrame:
@@ -417,7 +417,7 @@ def _ids_shared(data: ReviewData) -> bool:
     items += [data.items["parent_asin"]] if data.items is not None else []
     return _same_categories(users) and _same_categories(items)
 
-
+# %% ../nbs/01_preprocess.ipynb #4c560650
 def ensure_shared_ids(
     data: ReviewData,  # reviews (and optional item / user frames)
 ) -> ReviewData:
@@ -520,7 +520,7 @@ class _IdSpace:
     def shape(self):
         return len(self.user_ids), len(self.item_ids)
 
-
+# %% ../nbs/01_preprocess.ipynb #27324463
 def _kept_ids(categories, codes, name):
     "The ids `codes` use, in code order, and the lookup code -> position (-1 for unused codes)."
     kept = np.flatnonzero(np.bincount(codes, minlength=len(categories)))
@@ -535,7 +535,7 @@ def _present(s) -> np.ndarray:
     seen[_codes(s)] = True
     return seen
 
-
+# %% ../nbs/01_preprocess.ipynb #38780d60
 def _id_space(raw, train) -> _IdSpace:
     "The id space of the filtered `train`; `raw` is the training split before filtering."
     users, items = raw["user_id"].cat.categories, raw["parent_asin"].cat.categories
@@ -653,7 +653,74 @@ def _weighting_label(weighting) -> str:
     "The weighting's name for the report."
     return weighting if isinstance(weighting, str) else getattr(weighting, "__name__", "callable")
 
-# %% ../nbs/01_preprocess.ipynb #ac284ed6
+# %% ../nbs/01_preprocess.ipynb #22063473
+def _training_split(
+    data: ReviewData, split: str, valid_frac, test_frac, cuts, n_valid, n_test, seed
+) -> tuple:
+    "(frames, split report, raw training reviews) of `data` split; no training review is an error."
+    frames, split_info = split_reviews(
+        data,
+        split,
+        valid_frac=valid_frac,
+        test_frac=test_frac,
+        cuts=cuts,
+        n_valid=n_valid,
+        n_test=n_test,
+        seed=seed,
+    )
+    raw = frames["train"]
+    if raw is None or len(raw) == 0:
+        raise DataError("the training split has no reviews")
+    return frames, split_info, raw
+
+# %% ../nbs/01_preprocess.ipynb #c04cbb61
+def _prepare_report(
+    split_info: dict,
+    raw,
+    n_dup: int,
+    filtering: dict,
+    train_df,
+    weighting_name: str,
+    alpha,
+    evals: dict,
+) -> dict:
+    "The `Prepared.report`: split, counts before and after filtering, weighting, evaluation splits."
+    return dict(
+        split=split_info,
+        train_raw=_counts(raw),
+        duplicates_dropped=n_dup,
+        filter=filtering,
+        train=_counts(train_df),
+        weighting=dict(name=weighting_name, alpha=float(alpha)),
+        **evals,
+    )
+
+# %% ../nbs/01_preprocess.ipynb #dd9e4226
+def _assemble_prepared(
+    data: ReviewData, ids, train: tuple, evals: dict, cold, report, params
+) -> Prepared:
+    "The `Prepared` of `data`: id space `ids`, `train` (frame, matrix), `evals` {split: (matrix, frame)}."
+    train_df, train_m = train
+    (valid, valid_df), (test, test_df) = evals["valid"], evals["test"]
+    return Prepared(
+        user_ids=ids.user_ids,
+        item_ids=ids.item_ids,
+        train=train_m,
+        valid=valid,
+        test=test,
+        cold=cold,
+        train_df=train_df,
+        valid_df=valid_df,
+        test_df=test_df,
+        items=data.items,
+        users=data.users,
+        report=report,
+        params=params,
+        source=data.source,
+        synthetic=data.synthetic,
+    )
+
+# %% ../nbs/01_preprocess.ipynb #c7e5bebb
 def prepare(
     data: ReviewData,  # reviews from `load_amazon`, `load_demo`, ...
     min_reviews: int = 5,  # keep users (and items) with more reviews than this
@@ -674,32 +741,16 @@ def prepare(
 ) -> Prepared:
     "Split, filter, weight and index `data` into sparse matrices in one id space; cold rows apart."
     data = ensure_shared_ids(data)
-    frames, split_info = split_reviews(
-        data,
-        split,
-        valid_frac=valid_frac,
-        test_frac=test_frac,
-        cuts=cuts,
-        n_valid=n_valid,
-        n_test=n_test,
-        seed=seed,
+    frames, split_info, raw = _training_split(
+        data, split, valid_frac, test_frac, cuts, n_valid, n_test, seed
     )
-    raw = frames["train"]
-    if raw is None or len(raw) == 0:
-        raise DataError("the training split has no reviews")
     train, n_dup, filtering = _filtered_train(raw, min_reviews, kcore, min_item_reviews, max_rounds)
     ids = _id_space(raw, train)
     train_df, train_m = _train_matrix(train, ids, weighting, alpha)
     evals, cold, eval_reports = _eval_splits(frames, raw, ids, weighting, alpha, eval_weights)
     weighting_name = _weighting_label(weighting)
-    report = dict(
-        split=split_info,
-        train_raw=_counts(raw),
-        duplicates_dropped=n_dup,
-        filter=filtering,
-        train=_counts(train_df),
-        weighting=dict(name=weighting_name, alpha=float(alpha)),
-        **eval_reports,
+    report = _prepare_report(
+        split_info, raw, n_dup, filtering, train_df, weighting_name, alpha, eval_reports
     )
     params = dict(
         min_reviews=min_reviews,
@@ -716,24 +767,7 @@ def prepare(
         n_test=n_test,
         eval_weights=eval_weights,
     )
-    (valid, valid_df), (test, test_df) = evals["valid"], evals["test"]
-    return Prepared(
-        user_ids=ids.user_ids,
-        item_ids=ids.item_ids,
-        train=train_m,
-        valid=valid,
-        test=test,
-        cold=cold,
-        train_df=train_df,
-        valid_df=valid_df,
-        test_df=test_df,
-        items=data.items,
-        users=data.users,
-        report=report,
-        params=params,
-        source=data.source,
-        synthetic=data.synthetic,
-    )
+    return _assemble_prepared(data, ids, (train_df, train_m), evals, cold, report, params)
 
 # %% ../nbs/01_preprocess.ipynb #b6f28ab6
 @patch
@@ -787,7 +821,7 @@ def _split_summary(name, c) -> list:
         dict(stage=f"{name} cold user/item/both", reviews=cold, users="", items=""),
     ]
 
-
+# %% ../nbs/01_preprocess.ipynb #6e1cf3d6
 @patch
 def summary(self: Prepared) -> pd.DataFrame:
     "Reviews / users / items per stage: raw, after the filter, warm / cold per evaluation split."

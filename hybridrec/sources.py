@@ -19,7 +19,7 @@ __all__ = ['BUILTIN_SOURCES', 'parse_storage_options', 'is_builtin', 'is_remote'
 # %% ../nbs/00c_sources.ipynb #68b50b97
 BUILTIN_SOURCES = ("demo", "movielens-100k", "movielens-1m", "synth", "synth-nosignal")
 
-
+# %% ../nbs/00c_sources.ipynb #39189210
 def parse_storage_options(
     text: str | dict | None,  # a JSON object string (CLI), a dict, or None
 ) -> dict:
@@ -46,7 +46,7 @@ def is_builtin(
     "True for the sources hybridrec generates or ships: `demo`, `movielens-100k`, `movielens-1m`."
     return str(source) in BUILTIN_SOURCES
 
-
+# %% ../nbs/00c_sources.ipynb #542dd135
 def is_remote(
     source: str,  # a source string
 ) -> bool:
@@ -125,7 +125,7 @@ def _reason(e: BaseException) -> str:
     lines = str(e).strip().splitlines()
     return f"{type(e).__name__}: {lines[0][:300]}" if lines else type(e).__name__
 
-
+# %% ../nbs/00c_sources.ipynb #4c2348fe
 def check_reachable(
     location: str,  # a folder or fsspec URL
     storage_options: dict | None = None,  # fsspec options for `location`
@@ -159,7 +159,7 @@ def _sha256(path: str) -> str:
             h.update(block)
     return h.hexdigest()
 
-
+# %% ../nbs/00c_sources.ipynb #2a55536a
 def _cached_sha256(path: str, cache: dict) -> str:
     "The file's SHA-256 from `cache` if its size and mtime are unchanged, else computed, cached."
     st = os.stat(path)
@@ -185,12 +185,13 @@ _CHECKSUMS = (
     "last_modified",
 )
 
-
+# %% ../nbs/00c_sources.ipynb #974b10c9
 def _is_memory(fs) -> bool:
+    "Whether `fs` is fsspec's in-memory file system."
     protocol = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
     return "memory" in protocol
 
-
+# %% ../nbs/00c_sources.ipynb #4a183210
 def _file_identity(fs, path: str, cache: dict) -> dict:
     "Size and content hash (local, memory) or the store's checksums (remote) of one file."
     if isinstance(fs, LocalFileSystem):
@@ -212,7 +213,7 @@ def _files_identity(location, storage_options, categories, cache) -> dict:
     fs, root = get_fs(location, storage_options)
     return {p[len(root) :].lstrip("/"): _file_identity(fs, p, cache) for p in files.path}
 
-
+# %% ../nbs/00c_sources.ipynb #941da241
 def source_identity(
     source: str,  # demo, movielens-100k, movielens-1m, a folder or an fsspec URL
     storage_options: dict | None = None,  # fsspec options for `source`

@@ -67,7 +67,7 @@ def _utility(it: dict, us: dict, a: int, b: int, w: dict) -> np.ndarray:
         - w["price"] * price_misfit
     )
 
-
+# %% ../nbs/00d_synth.ipynb #bff07062
 def _picks(rng, it: dict, us: dict, w: dict, block: int = 500):
     "(user, item, timestamp, utility) of every review."
     out = {k: [] for k in ("u", "i", "t", "s")}
@@ -82,7 +82,7 @@ def _picks(rng, it: dict, us: dict, w: dict, block: int = 500):
             _date_picks(rng, it, us, a + r, top[r], s[r], out)
     return tuple(np.concatenate(out[k]) for k in ("u", "i", "t", "s"))
 
-
+# %% ../nbs/00d_synth.ipynb #62b21739
 def _date_picks(
     rng, it: dict, us: dict, u: int, ranked: np.ndarray, utility: np.ndarray, out: dict
 ):
@@ -158,7 +158,7 @@ def _histories(u: np.ndarray, item_ids: np.ndarray, keep: int = 50) -> list:
         h.append(item_ids[k])
     return hist
 
-
+# %% ../nbs/00d_synth.ipynb #4e5884ca
 def _time_split(df: pd.DataFrame, valid_frac: float, test_frac: float) -> dict:
     "Train / valid / test frames by one global time cut (the `timestamp` quantiles)."
     t = df["timestamp"].to_numpy()
@@ -170,6 +170,23 @@ def _time_split(df: pd.DataFrame, valid_frac: float, test_frac: float) -> dict:
     for f in frames.values():
         f["category"] = f["category"].astype("category")
     return frames
+
+# %% ../nbs/00d_synth.ipynb #51bbbf0a
+def _synth_frame(u, i, t, stars, uid: np.ndarray, meta: pd.DataFrame) -> pd.DataFrame:
+    "Reviews (`u`, `i`, `t`, `stars`) with ids from `uid` and `meta`, and their `history` and `category`."
+    order = np.lexsort((i, t, u))
+    u, i, t, stars = u[order], i[order], t[order], stars[order]
+    asin = meta["parent_asin"].to_numpy()
+    return pd.DataFrame(
+        {
+            "user_id": uid[u],
+            "parent_asin": asin[i],
+            "rating": stars.astype("float64"),
+            "timestamp": t,
+            "history": _histories(u, asin[i]),
+            "category": meta["category"].to_numpy()[i],
+        }
+    )
 
 # %% ../nbs/00d_synth.ipynb #46e65b69
 def make_synth(
@@ -200,20 +217,7 @@ def make_synth(
         rng, _item_meta(rng, it, np.bincount(i, minlength=items), n_categories), signal
     )
     uid = np.array([f"U{k:07d}" for k in rng.permutation(users)], dtype=object)
-    order = np.lexsort((i, t, u))
-    u, i, t, stars = u[order], i[order], t[order], stars[order]
-    asin = meta["parent_asin"].to_numpy()
-    df = pd.DataFrame(
-        {
-            "user_id": uid[u],
-            "parent_asin": asin[i],
-            "rating": stars.astype("float64"),
-            "timestamp": t,
-            "history": _histories(u, asin[i]),
-            "category": meta["category"].to_numpy()[i],
-        }
-    )
-    frames = _time_split(df, valid_frac, test_frac)
+    frames = _time_split(_synth_frame(u, i, t, stars, uid, meta), valid_frac, test_frac)
     items_df = meta.assign(category=meta["category"].astype("category"))
     return share_id_space(
         ReviewData(
