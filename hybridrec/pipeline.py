@@ -81,6 +81,7 @@ DEFAULTS = dict(
     cluster=None,
 )
 
+# %% ../nbs/05_pipeline.ipynb #8fd29896
 STAGE_PARAMS = dict(
     prepare=[
         "data",
@@ -135,7 +136,7 @@ STAGE_PARAMS = dict(
     report=[],
 )
 
-
+# %% ../nbs/05_pipeline.ipynb #ba5923d1
 def model_names() -> tuple:
     "The registered models (`hybridrec.base.MODELS`): what `models` may name."
     from hybridrec.models import MODELS
@@ -257,6 +258,10 @@ PARAMS = dict(
         "float", "share of reviews in the validation split (split timestamp)", lo=0, hi=0.9
     ),
     test_frac=Param("float", "share of reviews in the test split (split timestamp)", lo=0, hi=0.9),
+)
+
+# %% ../nbs/05_pipeline.ipynb #e05e7e09
+PARAMS.update(
     item_groups=Param("names", "item side-feature groups", choices=_item_groups),
     user_groups=Param("names", "user side-feature groups", choices=_user_groups),
     identity=Param("bool", "also give every user and item its own feature (LightFM hybrid)"),
@@ -299,6 +304,10 @@ PARAMS = dict(
         "per-model overrides, e.g. {\"lightfm_cf\": {\"components\": 64}} "
         "(what hybridrec tune writes)",
     ),
+)
+
+# %% ../nbs/05_pipeline.ipynb #de4326a9
+PARAMS.update(
     k=Param("ints", "cut-offs of the ranking metrics, e.g. 10 or 5,10,20", lo=1, min_len=1),
     seed_protocol=Param("bool", "also evaluate with the seed notebook's protocol"),
     sample_users=Param(
@@ -750,9 +759,7 @@ def _local_workers() -> int:
 
 @contextlib.contextmanager
 def run_cluster(
-    address: (
-        str | None
-    ),  # 'local', a scheduler address, or None ($DASK_SCHEDULER_ADDRESS, else none)
+    address: str | None,  # 'local', an address, or None: $DASK_SCHEDULER_ADDRESS, else no cluster
 ):
     "Yield a `distributed.Client` for the run's `cluster` parameter, or None for one process; closes what it started."
     from hybridrec.distributed import cluster_client
@@ -894,54 +901,31 @@ def _with_ci(res):
     return res
 
 # %% ../nbs/05_pipeline.ipynb #a18eb0d6
-def evaluate_run(
-    model,  # a fitted model (a `Recommender`'s `model`)
-    prep,  # the run's prepared data
-    p: dict,  # run parameters (with `threads` resolved: `stage_params`)
-    client=None,  # a `distributed.Client` (None: one process)
-    user_groups: dict | None = None,  # user slices, as `evaluate`
-    item_groups: dict | None = None,  # item slices, as `evaluate`
-    name: str = "model",  # the model's name in the table
-    progress=False,  # as `evaluate` (one process only)
-):
-    "The evaluate stage's `evaluate` (or `evaluate_dask` with a client): train and valid masked, sampled past `sample_users`."
-    from hybridrec.evaluate import evaluate, METRICS
+def _evaluate_here(model, prep, p: dict, sample, seed_protocol: bool, progress, **kw):
+    "`evaluate` in this process, with the run's seed, threads and memory budget."
+    from hybridrec.evaluate import evaluate
 
-    exclude = [m for m in (prep.train, prep.valid) if m is not None]
-    kw = dict(
-        k=p["k"], exclude=exclude, user_groups=user_groups, item_groups=item_groups, name=name
+    return evaluate(
+        model,
+        prep.train,
+        prep.test,
+        sample_users=sample,
+        seed_protocol=seed_protocol,
+        seed=p["seed"],
+        n_threads=p["threads"],
+        memory_budget_mb=p["eval_memory_mb"],
+        progress=progress,
+        **kw,
     )
-    if p["seed_protocol"]:
-        return evaluate(
-            model,
-            prep.train,
-            prep.test,
-            sample_users=p["sample_users"],
-            seed_protocol=True,
-            seed=p["seed"],
-            n_threads=p["threads"],
-            memory_budget_mb=p["eval_memory_mb"],
-            progress=progress,
-            **kw,
-        )
-    limit = _sample_limit(prep.test, p["sample_users"])
-    if client is None:
-        res = evaluate(
-            model,
-            prep.train,
-            prep.test,
-            sample_users=limit,
-            seed=p["seed"],
-            n_threads=p["threads"],
-            memory_budget_mb=p["eval_memory_mb"],
-            progress=progress,
-            **kw,
-        )
-        return _with_ci(res)
+
+
+def _evaluate_on_cluster(model, prep, p: dict, client, limit, **kw):
+    "`evaluate_dask` on the blocks of users `evaluate` would use (each user's numbers the same)."
+    from hybridrec.evaluate import METRICS
     from hybridrec.distributed import evaluate_dask
 
     bs = _dask_block_size(model, prep, p, limit)
-    res = evaluate_dask(
+    return evaluate_dask(
         model,
         prep.train,
         prep.test,
@@ -953,7 +937,29 @@ def evaluate_run(
         user_block=max(bs, 4096 // bs * bs),
         **kw,
     )
-    return _with_ci(res)
+
+# %% ../nbs/05_pipeline.ipynb #7e462bb2
+def evaluate_run(
+    model,  # a fitted model (a `Recommender`'s `model`)
+    prep,  # the run's prepared data
+    p: dict,  # run parameters (with `threads` resolved: `stage_params`)
+    client=None,  # a `distributed.Client` (None: one process)
+    user_groups: dict | None = None,  # user slices, as `evaluate`
+    item_groups: dict | None = None,  # item slices, as `evaluate`
+    name: str = "model",  # the model's name in the table
+    progress=False,  # as `evaluate` (one process only)
+):
+    "The evaluate stage's `evaluate` (or `evaluate_dask` with a client): train and valid masked, sampled past `sample_users`."
+    exclude = [m for m in (prep.train, prep.valid) if m is not None]
+    kw = dict(
+        k=p["k"], exclude=exclude, user_groups=user_groups, item_groups=item_groups, name=name
+    )
+    if p["seed_protocol"]:
+        return _evaluate_here(model, prep, p, p["sample_users"], True, progress, **kw)
+    limit = _sample_limit(prep.test, p["sample_users"])
+    if client is None:
+        return _with_ci(_evaluate_here(model, prep, p, limit, False, progress, **kw))
+    return _with_ci(_evaluate_on_cluster(model, prep, p, client, limit, **kw))
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb1
 _PREP_FRAMES = ("cold", "train_df", "valid_df", "test_df", "items", "users")
@@ -2028,9 +2034,7 @@ def sweep(
     params_file: str | None = None,  # YAML file of base parameters
     metrics=("ndcg@10", "recall@10", "precision@10", "auc"),  # the metrics in the table
     quiet: bool = False,  # no progress lines
-    cluster: (
-        str | None
-    ) = None,  # runs as Dask tasks: 'local' or an address (None: the `cluster` parameter, else $DASK_SCHEDULER_ADDRESS, else here)
+    cluster: str | None = None,  # 'local' or an address: runs as tasks (None: see `run_cluster`)
 ):
     "Run every parameter set of a sweep under `out`; the comparison table (one row per run, model)."
     import pandas as pd
