@@ -47,7 +47,7 @@ def _info(a) -> int:
         print("\nitems per category:\n" + counts.to_string())
     return 0
 
-
+# %% ../nbs/10_cli.ipynb #c83fa02a
 def _read_new_items(path: str | None):
     "The metadata frame of `--new-items` (meta_*.jsonl[.gz] or parquet), or None; `category` from the file name if absent."
     if path is None:
@@ -263,9 +263,9 @@ def _data_parsers(sub) -> None:
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=_info)
 
-
-def _pipeline_parsers(sub) -> None:
-    "The `run` and `sweep` subcommands."
+# %% ../nbs/10_cli.ipynb #638d587c
+def _run_parser(sub) -> None:
+    "The `run` subcommand."
     rn = sub.add_parser(
         "run",
         help="run the pipeline notebooks (prepare, features, train, evaluate, report) with papermill",
@@ -293,6 +293,10 @@ def _pipeline_parsers(sub) -> None:
     _cluster_arg(rn, "prepare and evaluate")
     rn.add_argument("-q", "--quiet", action="store_true", help="no stage progress lines")
     rn.set_defaults(func=_run)
+
+# %% ../nbs/10_cli.ipynb #4fca6eb9
+def _sweep_parser(sub) -> None:
+    "The `sweep` subcommand."
     sw = sub.add_parser(
         "sweep",
         help="run a grid or list of parameter sets through the pipeline and write one comparison table",
@@ -440,17 +444,9 @@ def _tune_parser(sub) -> None:
     _cluster_arg(t, "prepare, and one task per model family,")
     t.set_defaults(func=_tune)
 
-# %% ../nbs/10_cli.ipynb #10e2b809
-def build_parser() -> argparse.ArgumentParser:
-    "The `hybridrec` argument parser (one subparser per subcommand)."
-    p = argparse.ArgumentParser(
-        prog="hybridrec",
-        description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.",
-    )
-    p.add_argument("--version", action="version", version=f"hybridrec {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    _data_parsers(sub)
-    _pipeline_parsers(sub)
+# %% ../nbs/10_cli.ipynb #059c8cfd
+def _recommend_parser(sub) -> None:
+    "The `recommend` subcommand (one user, or `--all-users`)."
     r = sub.add_parser(
         "recommend", help="print top-k recommendations (JSON) for a user from a saved model folder"
     )
@@ -496,6 +492,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _cluster_arg(r, "--all-users: the blocks of users as tasks")
     r.set_defaults(func=_recommend)
+
+# %% ../nbs/10_cli.ipynb #10e2b809
+def build_parser() -> argparse.ArgumentParser:
+    "The `hybridrec` argument parser (one subparser per subcommand)."
+    p = argparse.ArgumentParser(
+        prog="hybridrec",
+        description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.",
+    )
+    p.add_argument("--version", action="version", version=f"hybridrec {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _data_parsers(sub)
+    _run_parser(sub)
+    _sweep_parser(sub)
+    _recommend_parser(sub)
     _tune_parser(sub)
     return p
 

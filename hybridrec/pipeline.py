@@ -81,7 +81,7 @@ DEFAULTS = dict(
     cluster=None,
 )
 
-# %% ../nbs/05_pipeline.ipynb #8fd29896
+# %% ../nbs/05_pipeline.ipynb #e3aed5da
 STAGE_PARAMS = dict(
     prepare=[
         "data",
@@ -136,7 +136,7 @@ STAGE_PARAMS = dict(
     report=[],
 )
 
-# %% ../nbs/05_pipeline.ipynb #ba5923d1
+# %% ../nbs/05_pipeline.ipynb #a1f4fd53
 def model_names() -> tuple:
     "The registered models (`hybridrec.base.MODELS`): what `models` may name."
     from hybridrec.models import MODELS
@@ -260,7 +260,7 @@ PARAMS = dict(
     test_frac=Param("float", "share of reviews in the test split (split timestamp)", lo=0, hi=0.9),
 )
 
-# %% ../nbs/05_pipeline.ipynb #e05e7e09
+# %% ../nbs/05_pipeline.ipynb #24eb8d6d
 PARAMS.update(
     item_groups=Param("names", "item side-feature groups", choices=_item_groups),
     user_groups=Param("names", "user side-feature groups", choices=_user_groups),
@@ -306,7 +306,7 @@ PARAMS.update(
     ),
 )
 
-# %% ../nbs/05_pipeline.ipynb #de4326a9
+# %% ../nbs/05_pipeline.ipynb #99fe3e9c
 PARAMS.update(
     k=Param("ints", "cut-offs of the ranking metrics, e.g. 10 or 5,10,20", lo=1, min_len=1),
     seed_protocol=Param("bool", "also evaluate with the seed notebook's protocol"),
@@ -938,7 +938,7 @@ def _evaluate_on_cluster(model, prep, p: dict, client, limit, **kw):
         **kw,
     )
 
-# %% ../nbs/05_pipeline.ipynb #7e462bb2
+# %% ../nbs/05_pipeline.ipynb #d231228f
 def evaluate_run(
     model,  # a fitted model (a `Recommender`'s `model`)
     prep,  # the run's prepared data
