@@ -47,7 +47,7 @@ def _info(a) -> int:
         print("\nitems per category:\n" + counts.to_string())
     return 0
 
-# %% ../nbs/10_cli.ipynb #c83fa02a
+# %% ../nbs/10_cli.ipynb #05d633fe
 def _read_new_items(path: str | None):
     "The metadata frame of `--new-items` (meta_*.jsonl[.gz] or parquet), or None; `category` from the file name if absent."
     if path is None:
@@ -263,7 +263,7 @@ def _data_parsers(sub) -> None:
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=_info)
 
-# %% ../nbs/10_cli.ipynb #638d587c
+# %% ../nbs/10_cli.ipynb #c6a90f3c
 def _run_parser(sub) -> None:
     "The `run` subcommand."
     rn = sub.add_parser(
@@ -294,7 +294,7 @@ def _run_parser(sub) -> None:
     rn.add_argument("-q", "--quiet", action="store_true", help="no stage progress lines")
     rn.set_defaults(func=_run)
 
-# %% ../nbs/10_cli.ipynb #4fca6eb9
+# %% ../nbs/10_cli.ipynb #7f50e2a2
 def _sweep_parser(sub) -> None:
     "The `sweep` subcommand."
     sw = sub.add_parser(
@@ -444,7 +444,7 @@ def _tune_parser(sub) -> None:
     _cluster_arg(t, "prepare, and one task per model family,")
     t.set_defaults(func=_tune)
 
-# %% ../nbs/10_cli.ipynb #059c8cfd
+# %% ../nbs/10_cli.ipynb #2828d8b0
 def _recommend_parser(sub) -> None:
     "The `recommend` subcommand (one user, or `--all-users`)."
     r = sub.add_parser(
