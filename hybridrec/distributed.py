@@ -1258,7 +1258,7 @@ def _filtered_space(client, narrow, dr, ucats, icats, p) -> tuple:
     )
     return DaskPlan(client, dr, ucats, icats, rule, space), (raw_u, raw_i), report, ucodes, icodes
 
-# %% ../nbs/06_distributed.ipynb #ecd40df4
+# %% ../nbs/06_distributed.ipynb #9e3c9cb0
 def _run(client, dr, ucats, icats, narrow, p: dict) -> tuple[Prepared, DaskPlan]:
     "Every step of `prepare_dask` after reading: the plan, the matrices on the driver, the frames, the report."
     plan, raw, report, ucodes, icodes = _filtered_space(client, narrow, dr, ucats, icats, p)
@@ -1531,7 +1531,7 @@ def _metric_rows(slice_, frame, mcols) -> list:
         )
     return rows
 
-# %% ../nbs/06_distributed.ipynb #61d82c88
+# %% ../nbs/06_distributed.ipynb #03fd3e4b
 def _eval_table(
     per_user, per_items, seen, ks, metrics, n_items, uslices, ilabels, head
 ) -> pd.DataFrame:
@@ -1641,7 +1641,7 @@ def _gather_blocks(
         return [_eval_block(*args(b)) for b in blocks]
     return client.gather([client.submit(_eval_block, *args(b), pure=False) for b in blocks])
 
-# %% ../nbs/06_distributed.ipynb #8ebf50f2
+# %% ../nbs/06_distributed.ipynb #ecd807b5
 def _join_blocks(parts, ilabels, ks, n_items) -> tuple[pd.DataFrame, dict, dict]:
     "(per-user frame, per-item-slice frames in `evaluate`'s order, top-k sets per user slice) of all blocks."
     per_user = (
@@ -1660,7 +1660,7 @@ def _join_blocks(parts, ilabels, ks, n_items) -> tuple[pd.DataFrame, dict, dict]
     }
     return per_user, per_items, seen
 
-# %% ../nbs/06_distributed.ipynb #881e7ff1
+# %% ../nbs/06_distributed.ipynb #97fb304d
 EVAL_METRICS = ("precision", "recall", "ndcg", "map", "hit_rate", "mrr", "auc", "coverage")
 
 

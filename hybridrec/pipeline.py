@@ -684,7 +684,8 @@ def write_json(
 
 
 def read_json(
-    path: str | os.PathLike, default=None  # the file to read  # returned if the file does not exist
+    path: str | os.PathLike,  # the file to read
+    default=None,  # returned if the file does not exist
 ):
     "The JSON in `path`, or `default` if there is no such file."
     path = Path(path)
@@ -1098,7 +1099,9 @@ def model_feature_settings(
 
 
 def feature_sets(
-    models: list, p: dict, prepared  # the run's models  # run parameters  # the prepared data
+    models: list,  # the run's models
+    p: dict,  # run parameters
+    prepared,  # the prepared data
 ) -> dict:
     "{set folder: {'settings': ..., 'models': [...]}}: one set per distinct setting, 'default' first."
     sets = {}
