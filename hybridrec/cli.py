@@ -368,7 +368,8 @@ def _tune(a) -> int:
         over["cluster"] = a.cluster
     p = resolve_params(over, None if a.params is None else read_params_file(a.params))
     with run_cluster(p["cluster"]) as client:
-        Path(a.out).mkdir(parents=True, exist_ok=True)
+        if client is not None:  # the demo data set is written there for the workers to read
+            Path(a.out).mkdir(parents=True, exist_ok=True)
         prep = prepare_stage(p, client, a.out)[0]
         jobs = [
             dict(prep=prep, family=f, budget=a.budget / len(a.families), p=p, valid=a.valid_users)
