@@ -366,3 +366,15 @@ def test_sweep_runs_as_tasks_on_local_cluster(tmp_path):
     assert st["stages"]["prepare"].get("reused_from", "").endswith("run-001") and not st["stages"]["train"]["skipped"]
     pop = t[t.model == "popularity"]["ndcg@10"].tolist()
     assert pop[0] == pop[1]
+
+
+def test_tune_families_as_tasks_on_local_cluster(tmp_path):
+    import yaml
+    out = tmp_path / "tuned"
+    hr("tune", "--data", "demo", "--out", out, "--budget", "0.2", "--families", "als", "lightfm_cf", "--cluster", "local",
+       "-p", "demo_users", "600", "-p", "demo_items", "200", "-p", "threads", "1")
+    t = pd.read_csv(out / "trials.csv")
+    assert set(t.family) == {"als", "lightfm_cf"}
+    pf = yaml.safe_load((out / "best_params.yaml").read_text())
+    assert pf["models"] == ["popularity", "als", "lightfm_cf", "seed_hybrid"] and set(pf["model_params"]) <= {"als", "lightfm_cf"}
+    assert not list(out.glob(".demo-data-*"))
