@@ -1,7 +1,9 @@
 """The Dask path (hybridrec.distributed) equals the single-process path, on a LocalCluster of 2 worker processes.
 
 One cluster serves the module (closed at the end); the memory-limit test starts its own small-memory cluster and
-closes it. Data are small: the whole file runs in about two minutes on 2 cores."""
+closes it. Data are small: the library tests run in about two minutes on 2 cores. The tests of the switch
+(`hybridrec run / recommend / sweep / tune --cluster local`) run the console script, whose LocalCluster is closed
+when the command ends; they take about ten minutes more (each pipeline run starts five kernels)."""
 import json, os, sys
 from pathlib import Path
 import numpy as np
