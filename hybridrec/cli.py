@@ -47,7 +47,7 @@ def _info(a) -> int:
         print("\nitems per category:\n" + counts.to_string())
     return 0
 
-
+# %% ../nbs/10_cli.ipynb #05d633fe
 def _read_new_items(path: str | None):
     "The metadata frame of `--new-items` (meta_*.jsonl[.gz] or parquet), or None; `category` from the file name if absent."
     if path is None:
@@ -66,6 +66,8 @@ def _recommend(a) -> int:
     "hybridrec recommend: top-k items for a user from a saved model, with what they are and (--explain) why."
     from hybridrec.models import recommend_cli
 
+    if a.all_users or a.out is not None:
+        return _recommend_all(a)
     out = recommend_cli(
         a.model,
         user_id=a.user,
@@ -93,6 +95,38 @@ def _recommendation_table(out: dict) -> str:
                 f"       {r['share']:>5.0%}  {' x '.join(x for x in (r['user_part'], r['item_part']) if x)}"
             )
     return "\n".join(lines)
+
+# %% ../nbs/10_cli.ipynb #a643f767
+def _recommend_all(a) -> int:
+    "hybridrec recommend --all-users --out DIR: top-k of every training user as parquet files, by blocks of users (tasks with --cluster)."
+    from hybridrec.models import load_model, Recommender
+    from hybridrec.pipeline import run_cluster
+    from hybridrec.distributed import recommend_all_users
+
+    one = [
+        o
+        for o, v in (("--user", a.user), ("--history", a.history), ("--new-items", a.new_items))
+        if v
+    ]
+    one += ["--explain"] * a.explain + ["--table"] * a.table
+    if not (a.all_users and a.out) or one:
+        raise InputError(
+            "recommend: --all-users and --out go together (top-k of every training user into the folder "
+            f"--out, e.g. recs.parquet){'; drop ' + ', '.join(one) + ' (options for one user)' if one else ''}"
+        )
+    rec = load_model(a.model)
+    if not isinstance(rec, Recommender):
+        raise InputError(
+            f"--model {a.model}: a bare model has no user ids; use a run's models/NAME (a recommender)"
+        )
+    with run_cluster(a.cluster) as client:
+        info = recommend_all_users(rec, client, a.out, k=a.k, user_block=a.user_block)
+    where = "one process" if client is None else "Dask tasks"
+    print(
+        f"wrote top-{info['k']} of {info['users']:,} users ({info['rows']:,} rows, {info['files']} files, "
+        f"{where}) to {info['out']}"
+    )
+    return 0
 
 # %% ../nbs/10_cli.ipynb #10e2b804
 def _print_metrics(out: Path) -> None:
@@ -129,6 +163,8 @@ def _run(a) -> int:
     over = _overrides(a.p)
     if a.storage_options is not None:
         over["storage_options"] = parse_storage_options(a.storage_options)
+    if a.cluster is not None:
+        over["cluster"] = a.cluster
     run_pipeline(
         a.data, a.out, params=over, params_file=a.params, resume=not a.no_resume, quiet=a.quiet
     )
@@ -170,6 +206,7 @@ def _sweep(a) -> int:
         params=_overrides(a.p),
         params_file=a.params,
         quiet=a.quiet,
+        cluster=a.cluster,
     )
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"\ntable: {Path(a.out).resolve() / 'sweep.csv'}")
@@ -177,6 +214,17 @@ def _sweep(a) -> int:
 
 # %% ../nbs/10_cli.ipynb #10e2b808
 _SO_HELP = 'JSON object of fsspec storage options, e.g. \'{"token": "anon"}\''
+
+
+def _cluster_arg(parser, what: str) -> None:
+    "The `--cluster ADDRESS` switch of a subcommand."
+    parser.add_argument(
+        "--cluster",
+        default=None,
+        metavar="ADDRESS",
+        help=f"{what} on Dask: 'local' (a LocalCluster here) or a scheduler address tcp://HOST:8786 "
+        "(default: $DASK_SCHEDULER_ADDRESS if set, else one process)",
+    )
 
 
 def _data_parsers(sub) -> None:
@@ -215,9 +263,9 @@ def _data_parsers(sub) -> None:
     i.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     i.set_defaults(func=_info)
 
-
-def _pipeline_parsers(sub) -> None:
-    "The `run` and `sweep` subcommands."
+# %% ../nbs/10_cli.ipynb #c6a90f3c
+def _run_parser(sub) -> None:
+    "The `run` subcommand."
     rn = sub.add_parser(
         "run",
         help="run the pipeline notebooks (prepare, features, train, evaluate, report) with papermill",
@@ -242,8 +290,13 @@ def _pipeline_parsers(sub) -> None:
     rn.add_argument("--params", default=None, help="YAML file of parameters (-p overrides it)")
     rn.add_argument("--storage-options", default=None, help=_SO_HELP)
     rn.add_argument("--no-resume", action="store_true", help="re-run every stage even if unchanged")
+    _cluster_arg(rn, "prepare and evaluate")
     rn.add_argument("-q", "--quiet", action="store_true", help="no stage progress lines")
     rn.set_defaults(func=_run)
+
+# %% ../nbs/10_cli.ipynb #7f50e2a2
+def _sweep_parser(sub) -> None:
+    "The `sweep` subcommand."
     sw = sub.add_parser(
         "sweep",
         help="run a grid or list of parameter sets through the pipeline and write one comparison table",
@@ -269,27 +322,70 @@ def _pipeline_parsers(sub) -> None:
     )
     sw.add_argument("--params", default=None, help="YAML file of base parameters")
     sw.add_argument("-q", "--quiet", action="store_true")
+    _cluster_arg(sw, "the runs as tasks")
     sw.set_defaults(func=_sweep)
 
 # %% ../nbs/10_cli.ipynb #24794111
+def _tune_family(
+    job: dict,  # prep, family, budget (minutes), p (run parameters), valid (users)
+):
+    "One model family's tuning (a task): `tune` with that family alone, for its share of the budget."
+    from hybridrec.tune import tune
+
+    return tune(
+        job["prep"],
+        families=(job["family"],),
+        budget_minutes=job["budget"],
+        seed=job["p"]["seed"],
+        params=job["p"],
+        valid_users=job["valid"],
+    )
+
+
+def _merge_tuned(parts: list, families) -> object:
+    "One `TuneResult` from one per family (the params file `tune` writes for all of them)."
+    import pandas as pd
+    from hybridrec.tune import TuneResult
+
+    best = {f: r.best[f] for f, r in zip(families, parts)}
+    params_file = dict(
+        models=["popularity", *families, "seed_hybrid"],
+        model_params={f: b["params"] for f, b in best.items() if b["params"]},
+    )
+    return TuneResult(pd.concat([r.trials for r in parts], ignore_index=True), best, params_file)
+
+# %% ../nbs/10_cli.ipynb #4b2da4e2
 def _tune(a) -> int:
     "hybridrec tune: Optuna on validation, the same budget per model family; a params file for run."
-    from hybridrec.pipeline import load_run_source, prepare_run, read_params_file, resolve_params
+    from hybridrec.pipeline import prepare_stage, read_params_file, resolve_params, run_cluster
+    from hybridrec.distributed import map_trials
     from hybridrec.tune import tune
 
     over = _overrides(a.p)
     if a.data is not None:
         over["data"] = a.data
+    if a.cluster is not None:
+        over["cluster"] = a.cluster
     p = resolve_params(over, None if a.params is None else read_params_file(a.params))
-    prep = prepare_run(load_run_source(p), p)
-    res = tune(
-        prep,
-        families=tuple(a.families),
-        budget_minutes=a.budget,
-        seed=p["seed"],
-        params=p,
-        valid_users=a.valid_users,
-    )
+    with run_cluster(p["cluster"]) as client:
+        if client is not None:  # the demo data set is written there for the workers to read
+            Path(a.out).mkdir(parents=True, exist_ok=True)
+        prep = prepare_stage(p, client, a.out)[0]
+        jobs = [
+            dict(prep=prep, family=f, budget=a.budget / len(a.families), p=p, valid=a.valid_users)
+            for f in a.families
+        ]
+        if client is None:
+            res = tune(
+                prep,
+                families=tuple(a.families),
+                budget_minutes=a.budget,
+                seed=p["seed"],
+                params=p,
+                valid_users=a.valid_users,
+            )
+        else:
+            res = _merge_tuned(map_trials(_tune_family, jobs, client), a.families)
     out = res.save(a.out)
     print(_best_table(res.best))
     print(
@@ -298,7 +394,7 @@ def _tune(a) -> int:
     )
     return 0
 
-
+# %% ../nbs/10_cli.ipynb #eaec6ed2
 def _best_table(best: dict) -> str:
     "The best validation NDCG@10 of each family, its trials and kept epoch, as text."
     import pandas as pd
@@ -346,19 +442,12 @@ def _tune_parser(sub) -> None:
         help="a run parameter (data, split, ...)",
     )
     t.add_argument("--params", default=None, help="YAML file of run parameters")
+    _cluster_arg(t, "prepare, and one task per model family,")
     t.set_defaults(func=_tune)
 
-# %% ../nbs/10_cli.ipynb #10e2b809
-def build_parser() -> argparse.ArgumentParser:
-    "The `hybridrec` argument parser (one subparser per subcommand)."
-    p = argparse.ArgumentParser(
-        prog="hybridrec",
-        description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.",
-    )
-    p.add_argument("--version", action="version", version=f"hybridrec {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    _data_parsers(sub)
-    _pipeline_parsers(sub)
+# %% ../nbs/10_cli.ipynb #2828d8b0
+def _recommend_parser(sub) -> None:
+    "The `recommend` subcommand (one user, or `--all-users`)."
     r = sub.add_parser(
         "recommend", help="print top-k recommendations (JSON) for a user from a saved model folder"
     )
@@ -390,7 +479,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="meta_*.jsonl[.gz] or parquet of new products to rank with the catalogue (hybrid models)",
     )
     r.add_argument("--table", action="store_true", help="a readable table instead of JSON")
+    r.add_argument(
+        "--all-users",
+        action="store_true",
+        help="top-k of every training user, written as parquet files into --out (user_id, rank, parent_asin, score)",
+    )
+    r.add_argument("--out", default=None, help="--all-users: the output folder, e.g. recs.parquet")
+    r.add_argument(
+        "--user-block",
+        type=int,
+        default=50_000,
+        help="--all-users: users per task and per file (default 50000)",
+    )
+    _cluster_arg(r, "--all-users: the blocks of users as tasks")
     r.set_defaults(func=_recommend)
+
+# %% ../nbs/10_cli.ipynb #10e2b809
+def build_parser() -> argparse.ArgumentParser:
+    "The `hybridrec` argument parser (one subparser per subcommand)."
+    p = argparse.ArgumentParser(
+        prog="hybridrec",
+        description="Notebook-first hybrid recommender: data, training, evaluation, pipelines.",
+    )
+    p.add_argument("--version", action="version", version=f"hybridrec {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _data_parsers(sub)
+    _run_parser(sub)
+    _sweep_parser(sub)
+    _recommend_parser(sub)
     _tune_parser(sub)
     return p
 

@@ -25,8 +25,8 @@ from .preprocess import Prepared, COLD_COLUMNS, confidence, index_positions
 log = logging.getLogger("hybridrec")
 
 # %% auto #0
-__all__ = ['log', 'cluster_client', 'DaskReviews', 'read_reviews_dask', 'DaskPlan', 'prepare_dask', 'user_item_counts',
-           'evaluate_dask', 'recommend_all_users', 'map_trials']
+__all__ = ['log', 'EVAL_METRICS', 'cluster_client', 'DaskReviews', 'read_reviews_dask', 'DaskPlan', 'prepare_dask',
+           'user_item_counts', 'evaluate_dask', 'recommend_all_users', 'map_trials']
 
 # %% ../nbs/06_distributed.ipynb #74cdac8e
 def _local_cluster(n_workers, threads_per_worker, memory_limit, env, cluster_kw):
@@ -47,17 +47,11 @@ def _local_cluster(n_workers, threads_per_worker, memory_limit, env, cluster_kw)
 
 @contextlib.contextmanager
 def cluster_client(
-    address: (
-        str | None
-    ) = None,  # None: $DASK_SCHEDULER_ADDRESS, unset = no cluster; 'local': a LocalCluster; else a scheduler address
+    address: str | None = None,  # 'local', a scheduler address, or None: $DASK_SCHEDULER_ADDRESS
     n_workers: int = 2,  # 'local' only: worker processes
     threads_per_worker: int = 1,  # 'local' only: threads per worker process
-    memory_limit: (
-        str | int
-    ) = "auto",  # 'local' only: memory per worker ('4GiB', bytes, 'auto' = RAM / workers)
-    env: (
-        dict | None
-    ) = None,  # 'local' only: environment variables of the workers (e.g. STORAGE_EMULATOR_HOST)
+    memory_limit: str | int = "auto",  # 'local' only: memory per worker ('4GiB', 'auto')
+    env: dict | None = None,  # 'local' only: the workers' environment variables
     **cluster_kw,  # 'local' only: more `LocalCluster` arguments (local_directory, dashboard_address, ...)
 ):
     "Yield a `distributed.Client` for `address`, or None for the single-process path; what it started, it closes."
@@ -382,9 +376,7 @@ class DaskReviews:
 # %% ../nbs/06_distributed.ipynb #224e8461
 def read_reviews_dask(
     location: str,  # folder, gs:// prefix or any fsspec URL of Amazon Reviews 2023 files
-    storage_options: (
-        dict | None
-    ) = None,  # fsspec options (e.g. {"token": "anon"}), sent to the workers
+    storage_options: dict | None = None,  # fsspec options ({"token": "anon"}), sent to the workers
     categories: list | None = None,  # categories to read (default: all found)
     splits=SPLITS,  # review splits to read
     meta: bool = True,  # also read `meta_{Category}` item metadata
@@ -1000,7 +992,10 @@ class DaskPlan:
     rule: _RowRule
     space: _Space
 
-    def pool(self, splits=SPLITS):
+    def pool(
+        self,
+        splits=SPLITS,  # the splits whose files to include
+    ):
         "The files of `splits` (default: all) as one lazy dask DataFrame with codes `u`, `i` (pool order)."
         import dask.dataframe as dd
 
@@ -1014,7 +1009,11 @@ class DaskPlan:
         ]
         return dd.concat(frames) if len(frames) > 1 else frames[0]
 
-    def train_frame(self, weighting="log", alpha: float = 10.0):
+    def train_frame(
+        self,
+        weighting="log",  # as `prepare`: the confidence weighting
+        alpha: float = 10.0,  # as `prepare`: the confidence scale
+    ):
         "The training rows `prepare` keeps, lazily, with `user_idx`, `item_idx`, `weight` (and codes `u`, `i`)."
         p = self.pool()
         meta = _frame_part(
@@ -1259,7 +1258,7 @@ def _filtered_space(client, narrow, dr, ucats, icats, p) -> tuple:
     )
     return DaskPlan(client, dr, ucats, icats, rule, space), (raw_u, raw_i), report, ucodes, icodes
 
-
+# %% ../nbs/06_distributed.ipynb #9e3c9cb0
 def _run(client, dr, ucats, icats, narrow, p: dict) -> tuple[Prepared, DaskPlan]:
     "Every step of `prepare_dask` after reading: the plan, the matrices on the driver, the frames, the report."
     plan, raw, report, ucodes, icodes = _filtered_space(client, narrow, dr, ucats, icats, p)
@@ -1532,7 +1531,7 @@ def _metric_rows(slice_, frame, mcols) -> list:
         )
     return rows
 
-
+# %% ../nbs/06_distributed.ipynb #03fd3e4b
 def _eval_table(
     per_user, per_items, seen, ks, metrics, n_items, uslices, ilabels, head
 ) -> pd.DataFrame:
@@ -1642,7 +1641,7 @@ def _gather_blocks(
         return [_eval_block(*args(b)) for b in blocks]
     return client.gather([client.submit(_eval_block, *args(b), pure=False) for b in blocks])
 
-
+# %% ../nbs/06_distributed.ipynb #ecd807b5
 def _join_blocks(parts, ilabels, ks, n_items) -> tuple[pd.DataFrame, dict, dict]:
     "(per-user frame, per-item-slice frames in `evaluate`'s order, top-k sets per user slice) of all blocks."
     per_user = (
@@ -1661,6 +1660,53 @@ def _join_blocks(parts, ilabels, ks, n_items) -> tuple[pd.DataFrame, dict, dict]
     }
     return per_user, per_items, seen
 
+# %% ../nbs/06_distributed.ipynb #97fb304d
+EVAL_METRICS = ("precision", "recall", "ndcg", "map", "hit_rate", "mrr", "auc", "coverage")
+
+
+def _tabulate(parts, n_users, n_items, ks, metrics, user_groups, item_groups, head) -> tuple:
+    "(per-user frame, per-item-slice frames, `evaluate`'s table) of the blocks' results."
+    ulabels = {
+        g: _slice_labels(v, n_users, f"user_groups[{g!r}]") for g, v in (user_groups or {}).items()
+    }
+    ilabels = {
+        g: _slice_labels(v, n_items, f"item_groups[{g!r}]") for g, v in (item_groups or {}).items()
+    }
+    per_user, per_items, seen = _join_blocks(parts, ilabels, ks, n_items)
+    uslices = [(f"user:{g}={v}", g, v) for g, (_, order) in ulabels.items() for v in order]
+    table = _eval_table(per_user, per_items, seen, ks, metrics, n_items, uslices, ilabels, head)
+    return per_user, per_items, table
+
+
+def _logged_ci(per_user, metrics, n_sampled: int, n_test: int, seed: int) -> list:
+    "The 95% intervals of a sampled evaluation, logged as a warning; as records."
+    ci = _ci_table(per_user, metrics)
+    log.warning(
+        "evaluate_dask: %d of %d test users sampled (seed %d); 95%% CIs:\n%s",
+        n_sampled,
+        n_test,
+        seed,
+        ci.to_string(index=False),
+    )
+    return ci.to_dict("records")
+
+
+def _eval_params(test, exclude, n_blocks, user_block, max_users, seed, n_items, **opts) -> dict:
+    "What `evaluate_dask` did, for `EvalResult.params`."
+    return dict(
+        k=opts["ks"],
+        metrics=opts["metrics"],
+        masked=exclude is not False,
+        ties=opts["ties"],
+        user_block=user_block,
+        block_size=opts["block_size"],
+        blocks=n_blocks,
+        seed=seed,
+        max_users=max_users,
+        n_items=n_items,
+        n_users_with_test=int((np.diff(test.indptr) > 0).sum()),
+    )
+
 # %% ../nbs/06_distributed.ipynb #e94f5e50
 def evaluate_dask(
     model,  # a fitted factor model, a FactorScorer or a (user factors, item factors) pair
@@ -1668,23 +1714,12 @@ def evaluate_dask(
     test: sp.spmatrix,  # users x items held-out matrix
     client,  # a distributed.Client (None: the same blocks, in this process)
     k=(5, 10, 20),  # cut-offs
-    metrics=(
-        "precision",
-        "recall",
-        "ndcg",
-        "map",
-        "hit_rate",
-        "mrr",
-        "auc",
-        "coverage",
-    ),  # as `evaluate`
+    metrics=EVAL_METRICS,  # as `evaluate`
     exclude=None,  # as `evaluate`: None masks train, a list masks their union, False nothing
     users=None,  # training rows to evaluate (default: every user with a test item)
     user_groups: dict | None = None,  # as `evaluate`: {name: one label per user} for user slices
     item_groups: dict | None = None,  # as `evaluate`: {name: one label per item} for item slices
-    max_users: (
-        int | None
-    ) = None,  # past this many test users, a fixed-seed random sample of them (all items ranked)
+    max_users: int | None = None,  # past this many test users: a fixed-seed sample of them
     seed: int = 0,  # seed of that sample
     user_block: int = 4096,  # users per task
     block_size: int = 256,  # users per score matrix inside a task (as `evaluate`'s block_size)
@@ -1702,77 +1737,21 @@ def evaluate_dask(
     eval_users, skipped, protocol, sampled = _eval_users(test, users, max_users, seed)
     user_block = max(int(block_size), int(user_block) // int(block_size) * int(block_size))
     blocks = [eval_users[s : s + user_block] for s in range(0, len(eval_users), user_block)]
-    parts = _gather_blocks(
-        client,
-        blocks,
-        U,
-        V,
-        train,
-        test,
-        exclude,
-        ks,
-        metrics,
-        block_size,
-        ties,
-        user_groups,
-        item_groups,
+    opts = dict(ks=ks, metrics=metrics, block_size=block_size, ties=ties)
+    groups = dict(user_groups=user_groups, item_groups=item_groups)
+    parts = _gather_blocks(client, blocks, U, V, train, test, exclude, **opts, **groups)
+    head = dict(model=name, protocol=protocol, sampled=sampled)
+    per_user, per_items, table = _tabulate(
+        parts, U.shape[0], V.shape[0], ks, metrics, **groups, head=head
     )
-    ulabels = {
-        g: _slice_labels(v, U.shape[0], f"user_groups[{g!r}]")
-        for g, v in (user_groups or {}).items()
-    }
-    ilabels = {
-        g: _slice_labels(v, V.shape[0], f"item_groups[{g!r}]")
-        for g, v in (item_groups or {}).items()
-    }
-    per_user, per_items, seen = _join_blocks(parts, ilabels, ks, V.shape[0])
-    uslices = [(f"user:{g}={v}", g, v) for g, (_, order) in ulabels.items() for v in order]
-    table = _eval_table(
-        per_user,
-        per_items,
-        seen,
-        ks,
-        metrics,
-        V.shape[0],
-        uslices,
-        ilabels,
-        dict(model=name, protocol=protocol, sampled=sampled),
-    )
-    params = dict(
-        k=ks,
-        metrics=metrics,
-        masked=exclude is not False,
-        ties=ties,
-        user_block=user_block,
-        block_size=block_size,
-        blocks=len(blocks),
-        seed=seed,
-        max_users=max_users,
-        n_items=V.shape[0],
-        n_users_with_test=int((np.diff(test.indptr) > 0).sum()),
+    params = _eval_params(
+        test, exclude, len(blocks), user_block, max_users, seed, V.shape[0], **opts
     )
     if sampled:
-        ci = _ci_table(per_user, metrics)
-        params["ci95"] = ci.to_dict("records")
-        log.warning(
-            "evaluate_dask: %d of %d test users sampled (seed %d); 95%% CIs:\n%s",
-            len(eval_users),
-            params["n_users_with_test"],
-            seed,
-            ci.to_string(index=False),
-        )
-    return EvalResult(
-        table,
-        per_user,
-        per_items,
-        len(eval_users),
-        skipped,
-        time.perf_counter() - t0,
-        name,
-        protocol,
-        sampled,
-        params,
-    )
+        n_test = params["n_users_with_test"]
+        params["ci95"] = _logged_ci(per_user, metrics, len(eval_users), n_test, seed)
+    out = (table, per_user, per_items, len(eval_users), skipped, time.perf_counter() - t0)
+    return EvalResult(*out, name, protocol, sampled, params)
 
 # %% ../nbs/06_distributed.ipynb #8990ab5e
 def _recommend_block(
@@ -1828,57 +1807,33 @@ def recommend_all_users(
     "Top-`k` items of every training user as parquet files `out/part-*.parquet` (user_id, rank, parent_asin, score), by blocks of users."
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k: expected a positive integer, got {k!r}")
-    model = recommender.model
-    U, V = _factor_arrays(model)
-    V = np.asarray(V, dtype=np.float32)
-    so = dict(storage_options or {})
+    U, V = _factor_arrays(recommender.model)
+    V, so = np.asarray(V, dtype=np.float32), dict(storage_options or {})
     fs, root = get_fs(out, so)
     if fs.exists(root) and fs.ls(root, detail=False):
         raise DataError(
             f"{out}: the output folder exists and is not empty; choose a new folder or remove it"
         )
-    n, ids, item_ids = (
-        len(recommender.user_ids),
-        recommender.user_ids.to_numpy(),
-        recommender.item_ids.to_numpy(),
-    )
     seen = recommender.seen if exclude_seen else None
-    starts = list(range(0, n, int(user_block)))
+    ids, item_ids = recommender.user_ids.to_numpy(), recommender.item_ids.to_numpy()
+    starts = list(range(0, len(ids), int(user_block)))
+    shared = (V, item_ids) if client is None else (_bcast(client, V), _bcast(client, item_ids))
+
+    def block(b, s):
+        "The arguments of `_recommend_block` for the users from row `s`."
+        e = s + user_block
+        u = U[s:e] if client is None else np.ascontiguousarray(U[s:e], dtype=np.float32)
+        rows = seen[s:e] if seen is not None else None
+        return (b, ids[s:e], u, shared[0], rows, shared[1], min(k, V.shape[0]), out, so)
+
     if client is None:
-        rows = [
-            _recommend_block(
-                b,
-                ids[s : s + user_block],
-                U[s : s + user_block],
-                V,
-                seen[s : s + user_block] if seen is not None else None,
-                item_ids,
-                min(k, V.shape[0]),
-                out,
-                so,
-            )
-            for b, s in enumerate(starts)
-        ]
+        rows = [_recommend_block(*block(b, s)) for b, s in enumerate(starts)]
     else:
-        V_f, items_f = _bcast(client, V), _bcast(client, item_ids)
         futs = [
-            client.submit(
-                _recommend_block,
-                b,
-                ids[s : s + user_block],
-                np.ascontiguousarray(U[s : s + user_block], dtype=np.float32),
-                V_f,
-                seen[s : s + user_block] if seen is not None else None,
-                items_f,
-                min(k, V.shape[0]),
-                out,
-                so,
-                pure=False,
-            )
-            for b, s in enumerate(starts)
+            client.submit(_recommend_block, *block(b, s), pure=False) for b, s in enumerate(starts)
         ]
         rows = client.gather(futs)
-    return dict(out=str(out), files=len(starts), rows=int(sum(rows)), users=n, k=int(k))
+    return dict(out=str(out), files=len(starts), rows=int(sum(rows)), users=len(ids), k=int(k))
 
 # %% ../nbs/06_distributed.ipynb #b5aea718
 def map_trials(

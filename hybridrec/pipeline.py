@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_pipeline.ipynb #54f32e05
 from __future__ import annotations
-import dataclasses, difflib, hashlib, json, os, re, shutil, signal, sys, threading, time
+import contextlib, dataclasses, difflib, hashlib, json, os, re, shutil, signal, sys, threading, time
 from pathlib import Path
 import importlib.resources as ir
 from fastcore.basics import patch
@@ -15,9 +15,10 @@ __all__ = ['STAGES', 'OUTPUT_DIRS', 'DEFAULTS', 'STAGE_PARAMS', 'PARAMS', 'MODEL
            'KEEP_FAILED', 'LEVERS', 'PROGRESS_FILE', 'model_names', 'PipelineError', 'ParamError', 'StageError',
            'RunInterrupted', 'Param', 'parameters_cell', 'write_parameters_cells', 'check_param', 'check_params',
            'resolve_params', 'read_params_file', 'parse_value', 'stage_notebook', 'stage_key', 'write_json',
-           'read_json', 'stage_paths', 'stage_params', 'load_run_source', 'prepare_run', 'save_prepared',
-           'load_prepared', 'run_threads', 'run_params', 'model_feature_settings', 'feature_sets', 'model_palette',
-           'claim_run_folder', 'stage_progress', 'progress_text', 'Attempt', 'run_pipeline', 'sweep_points', 'sweep']
+           'read_json', 'stage_paths', 'stage_params', 'load_run_source', 'prepare_run', 'run_cluster', 'stage_client',
+           'cluster_source', 'prepare_run_dask', 'prepare_stage', 'evaluate_run', 'save_prepared', 'load_prepared',
+           'run_threads', 'run_params', 'model_feature_settings', 'feature_sets', 'model_palette', 'claim_run_folder',
+           'stage_progress', 'progress_text', 'Attempt', 'run_pipeline', 'sweep_points', 'sweep']
 
 # %% ../nbs/05_pipeline.ipynb #2135ed34
 STAGES = ("prepare", "features", "train", "evaluate", "report")
@@ -77,8 +78,10 @@ DEFAULTS = dict(
     seed=0,
     threads=None,
     deterministic=False,
+    cluster=None,
 )
 
+# %% ../nbs/05_pipeline.ipynb #e3aed5da
 STAGE_PARAMS = dict(
     prepare=[
         "data",
@@ -133,7 +136,7 @@ STAGE_PARAMS = dict(
     report=[],
 )
 
-
+# %% ../nbs/05_pipeline.ipynb #a1f4fd53
 def model_names() -> tuple:
     "The registered models (`hybridrec.base.MODELS`): what `models` may name."
     from hybridrec.models import MODELS
@@ -255,6 +258,10 @@ PARAMS = dict(
         "float", "share of reviews in the validation split (split timestamp)", lo=0, hi=0.9
     ),
     test_frac=Param("float", "share of reviews in the test split (split timestamp)", lo=0, hi=0.9),
+)
+
+# %% ../nbs/05_pipeline.ipynb #24eb8d6d
+PARAMS.update(
     item_groups=Param("names", "item side-feature groups", choices=_item_groups),
     user_groups=Param("names", "user side-feature groups", choices=_user_groups),
     identity=Param("bool", "also give every user and item its own feature (LightFM hybrid)"),
@@ -297,10 +304,18 @@ PARAMS = dict(
         "per-model overrides, e.g. {\"lightfm_cf\": {\"components\": 64}} "
         "(what hybridrec tune writes)",
     ),
+)
+
+# %% ../nbs/05_pipeline.ipynb #99fe3e9c
+PARAMS.update(
     k=Param("ints", "cut-offs of the ranking metrics, e.g. 10 or 5,10,20", lo=1, min_len=1),
     seed_protocol=Param("bool", "also evaluate with the seed notebook's protocol"),
     sample_users=Param(
-        "int", "evaluate this many sampled test users (null: every one)", lo=1, optional=True
+        "int",
+        "past this many test users, evaluate a fixed-seed sample of them over every item, "
+        "with 95% intervals (null: every one)",
+        lo=1,
+        optional=True,
     ),
     eval_memory_mb=Param("float", "memory budget of one block of scores in evaluation", gt=0),
     seed=Param("int", "random seed of every random choice", lo=0),
@@ -309,6 +324,12 @@ PARAMS = dict(
     ),
     deterministic=Param(
         "bool", "one thread, so the same inputs give bit-identical models and " "metrics"
+    ),
+    cluster=Param(
+        "text",
+        "Dask scheduler address (tcp://host:8786) or 'local' (a LocalCluster) for prepare and "
+        "evaluate (null: $DASK_SCHEDULER_ADDRESS if set, else one process)",
+        optional=True,
     ),
 )
 
@@ -663,7 +684,8 @@ def write_json(
 
 
 def read_json(
-    path: str | os.PathLike, default=None  # the file to read  # returned if the file does not exist
+    path: str | os.PathLike,  # the file to read
+    default=None,  # returned if the file does not exist
 ):
     "The JSON in `path`, or `default` if there is no such file."
     path = Path(path)
@@ -729,6 +751,216 @@ def prepare_run(
         valid_frac=p["valid_frac"],
         test_frac=p["test_frac"],
     )
+
+# %% ../nbs/05_pipeline.ipynb #b83d5aa1
+def _local_workers() -> int:
+    "Worker processes of a `LocalCluster` started by a run: one per core, 2 to 8."
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+@contextlib.contextmanager
+def run_cluster(
+    address: str | None,  # 'local', an address, or None: $DASK_SCHEDULER_ADDRESS, else no cluster
+):
+    "Yield a `distributed.Client` for the run's `cluster` parameter, or None for one process; closes what it started."
+    from hybridrec.distributed import cluster_client
+
+    address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    if address is None:
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(
+                cluster_client(
+                    address, n_workers=_local_workers(), env={"DASK_SCHEDULER_ADDRESS": ""}
+                )
+            )
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        yield client
+
+
+@contextlib.contextmanager
+def stage_client(
+    cluster: str | None,  # the address the runner passed (None: one process)
+):
+    "A stage notebook's client: connected to `cluster`, or None (the environment is not read: the runner did)."
+    if not cluster:
+        yield None
+        return
+    from hybridrec.distributed import cluster_client
+
+    with cluster_client(cluster) as client:
+        yield client
+
+# %% ../nbs/05_pipeline.ipynb #7b6bc6d6
+def cluster_source(
+    p: dict,  # run parameters
+) -> bool:
+    "Can the prepare stage read `p['data']` on a cluster? Amazon files (folder or URL) and `demo`: yes."
+    from hybridrec.sources import is_builtin
+
+    return p["data"] == "demo" or not is_builtin(p["data"])
+
+
+def _report_summary(report: dict) -> pd.DataFrame:
+    "`ReviewData.summary()`'s table from a prepare report (training reviews before the filter; valid, test)."
+    import pandas as pd
+
+    rows = [dict(split="train", **report["train_raw"])]
+    rows[0]["duplicates_dropped"] = report.get("duplicates_dropped", 0)
+    for s in ("valid", "test"):
+        if s in report:
+            r = report[s]
+            rows.append(dict(split=s, reviews=r["reviews"], users=r["users"], items=r["items"]))
+    return pd.DataFrame(rows).fillna({"duplicates_dropped": 0}).set_index("split")
+
+
+def _demo_folder(p: dict, workdir) -> str:
+    "Write the run's demo data set (the parameters `load_run_source` uses) to a new folder under `workdir`."
+    import tempfile
+    from hybridrec.demo import write_demo, DEFAULT_USERS, DEFAULT_ITEMS
+
+    d = tempfile.mkdtemp(prefix=".demo-data-", dir=str(workdir))
+    users, items = p["demo_users"] or DEFAULT_USERS, p["demo_items"] or DEFAULT_ITEMS
+    write_demo(d, users=users, items=items, seed=p["seed"])
+    return d
+
+# %% ../nbs/05_pipeline.ipynb #af08bcb2
+def prepare_run_dask(
+    p: dict,  # run parameters
+    client,  # a `distributed.Client`
+    workdir,  # a folder the workers can read (the demo data set is written there, then removed)
+):
+    "(prepared, per-split summary): `prepare_run(load_run_source(p), p)` with the reading and counting on the cluster."
+    from hybridrec.distributed import prepare_dask
+
+    demo = _demo_folder(p, workdir) if p["data"] == "demo" else None
+    try:
+        prep = prepare_dask(
+            demo or p["data"],
+            client,
+            min_reviews=p["min_reviews"],
+            kcore=p["kcore"],
+            alpha=p["alpha"],
+            weighting=p["weighting"],
+            split=p["split"],
+            seed=p["seed"],
+            valid_frac=p["valid_frac"],
+            test_frac=p["test_frac"],
+            storage_options=p["storage_options"] if demo is None else None,
+            categories=p["categories"] if demo is None else None,
+        )
+    finally:
+        if demo is not None:
+            shutil.rmtree(demo, ignore_errors=True)
+    return prep, _report_summary(prep.report)
+
+
+def prepare_stage(
+    p: dict,  # run parameters
+    client=None,  # a `distributed.Client` (None: one process)
+    workdir=None,  # for the cluster path: a folder the workers can read
+):
+    "(prepared, per-split summary of the reviews): what the prepare stage does, on the cluster when it can."
+    if client is not None and cluster_source(p):
+        return prepare_run_dask(p, client, workdir)
+    if client is not None:
+        print(
+            f"note: {p['data']} is prepared in this process (only Amazon files and demo are read on the cluster)"
+        )
+    source = load_run_source(p)
+    return prepare_run(source, p), source.summary()
+
+# %% ../nbs/05_pipeline.ipynb #301432f2
+def _sample_limit(test, limit) -> int | None:
+    "`limit` if the test users exceed it, else None (every test user)."
+    import numpy as np
+
+    n = int((np.diff(test.tocsr().indptr) > 0).sum())
+    return None if limit is None or n <= int(limit) else int(limit)
+
+
+def _dask_block_size(model, prep, p: dict, limit) -> int:
+    "The users per score block `evaluate` would use for this model and run."
+    import numpy as np
+    from hybridrec.evaluate import _block_size, _resolve_scorer
+
+    n_users = int((np.diff(prep.test.tocsr().indptr) > 0).sum())
+    n_users = n_users if limit is None else min(n_users, limit)
+    dtype = _resolve_scorer(model, *prep.train.shape)[1]
+    return _block_size(None, p["eval_memory_mb"], p["threads"], prep.n_items, dtype, n_users)
+
+
+def _with_ci(res):
+    "`res` with `params['ci95']` (mean and 95% interval of each per-user metric) if it is a sample."
+    from hybridrec.distributed import _ci_table
+
+    if res.sampled and "ci95" not in res.params:
+        res.params["ci95"] = _ci_table(res.per_user, res.params["metrics"]).to_dict("records")
+    return res
+
+# %% ../nbs/05_pipeline.ipynb #a18eb0d6
+def _evaluate_here(model, prep, p: dict, sample, seed_protocol: bool, progress, **kw):
+    "`evaluate` in this process, with the run's seed, threads and memory budget."
+    from hybridrec.evaluate import evaluate
+
+    return evaluate(
+        model,
+        prep.train,
+        prep.test,
+        sample_users=sample,
+        seed_protocol=seed_protocol,
+        seed=p["seed"],
+        n_threads=p["threads"],
+        memory_budget_mb=p["eval_memory_mb"],
+        progress=progress,
+        **kw,
+    )
+
+
+def _evaluate_on_cluster(model, prep, p: dict, client, limit, **kw):
+    "`evaluate_dask` on the blocks of users `evaluate` would use (each user's numbers the same)."
+    from hybridrec.evaluate import METRICS
+    from hybridrec.distributed import evaluate_dask
+
+    bs = _dask_block_size(model, prep, p, limit)
+    return evaluate_dask(
+        model,
+        prep.train,
+        prep.test,
+        client,
+        metrics=tuple(METRICS),
+        max_users=limit,
+        seed=p["seed"],
+        block_size=bs,
+        user_block=max(bs, 4096 // bs * bs),
+        **kw,
+    )
+
+# %% ../nbs/05_pipeline.ipynb #d231228f
+def evaluate_run(
+    model,  # a fitted model (a `Recommender`'s `model`)
+    prep,  # the run's prepared data
+    p: dict,  # run parameters (with `threads` resolved: `stage_params`)
+    client=None,  # a `distributed.Client` (None: one process)
+    user_groups: dict | None = None,  # user slices, as `evaluate`
+    item_groups: dict | None = None,  # item slices, as `evaluate`
+    name: str = "model",  # the model's name in the table
+    progress=False,  # as `evaluate` (one process only)
+):
+    "The evaluate stage's `evaluate` (or `evaluate_dask` with a client): train and valid masked, sampled past `sample_users`."
+    exclude = [m for m in (prep.train, prep.valid) if m is not None]
+    kw = dict(
+        k=p["k"], exclude=exclude, user_groups=user_groups, item_groups=item_groups, name=name
+    )
+    if p["seed_protocol"]:
+        return _evaluate_here(model, prep, p, p["sample_users"], True, progress, **kw)
+    limit = _sample_limit(prep.test, p["sample_users"])
+    if client is None:
+        return _with_ci(_evaluate_here(model, prep, p, limit, False, progress, **kw))
+    return _with_ci(_evaluate_on_cluster(model, prep, p, client, limit, **kw))
 
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb1
 _PREP_FRAMES = ("cold", "train_df", "valid_df", "test_df", "items", "users")
@@ -867,7 +1099,9 @@ def model_feature_settings(
 
 
 def feature_sets(
-    models: list, p: dict, prepared  # the run's models  # run parameters  # the prepared data
+    models: list,  # the run's models
+    p: dict,  # run parameters
+    prepared,  # the prepared data
 ) -> dict:
     "{set folder: {'settings': ..., 'models': [...]}}: one set per distinct setting, 'default' first."
     sets = {}
@@ -1253,9 +1487,10 @@ class Attempt:
         published: dict | None = None,  # the results in place (attempt, finished, stages)
         quiet: bool = False,  # no stage progress lines
         kernel_name: str | None = None,  # Jupyter kernel for the stage notebooks
+        cluster: str | None = None,  # the Dask scheduler address the stages use (None: one process)
     ):
         self.out, self.p, self.data_id = out, params, data_id
-        self.quiet, self.kernel_name = quiet, kernel_name
+        self.quiet, self.kernel_name, self.cluster = quiet, kernel_name, cluster
         self.published = published or {}
         self.id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         self.dir = out / META / f"attempt-{self.id}"
@@ -1393,7 +1628,7 @@ def run_stage(
     self.current = stage
     self.write_status("running", stage=stage)
     t0 = time.perf_counter()
-    params = dict(self.p, run_dir=str(self.dir), stage_dir=str(tmp_dir))
+    params = dict(self.p, run_dir=str(self.dir), stage_dir=str(tmp_dir), cluster=self.cluster)
     try:
         _execute(
             stage_notebook(stage),
@@ -1647,8 +1882,10 @@ def run_pipeline(
         st = _recover(out, notes)
         _tell(notes)
         data_id = _identity(out, p, created)
-        attempt = Attempt(out, p, data_id, st.get("published"), quiet, kernel_name)
-        return attempt.run(resume, reuse_from)
+        with run_cluster(p["cluster"]) as client:
+            address = None if client is None else client.scheduler.address
+            attempt = Attempt(out, p, data_id, st.get("published"), quiet, kernel_name, address)
+            return attempt.run(resume, reuse_from)
     finally:
         _SIG.restore()
         lock.release()
@@ -1736,6 +1973,61 @@ def _sweep_rows(run_dir: Path, point: dict, metrics) -> list:
     return [row(name, v) for name, v in m["models"].items()]
 
 # %% ../nbs/05_pipeline.ipynb #9cb2b94e
+def _sweep_here(out: Path, pts: list, base: dict, quiet: bool, created: bool) -> list:
+    "Run the points one after the other in this process, each reusing identical stages of the runs before; their folders."
+    done = []
+    for i, point in enumerate(pts, 1):
+        run_dir = out / f"run-{i:03d}"
+        if not quiet:
+            print(f"=== sweep run {i}/{len(pts)}: {_label(point)}", flush=True)
+        try:
+            run_pipeline(None, run_dir, params={**base, **point}, quiet=quiet, reuse_from=done)
+        except InputError:
+            if created and not done:  # bad input, nothing finished: leave no folder
+                shutil.rmtree(out, ignore_errors=True)
+            raise
+        done.append(run_dir)
+    return done
+
+
+def _sweep_trial(job: dict) -> dict:
+    "One sweep run as a task (on a worker, in one process there): {} or the error's message and exit status."
+    try:
+        run_pipeline(
+            None, job["run_dir"], params=job["params"], quiet=True, reuse_from=job["reuse"]
+        )
+        return {}
+    except (
+        Exception
+    ) as e:  # returned, not raised: the pipeline's errors need not unpickle on the driver
+        return dict(error=str(e), exit_code=getattr(e, "exit_code", 1), kind=type(e).__name__)
+
+
+def _sweep_on_cluster(client, out: Path, pts: list, base: dict, quiet: bool, created: bool) -> list:
+    "Run the points as tasks: the first alone (the others reuse its identical stages), then all the others at once."
+    from hybridrec.distributed import map_trials
+
+    jobs = [
+        dict(run_dir=str(out / f"run-{i:03d}"), params={**base, **q, "cluster": None}, reuse=[])
+        for i, q in enumerate(pts, 1)
+    ]
+    for j in jobs[1:]:
+        j["reuse"] = [jobs[0]["run_dir"]]
+    if not quiet:
+        print(f"=== sweep: {len(pts)} runs as tasks on {client.scheduler.address}", flush=True)
+    for batch in (jobs[:1], jobs[1:]):
+        for job, r in zip(batch, map_trials(_sweep_trial, batch, client)):
+            if r and r["exit_code"] == 2:
+                if created and job is jobs[0]:
+                    shutil.rmtree(out, ignore_errors=True)
+                raise InputError(f"{Path(job['run_dir']).name}: {r['error']}")
+            if r:
+                err = PipelineError(f"{Path(job['run_dir']).name}: {r['error']}")
+                err.exit_code = r["exit_code"]
+                raise err
+    return [Path(j["run_dir"]) for j in jobs]
+
+# %% ../nbs/05_pipeline.ipynb #49e143bb
 def sweep(
     data: str | None,  # data source, as for `run_pipeline`
     out: str | os.PathLike,  # the sweep folder: run-NNN folders, sweep.csv, sweep.json
@@ -1745,6 +2037,7 @@ def sweep(
     params_file: str | None = None,  # YAML file of base parameters
     metrics=("ndcg@10", "recall@10", "precision@10", "auc"),  # the metrics in the table
     quiet: bool = False,  # no progress lines
+    cluster: str | None = None,  # 'local' or an address: runs as tasks (None: see `run_cluster`)
 ):
     "Run every parameter set of a sweep under `out`; the comparison table (one row per run, model)."
     import pandas as pd
@@ -1756,20 +2049,13 @@ def sweep(
     out = Path(out).resolve()
     created = not out.exists()
     _claim_sweep_folder(out)
-    rows, done = [], []
     with FolderLock(out / META / "lock", "sweep folder", label=str(out)):
-        for i, point in enumerate(pts, 1):
-            run_dir = out / f"run-{i:03d}"
-            if not quiet:
-                print(f"=== sweep run {i}/{len(pts)}: {_label(point)}", flush=True)
-            try:
-                run_pipeline(None, run_dir, params={**base, **point}, quiet=quiet, reuse_from=done)
-            except InputError:
-                if created and not done:  # bad input, nothing finished: leave no folder
-                    shutil.rmtree(out, ignore_errors=True)
-                raise
-            done.append(run_dir)
-            rows += _sweep_rows(run_dir, point, metrics)
+        with run_cluster(cluster or base.get("cluster")) as client:
+            if client is None:
+                dirs = _sweep_here(out, pts, base, quiet, created)
+            else:
+                dirs = _sweep_on_cluster(client, out, pts, base, quiet, created)
+        rows = [r for d, point in zip(dirs, pts) for r in _sweep_rows(d, point, metrics)]
         table = pd.DataFrame(rows)
         atomic_write(out / "sweep.csv", table.to_csv(index=False))
         write_json(out / "sweep.json", dict(points=pts, rows=rows))

@@ -1,7 +1,9 @@
 """The Dask path (hybridrec.distributed) equals the single-process path, on a LocalCluster of 2 worker processes.
 
 One cluster serves the module (closed at the end); the memory-limit test starts its own small-memory cluster and
-closes it. Data are small: the whole file runs in about two minutes on 2 cores."""
+closes it. Data are small: the library tests run in about two minutes on 2 cores. The tests of the switch
+(`hybridrec run / recommend / sweep / tune --cluster local`) run the console script, whose LocalCluster is closed
+when the command ends; they take about ten minutes more (each pipeline run starts five kernels)."""
 import json, os, sys
 from pathlib import Path
 import numpy as np
@@ -249,3 +251,132 @@ def test_prepare_under_worker_memory_limit(tmp_path):
         written = c.run(lambda dask_worker: sum(v for k, v in dask_worker.digests_total.items() if "disk-write" in str(k) and "bytes" in str(k)))
     assert sum(written.values()) > 0, written
     assert_same_prepared(got, single, frames=False)
+
+
+# ---- the switch: `hybridrec run / recommend / sweep --cluster` (each command starts and closes its own LocalCluster)
+
+BIN = Path(sys.executable).parent / "hybridrec"
+RUN_ARGS = ["--data", "demo", "-p", "demo_users", "800", "-p", "demo_items", "300", "-p", "epochs", "4", "-p", "als_epochs", "4",
+            "-p", "deterministic", "true", "-p", "models", '["popularity", "als", "lightfm_hybrid"]']
+
+
+def hr(*args, check=True, timeout=900):
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    r = subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
+    if check:
+        assert r.returncode == 0, f"exit {r.returncode}\nstdout:\n{r.stdout[-3000:]}\nstderr:\n{r.stderr[-3000:]}"
+    return r
+
+
+@pytest.fixture(scope="module")
+def cluster_runs(tmp_path_factory):
+    "The same small deterministic run, in one process and with --cluster local."
+    base = tmp_path_factory.mktemp("cluster_runs")
+    hr("run", "--out", base / "one", *RUN_ARGS)
+    r = hr("run", "--out", base / "dask", "--cluster", "local", *RUN_ARGS)
+    return base, r
+
+
+def _model_numbers(run):
+    m = json.loads((run / "metrics.json").read_text())
+    return m, {n: dict(metrics=v["metrics"], n_users=v["n_users"], n_users_skipped=v["n_users_skipped"], slices=v["slices"],
+                       cold=v["cold_users"], cold_items=v["cold_items"]) for n, v in m["models"].items()}
+
+
+def _close(a, b, path="metrics"):
+    "Equal structure; numbers to 1e-9 relative."
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), (path, a.keys() if isinstance(a, dict) else a, b)
+        for k in a:
+            _close(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, float) and isinstance(b, (int, float)):
+        assert b == pytest.approx(a, rel=1e-9, abs=1e-12, nan_ok=True), path
+    else:
+        assert a == b, path
+
+
+def test_run_on_local_cluster_gives_the_same_metrics(cluster_runs):
+    base, r = cluster_runs
+    one, nums_one = _model_numbers(base / "one")
+    dask_, nums_dask = _model_numbers(base / "dask")
+    assert set(nums_one) == {"popularity", "als", "lightfm_hybrid"}
+    _close(nums_one, nums_dask)
+    assert (one["protocol"], one["sampled"]) == (dask_["protocol"], dask_["sampled"]) == ("full", False)
+    for key in ("n_users", "n_items", "train_interactions", "valid_interactions", "test_interactions", "cold_rows", "synthetic"):
+        assert one["dataset"][key] == dask_["dataset"][key], key
+    nb = (base / "dask" / "notebooks" / "1_prepare.ipynb").read_text()
+    assert "Dask cluster: tcp://" in nb and "one process" in (base / "one" / "notebooks" / "1_prepare.ipynb").read_text()
+    assert json.loads((base / "dask" / "params.json").read_text())["cluster"] == "local"
+    assert not list(base.glob("dask/.demo-data-*")) and not list(base.glob("dask/prepared/.demo-data-*"))
+
+
+def test_run_samples_users_past_the_limit_on_both_paths(cluster_runs, tmp_path):
+    "-p sample_users N below the test users: the same fixed-seed sample on both paths, with 95% intervals in metrics.json."
+    base, _ = cluster_runs
+    n_test = json.loads((base / "one" / "metrics.json").read_text())["models"]["als"]["n_users"]
+    args = ["-p", "sample_users", str(n_test // 2), "-p", "models", '["popularity"]']
+    hr("run", "--out", tmp_path / "one", *RUN_ARGS, *args)
+    hr("run", "--out", tmp_path / "dask", "--cluster", "local", *RUN_ARGS, *args)
+    one, nums_one = _model_numbers(tmp_path / "one")
+    dask_, nums_dask = _model_numbers(tmp_path / "dask")
+    _close(nums_one, nums_dask)
+    assert (one["protocol"], one["sampled"], nums_one["popularity"]["n_users"]) == ("sampled", True, n_test // 2)
+    for m in (one, dask_):
+        lo, hi = m["models"]["popularity"]["ci95"]["ndcg@10"]
+        assert lo <= m["models"]["popularity"]["metrics"]["ndcg@10"] <= hi
+    _close(one["models"]["popularity"]["ci95"], dask_["models"]["popularity"]["ci95"])
+
+
+def test_unreachable_cluster_is_one_line_error(tmp_path):
+    r = hr("run", "--out", tmp_path / "x", "--cluster", "tcp://127.0.0.1:9", *RUN_ARGS, check=False)
+    assert r.returncode == 2 and "cannot reach a Dask scheduler" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_recommend_all_users_cli_equals_single_process(cluster_runs, tmp_path):
+    from hybridrec.models import load_model
+    base, _ = cluster_runs
+    model = base / "dask" / "models" / "lightfm_hybrid"
+    hr("recommend", "--model", model, "--all-users", "--out", tmp_path / "one.parquet", "-k", "5", "--user-block", "100")
+    r = hr("recommend", "--model", model, "--all-users", "--out", tmp_path / "dask.parquet", "-k", "5", "--user-block", "100",
+           "--cluster", "local")
+    assert "Dask tasks" in r.stdout
+    key = ["user_id", "rank"]
+    one = pd.read_parquet(tmp_path / "one.parquet").sort_values(key).reset_index(drop=True)
+    dask_ = pd.read_parquet(tmp_path / "dask.parquet").sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(one, dask_)
+    rec = load_model(model)
+    assert len(list((tmp_path / "dask.parquet").glob("part-*.parquet"))) == -(-len(rec.user_ids) // 100)
+    want = rec.recommend(list(rec.user_ids), k=5).sort_values(key).reset_index(drop=True)
+    assert len(one) == len(want) and (one.user_id.to_numpy() == want.user_id.astype(str).to_numpy()).all()
+    np.testing.assert_allclose(one.score.to_numpy(), want.score.to_numpy(), rtol=1e-5, atol=1e-6)
+    s = want.score.to_numpy()
+    tie = np.r_[np.abs(np.diff(s)) < 1e-5, False] | np.r_[False, np.abs(np.diff(s)) < 1e-5]
+    assert ((one.parent_asin.to_numpy() == want.parent_asin.astype(str).to_numpy()) | tie).all()
+    bad = hr("recommend", "--model", model, "--all-users", check=False)
+    assert bad.returncode == 2 and "--all-users and --out go together" in bad.stderr
+
+
+def test_sweep_runs_as_tasks_on_local_cluster(tmp_path):
+    out = tmp_path / "sweep"
+    r = hr("sweep", "--out", out, "--cluster", "local", *RUN_ARGS, "-p", "models", '["popularity", "als"]',
+           "-g", "als_factors", "[4, 8]")
+    assert "runs as tasks on tcp://" in r.stdout
+    t = pd.read_csv(out / "sweep.csv")
+    assert sorted(t.run.unique()) == ["run-001", "run-002"] and sorted(t.als_factors.unique()) == [4, 8]
+    st = json.loads((out / "run-002" / "status.json").read_text())
+    assert st["stages"]["prepare"].get("reused_from", "").endswith("run-001") and not st["stages"]["train"]["skipped"]
+    pop = t[t.model == "popularity"]["ndcg@10"].tolist()
+    assert pop[0] == pop[1]
+
+
+def test_tune_families_as_tasks_on_local_cluster(tmp_path):
+    import yaml
+    out = tmp_path / "tuned"
+    hr("tune", "--data", "demo", "--out", out, "--budget", "0.2", "--families", "als", "lightfm_cf", "--cluster", "local",
+       "-p", "demo_users", "600", "-p", "demo_items", "200", "-p", "threads", "1")
+    t = pd.read_csv(out / "trials.csv")
+    assert set(t.family) == {"als", "lightfm_cf"}
+    pf = yaml.safe_load((out / "best_params.yaml").read_text())
+    assert pf["models"] == ["popularity", "als", "lightfm_cf", "seed_hybrid"] and set(pf["model_params"]) <= {"als", "lightfm_cf"}
+    assert not list(out.glob(".demo-data-*"))
