@@ -1489,6 +1489,7 @@ def _eval_block(
         exclude=[excl] if excl is not None else False,
         block_size=block_size,
         ties=ties,
+        n_threads=1,  # one thread a task: the workers are the parallelism
         user_groups=ugroups or None,
         item_groups=igroups or None,
     )
