@@ -1696,6 +1696,20 @@ def do_stage(
         self.say(f"{tag}: done in {secs:.1f}s")
     self.write_status("running")
 
+# %% ../nbs/05_pipeline.ipynb #8df4420b
+@patch
+def report_html(
+    self: Attempt,
+    rep: Path,  # the executed report notebook in the attempt
+) -> None:
+    "report.html: linked from the run whose report stage was carried unchanged, else exported from `rep`."
+    rec = self.stages.get("report", {})
+    old = Path(rec.get("reused_from") or self.out) / "report.html"
+    if rec.get("skipped") and old.exists():
+        _link_or_copy(str(old), str(self.dir / "report.html"))
+    else:
+        _export_html(rep, self.dir / "report.html")
+
 # %% ../nbs/05_pipeline.ipynb #a77e000c
 def _export_html(nb_path: Path, html_path: Path) -> None:
     "Self-contained HTML (images embedded, code hidden) of an executed notebook, written atomically."
@@ -1723,7 +1737,7 @@ def assemble(self: Attempt) -> None:
             shutil.copy2(f, plots / f.name)
     rep = self.dir / "notebooks" / f"{STAGES.index('report') + 1}_report.ipynb"
     if rep.exists():
-        _export_html(rep, self.dir / "report.html")
+        self.report_html(rep)
 
 # %% ../nbs/05_pipeline.ipynb #a77e000d
 @patch
