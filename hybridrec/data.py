@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import InputError, pid_alive
 
@@ -26,7 +27,8 @@ __all__ = ['log', 'SPLITS', 'SYNTHETIC_MARKER', 'WRITING_MARKER', 'REVIEW_COLUMN
 log = logging.getLogger("hybridrec")
 
 SPLITS = ("train", "valid", "test")
-SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"  # written by `hybridrec.demo`; data read from a folder holding it is labelled synthetic
+# written by `hybridrec.demo`; data read from a folder holding it is labelled synthetic
+SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
 WRITING_MARKER = ".hybridrec-writing"  # present while `hybridrec.demo` replaces a folder's files
 REVIEW_COLUMNS = ("user_id", "parent_asin", "rating", "timestamp")
 META_COLUMNS = (
@@ -42,29 +44,33 @@ META_COLUMNS = (
 
 
 class DataError(InputError):
-    "Bad or missing input data; the message names the file, the column and what was expected (exit 2)."
+    "Bad or missing input data; the message names the file, column and what was expected (exit 2)."
 
-# %% ../nbs/00_data.ipynb #51f12d50
+# %% ../nbs/00_data.ipynb #742d09f6
 _REVIEW_RE = re.compile(
     r"^(?P<category>.+)\.(?P<split>train|valid|test)\.(?P<fmt>csv|csv\.gz|parquet)$"
 )
 _META_RE = re.compile(r"^meta_(?P<category>.+)\.(?P<fmt>jsonl|jsonl\.gz|json|json\.gz|parquet)$")
 _SEED_TEST_RE = re.compile(r"^(?P<category>.+)\.test\.(?P<fmt>csv|csv\.gz|parquet)$")
 
-
-def get_fs(location: str, storage_options: dict | None = None):
+# %% ../nbs/00_data.ipynb #7e5aca00
+def get_fs(
+    location: str,  # a local path or any fsspec URL
+    storage_options: dict | None = None,  # fsspec options for `location`
+):
     "The fsspec filesystem and root path for `location` (local path or any fsspec URL)."
     fs, root = fsspec.core.url_to_fs(str(location), **(storage_options or {}))
     return fs, root.rstrip("/")
 
-
+# %% ../nbs/00_data.ipynb #35c49844
 def _names(fs, root):
+    "The names in the folder `root`, sorted; None when there is no such folder."
     try:
         return sorted(posixpath.basename(p.rstrip("/")) for p in fs.ls(root, detail=False))
     except FileNotFoundError:
         return None
 
-
+# %% ../nbs/00_data.ipynb #eefb356f
 def _classify(fs, root, n) -> list[tuple]:
     "The rows of `find_files` for the entry `n` of the folder (none for other names)."
     path = f"{root}/{n}"
@@ -81,7 +87,7 @@ def _classify(fs, root, n) -> list[tuple]:
     tests = [(t, _SEED_TEST_RE.match(t)) for t in _names(fs, path) or []]
     return [(m["category"], "seed_test", "test", m["fmt"], f"{path}/{t}") for t, m in tests if m]
 
-
+# %% ../nbs/00_data.ipynb #d9a3ecc6
 def find_files(
     location: str,  # a folder or fsspec URL
     storage_options: dict | None = None,  # fsspec options for `location`
@@ -557,7 +563,7 @@ def read_meta(
 # %% ../nbs/00_data.ipynb #1bd48e58
 @dataclass
 class ReviewData:
-    "Train/valid/test review frames sharing one id space, plus item (and optional user) side information."
+    "Train/valid/test review frames sharing one id space, plus item and optional user side information."
 
     train: pd.DataFrame
     valid: pd.DataFrame | None = None
@@ -573,36 +579,45 @@ class ReviewData:
         "The splits that are present, by name."
         return {k: getattr(self, k) for k in SPLITS if getattr(self, k) is not None}
 
-    def with_meta(self, split="train") -> pd.DataFrame:
-        "Reviews of `split` with item metadata joined on `parent_asin` (the seed's `train_df` shape)."
-        df = self.splits[split]
-        if self.items is None:
-            return df
-        meta = self.items.drop(
-            columns=[c for c in ("category",) if c in df.columns and c in self.items.columns]
+# %% ../nbs/00_data.ipynb #c1a91b5d
+@patch
+def with_meta(
+    self: ReviewData,
+    split="train",  # the split to join: train, valid or test
+) -> pd.DataFrame:
+    "Reviews of `split` with item metadata joined on `parent_asin` (the seed's `train_df` shape)."
+    df = self.splits[split]
+    if self.items is None:
+        return df
+    meta = self.items.drop(
+        columns=[c for c in ("category",) if c in df.columns and c in self.items.columns]
+    )
+    return df.merge(meta, on="parent_asin", how="left")
+
+# %% ../nbs/00_data.ipynb #b5a777f3
+@patch
+def summary(self: ReviewData) -> pd.DataFrame:
+    "Rows, users, items and duplicate reviews dropped per split."
+    rows = [
+        dict(
+            split=k,
+            reviews=len(v),
+            users=v.user_id.nunique(),
+            items=v.parent_asin.nunique(),
+            duplicates_dropped=self.dropped_duplicates.get(k, 0),
         )
-        return df.merge(meta, on="parent_asin", how="left")
+        for k, v in self.splits.items()
+    ]
+    return pd.DataFrame(rows).set_index("split")
 
-    def summary(self) -> pd.DataFrame:
-        "Rows, users, items and duplicate reviews dropped per split."
-        rows = [
-            dict(
-                split=k,
-                reviews=len(v),
-                users=v.user_id.nunique(),
-                items=v.parent_asin.nunique(),
-                duplicates_dropped=self.dropped_duplicates.get(k, 0),
-            )
-            for k, v in self.splits.items()
-        ]
-        return pd.DataFrame(rows).set_index("split")
-
-    def __repr__(self):
-        tag = " (SYNTHETIC demo data)" if self.synthetic else ""
-        parts = ", ".join(f"{k}={len(v):,}" for k, v in self.splits.items())
-        ni = 0 if self.items is None else len(self.items)
-        nu = "" if self.users is None else f", users with features={len(self.users):,}"
-        return f"ReviewData({self.source!r}{tag}: {parts}; items with meta={ni:,}{nu})"
+# %% ../nbs/00_data.ipynb #5b29c975
+@patch
+def __repr__(self: ReviewData):
+    tag = " (SYNTHETIC demo data)" if self.synthetic else ""
+    parts = ", ".join(f"{k}={len(v):,}" for k, v in self.splits.items())
+    ni = 0 if self.items is None else len(self.items)
+    nu = "" if self.users is None else f", users with features={len(self.users):,}"
+    return f"ReviewData({self.source!r}{tag}: {parts}; items with meta={ni:,}{nu})"
 
 # %% ../nbs/00_data.ipynb #1d5dabda
 def _id_codes(col: pd.Series) -> tuple[np.ndarray, int]:
