@@ -121,12 +121,12 @@ def _half_written(fs, root, location):
         f"possibly mixing two data sets; run `hybridrec demo-data {location}` again"
     )
 
-# %% ../nbs/00_data.ipynb #b232c4c8
+# %% ../nbs/00_data.ipynb #445385fc
 def _open(fs, path):
     "A Python file object, gzip-decompressed if the name ends in .gz: for small reads (the header)."
     return fs.open(path, "rb", compression="infer")
 
-
+# %% ../nbs/00_data.ipynb #4192a480
 @contextlib.contextmanager
 def _stream(fs, path):
     "The file as an Arrow input stream; Arrow decompresses `.gz` itself (no Python on its threads)."
@@ -139,7 +139,7 @@ def _stream(fs, path):
         src = pa.PythonFile(raw, mode="r")
         yield pa.CompressedInputStream(src, codec) if codec else src
 
-# %% ../nbs/00_data.ipynb #b232c4d1
+# %% ../nbs/00_data.ipynb #c8f4e84c
 _BROKEN = (EOFError, zlib.error, gzip.BadGzipFile, OSError, pa.ArrowInvalid)
 _BROKEN_WORDS = (
     "truncated",
@@ -164,7 +164,7 @@ def _broken_message(path, e: BaseException) -> str:
         fix = "the file looks truncated or corrupt: download or copy it again"
     return f"{path}: cannot be read ({reason}); {fix}"
 
-
+# %% ../nbs/00_data.ipynb #b7e820fc
 @contextlib.contextmanager
 def _reading(path):
     "Re-raise any error from reading the bytes of `path` as a `DataError` that names it."
@@ -175,7 +175,7 @@ def _reading(path):
     except _BROKEN as e:
         raise DataError(_broken_message(path, e)) from None
 
-# %% ../nbs/00_data.ipynb #b232c4d4
+# %% ../nbs/00_data.ipynb #ea359253
 def _header(fs, path) -> list[str]:
     "The column names on the first line of a CSV file."
     with _open(fs, path) as f:
@@ -187,14 +187,14 @@ def _header(fs, path) -> list[str]:
         )
     return next(csv.reader([line]))
 
-
+# %% ../nbs/00_data.ipynb #0f64c25a
 def _where(path, i: int) -> str:
-    "Data row `i` (0-based index) in words: 1-based, and the file line for text files with a header."
+    "Data row `i` (0-based) in words: 1-based, and the file line for text files with a header."
     if str(path).endswith(".parquet"):
         return f"row {i + 1}"
     return f"data row {i + 1} (file line {i + 2})"
 
-
+# %% ../nbs/00_data.ipynb #a5cf427f
 def _bad(path, col, values, mask, expected):
     "Raise the `DataError` for the first value of `values` where `mask` is true."
     idx = np.flatnonzero(mask)
@@ -206,7 +206,7 @@ def _bad(path, col, values, mask, expected):
         f"{path}: column '{col}': expected {expected}, found {first!r} at {where} ({many})"
     )
 
-
+# %% ../nbs/00_data.ipynb #7697f69e
 def _check_columns(path, present, required):
     "Raise a `DataError` listing the `required` columns missing from `present`."
     missing = [c for c in required if c not in present]
@@ -217,9 +217,9 @@ def _check_columns(path, present, required):
             f"{path}: missing required column{plural} {names}; " f"found columns {list(present)}"
         )
 
-# %% ../nbs/00_data.ipynb #b232c4d7
+# %% ../nbs/00_data.ipynb #6896fca4
 def _only_ascii_spaces(text: pa.Array, block: int = 1 << 26) -> bool:
-    "True when the bytes of `text` are ASCII with no whitespace but ' ' (no tab, newline, ...): a byte scan in blocks."
+    "True when `text` is ASCII with no whitespace but ' ' (no tab, newline, ...): a block byte scan."
     data = text.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
     for start in range(0, len(raw), block):
@@ -228,9 +228,9 @@ def _only_ascii_spaces(text: pa.Array, block: int = 1 << 26) -> bool:
             return False
     return True
 
-
+# %% ../nbs/00_data.ipynb #af978c64
 def _drop_empty_row_tokens(lists: pa.ListArray, empty_rows: np.ndarray) -> pa.ListArray | None:
-    "Splitting '' gives [''], so drop that one token of each empty row; None if any other token is empty."
+    "Splitting '' gives [''], so drop the one token of each empty row; None if another one is empty."
     empty_tokens = pc.equal(pc.binary_length(lists.values), 0).to_numpy(zero_copy_only=False)
     if empty_tokens.sum() != empty_rows.sum():
         return None  # two spaces in a row, or one at either end
@@ -240,9 +240,9 @@ def _drop_empty_row_tokens(lists: pa.ListArray, empty_rows: np.ndarray) -> pa.Li
     kept = lists.values.filter(pa.array(~empty_tokens))
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), kept)
 
-
+# %% ../nbs/00_data.ipynb #3b529680
 def _split_history(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    "The byte split on ' ', or None where it could differ from the Unicode split (other spaces, runs, ends)."
+    "The byte split on ' ', or None where it could differ from the Unicode split (other spaces...)."
     out = []
     for chunk in text.chunks:
         if not _only_ascii_spaces(chunk):
@@ -254,7 +254,7 @@ def _split_history(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
         out.append(lists)
     return pa.chunked_array(out, type=pa.list_(pa.string()))
 
-
+# %% ../nbs/00_data.ipynb #70512000
 def _parse_history(arr) -> pd.Series:
     "Space-separated item ids -> pyarrow list<string> column ([] for empty or missing)."
     arr = pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
@@ -269,7 +269,7 @@ def _parse_history(arr) -> pd.Series:
 
 # %% ../nbs/00_data.ipynb #7facf11b
 def _numeric(s: pd.Series) -> np.ndarray:
-    "Column -> float64 array, NaN where missing or not a number (Arrow cast first; slow path on bad text)."
+    "Column -> float64 array, NaN where missing or not a number (Arrow cast first, then slow path)."
     if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
         return s.to_numpy(dtype="float64", na_value=np.nan)
     if isinstance(s.dtype, pd.ArrowDtype):
@@ -282,7 +282,7 @@ def _numeric(s: pd.Series) -> np.ndarray:
         obj = pd.Series(s.to_numpy(dtype=object, na_value=None))
         return pd.to_numeric(obj, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
-# %% ../nbs/00_data.ipynb #b232c4d9
+# %% ../nbs/00_data.ipynb #7ce6eecd
 MS_FLOOR = 100_000_000_000  # 1973-03-03 in ms: a smaller "millisecond" timestamp is seconds
 
 
@@ -290,9 +290,9 @@ def _ms_ceiling() -> int:
     "Tomorrow, in milliseconds since 1970: a later timestamp is an error."
     return int((time.time() + 86_400) * 1000)
 
-
+# %% ../nbs/00_data.ipynb #de417eca
 def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
-    "The column as float64: numbers kept, ISO dates converted to ms; other text: an error at its row."
+    "The column as float64: numbers kept, ISO dates converted to ms; other text is an error."
     num = np.array(_numeric(s), dtype="float64")  # a writable copy
     text = np.isnan(num)
     if text.any():
@@ -306,13 +306,14 @@ def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
         num[rows] = dt.dt.as_unit("ms").astype("int64").to_numpy()
     return num
 
-# %% ../nbs/00_data.ipynb #b232c4da
+# %% ../nbs/00_data.ipynb #99309aa4
 def _date(ms: float) -> str:
+    "Milliseconds since 1970 as a date, for messages."
     return time.strftime("%Y-%m-%d", time.gmtime(ms / 1000))
 
-
+# %% ../nbs/00_data.ipynb #bb372db2
 def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
-    "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible values are errors."
+    "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible ones are errors."
     v = _timestamp_numbers(path, s)
     hi = _ms_ceiling()
     in_ms = (v >= MS_FLOOR) & (v <= hi)
@@ -337,7 +338,7 @@ def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
     )
     _bad(path, "timestamp", s.to_numpy(), ~(in_s if seconds else in_ms), expected)
 
-# %% ../nbs/00_data.ipynb #b232c4dc
+# %% ../nbs/00_data.ipynb #e699718b
 def _ids(df, path, col) -> pd.Series:
     "An id column as strings; a missing id is an error at its row."
     ids = df[col].astype("string").reset_index(drop=True)
@@ -345,9 +346,9 @@ def _ids(df, path, col) -> pd.Series:
         _bad(path, col, ids.to_numpy(), ids.isna().to_numpy(), "a non-empty id")
     return ids
 
-
+# %% ../nbs/00_data.ipynb #0ea80b35
 def _arrow_text(s: pd.Series) -> pa.ChunkedArray:
-    "A text column as Arrow strings, without a detour through Python objects when it is Arrow-backed already."
+    "A text column as Arrow strings, with no detour through Python objects when it is Arrow already."
     arr = getattr(s.array, "_pa_array", None)
     if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return arr
@@ -355,14 +356,14 @@ def _arrow_text(s: pd.Series) -> pa.ChunkedArray:
         [pa.array(s.astype("string").to_numpy(na_value=None), type=pa.string())]
     )
 
-
+# %% ../nbs/00_data.ipynb #ce75de09
 def _history(h: pd.Series) -> pd.Series:
     "The `history` column as a pyarrow list column, from lists or from space-separated text."
     if isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype):
         return h.reset_index(drop=True)
     return _parse_history(_arrow_text(h))
 
-
+# %% ../nbs/00_data.ipynb #f382a023
 def validate_reviews(
     df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rating, timestamp
     path: str,  # the file they came from, for messages
@@ -389,9 +390,9 @@ def validate_reviews(
         out["history"] = _history(df["history"])
     return out
 
-# %% ../nbs/00_data.ipynb #b232c4de
+# %% ../nbs/00_data.ipynb #dd23f267
 def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFrame:
-    "One open of a parquet file: check `required` columns in its schema, read `columns` (None: all)."
+    "One open of a parquet file: `required` columns checked in its schema, `columns` read (None: all)."
     import pyarrow.parquet as pq
 
     with _reading(path), fs.open(path, "rb") as f:
@@ -401,7 +402,7 @@ def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFr
         use = None if columns is None else [c for c in columns if c in present]
         return pf.read(columns=use).to_pandas(**to_pandas)
 
-
+# %% ../nbs/00_data.ipynb #bea1c4b4
 def _read_csv(fs, path, use) -> pa.Table:
     "The columns `use` of a CSV file, all as text."
     types = {c: pa.string() for c in use}
