@@ -104,7 +104,7 @@ def find_files(
 
 # %% ../nbs/00_data.ipynb #460fb02b
 def _half_written(fs, root, location):
-    "Raise the `DataError` for a folder holding the writing flag: being written now, or interrupted."
+    "Raise the `DataError` for a folder with the writing flag: being written now, or interrupted."
     try:
         rec = json.loads(fs.cat_file(f"{root}/{WRITING_MARKER}") or b"{}")
     except (ValueError, OSError):
@@ -219,7 +219,7 @@ def _check_columns(path, present, required):
 
 # %% ../nbs/00_data.ipynb #6896fca4
 def _only_ascii_spaces(text: pa.Array, block: int = 1 << 26) -> bool:
-    "True when `text` is ASCII with no whitespace but ' ' (no tab, newline, ...): a block byte scan."
+    "True when `text` is ASCII with no whitespace but ' ' (no tab, newline...): a block byte scan."
     data = text.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
     for start in range(0, len(raw), block):
@@ -230,7 +230,7 @@ def _only_ascii_spaces(text: pa.Array, block: int = 1 << 26) -> bool:
 
 # %% ../nbs/00_data.ipynb #af978c64
 def _drop_empty_row_tokens(lists: pa.ListArray, empty_rows: np.ndarray) -> pa.ListArray | None:
-    "Splitting '' gives [''], so drop the one token of each empty row; None if another one is empty."
+    "Splitting '' gives [''], so drop the one token of each empty row; None if another is empty."
     empty_tokens = pc.equal(pc.binary_length(lists.values), 0).to_numpy(zero_copy_only=False)
     if empty_tokens.sum() != empty_rows.sum():
         return None  # two spaces in a row, or one at either end
@@ -313,7 +313,7 @@ def _date(ms: float) -> str:
 
 # %% ../nbs/00_data.ipynb #bb372db2
 def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
-    "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible ones are errors."
+    "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible: errors."
     v = _timestamp_numbers(path, s)
     hi = _ms_ceiling()
     in_ms = (v >= MS_FLOOR) & (v <= hi)
@@ -348,7 +348,7 @@ def _ids(df, path, col) -> pd.Series:
 
 # %% ../nbs/00_data.ipynb #0ea80b35
 def _arrow_text(s: pd.Series) -> pa.ChunkedArray:
-    "A text column as Arrow strings, with no detour through Python objects when it is Arrow already."
+    "A text column as Arrow strings, with no detour through Python objects if Arrow already."
     arr = getattr(s.array, "_pa_array", None)
     if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return arr
@@ -392,7 +392,7 @@ def validate_reviews(
 
 # %% ../nbs/00_data.ipynb #dd23f267
 def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFrame:
-    "One open of a parquet file: `required` columns checked in its schema, `columns` read (None: all)."
+    "One open of a parquet file: `required` columns checked in the schema, `columns` read."
     import pyarrow.parquet as pq
 
     with _reading(path), fs.open(path, "rb") as f:
@@ -452,7 +452,7 @@ def parse_prices(
     s: pd.Series,  # prices: numbers, or text as Amazon writes them
     path: str = "",  # the file they came from, for the warning about unreadable ones
 ) -> pd.Series:
-    "Prices as float64: '$12.99', '1,299.00', 'from 3.00', ranges (lower bound); others NaN, counted."
+    "Prices as float64: '$12.99', '1,299.00', 'from 3.00', ranges (lower bound); others NaN."
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
     txt = s.astype("string").str.strip()
@@ -472,7 +472,7 @@ def parse_prices(
         )
     return value
 
-# %% ../nbs/00_data.ipynb #31398ae8
+# %% ../nbs/00_data.ipynb #23fb28ce
 _META_TYPES = {
     "parent_asin": pa.string(),
     "title": pa.string(),
@@ -484,7 +484,7 @@ _META_TYPES = {
     "categories": pa.list_(pa.string()),
 }
 
-
+# %% ../nbs/00_data.ipynb #a76d6019
 def _meta_fast(fs, path, columns) -> pd.DataFrame | None:
     "Arrow's JSON reader with an explicit schema; None when a field changes type between lines."
     schema = pa.schema([(c, _META_TYPES.get(c, pa.string())) for c in columns])
@@ -495,7 +495,7 @@ def _meta_fast(fs, path, columns) -> pd.DataFrame | None:
     except pa.ArrowInvalid:
         return None
 
-
+# %% ../nbs/00_data.ipynb #07d61700
 def _meta_slow(fs, path, columns) -> pd.DataFrame:
     "One `json.loads` per line; a line that is not JSON is an error naming its line number."
     recs = []
@@ -510,7 +510,7 @@ def _meta_slow(fs, path, columns) -> pd.DataFrame:
             recs.append({c: o.get(c) for c in columns})
     return pd.DataFrame.from_records(recs, columns=list(columns))
 
-# %% ../nbs/00_data.ipynb #31398aea
+# %% ../nbs/00_data.ipynb #4ad4f837
 def _meta_frame(fs, path, columns) -> pd.DataFrame:
     "The raw meta records of `path` (parquet or JSON lines)."
     if str(path).endswith(".parquet"):
@@ -524,7 +524,7 @@ def _meta_frame(fs, path, columns) -> pd.DataFrame:
     df = _meta_fast(fs, path, columns)
     return _meta_slow(fs, path, columns) if df is None else df
 
-
+# %% ../nbs/00_data.ipynb #f89ad153
 def _type_meta(df: pd.DataFrame, path) -> pd.DataFrame:
     "Typed meta columns: prices parsed, ratings float32, categories lists, text as strings."
     if "price" in df:
@@ -564,7 +564,7 @@ def read_meta(
 # %% ../nbs/00_data.ipynb #1bd48e58
 @dataclass
 class ReviewData:
-    "Train/valid/test review frames sharing one id space, plus item and optional user side information."
+    "Train/valid/test review frames sharing one id space, plus item and optional user side data."
 
     train: pd.DataFrame
     valid: pd.DataFrame | None = None
@@ -620,26 +620,26 @@ def __repr__(self: ReviewData):
     nu = "" if self.users is None else f", users with features={len(self.users):,}"
     return f"ReviewData({self.source!r}{tag}: {parts}; items with meta={ni:,}{nu})"
 
-# %% ../nbs/00_data.ipynb #1d5dabda
+# %% ../nbs/00_data.ipynb #3a86ffe1
 def _id_codes(col: pd.Series) -> tuple[np.ndarray, int]:
-    "Integer codes of an id column and how many distinct ids: free for categoricals, one hash pass otherwise."
+    "Integer codes of an id column and how many distinct ids: free for categoricals, else one hash."
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.cat.codes.to_numpy(), len(col.cat.categories)
     codes, uniques = pd.factorize(col)
     return codes, len(uniques)
 
-
+# %% ../nbs/00_data.ipynb #57773a9a
 def _pair_keys(df: pd.DataFrame) -> np.ndarray:
     "One int64 per (user_id, parent_asin) pair, equal exactly when both ids are."
     users, _ = _id_codes(df["user_id"])
     items, n_items = _id_codes(df["parent_asin"])
     return users.astype(np.int64) * (n_items + 1) + items
 
-
+# %% ../nbs/00_data.ipynb #8df1b31d
 def drop_duplicate_reviews(
     df: pd.DataFrame,  # reviews with user_id, parent_asin and timestamp
 ) -> tuple[pd.DataFrame, int]:
-    "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in file order), as the official benchmark does."
+    "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in the file)."
     key = _pair_keys(df)
     if not pd.Index(key).has_duplicates:  # the usual case: one hash pass, no sort
         return df, 0
@@ -649,23 +649,23 @@ def drop_duplicate_reviews(
     later[order[1:]] = key[1:] == key[:-1]
     return df[~later].reset_index(drop=True), int(later.sum())
 
-# %% ../nbs/00_data.ipynb #c5ab2091
+# %% ../nbs/00_data.ipynb #0e561ab8
 def _distinct_ids(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
     "Codes of `col` into its distinct ids, and those ids as strings: each row is hashed once."
     codes, uniques = pd.factorize(col)
     return codes, pd.Series(uniques, dtype="string")
 
-
+# %% ../nbs/00_data.ipynb #dcaf27b6
 def _categorical(codes: np.ndarray, ids: pd.Series, categories: pd.Index) -> pd.Categorical:
     "Codes into `ids` re-pointed at `categories`; -1 (missing) stays missing."
     where = categories.get_indexer(ids)
     return pd.Categorical.from_codes(np.where(codes < 0, -1, where[codes]), categories=categories)
 
-
+# %% ../nbs/00_data.ipynb #517c9667
 def share_id_space(
     data: ReviewData,  # splits, items and users; changed in place and returned
 ) -> ReviewData:
-    "Make `user_id` / `parent_asin` categoricals with one category set across splits, items and users."
+    "Make `user_id` / `parent_asin` categoricals with one category set for splits, items and users."
     frames = list(data.splits.values())
     users = frames + ([data.users] if data.users is not None else [])
     items = frames + ([data.items] if data.items is not None else [])
