@@ -677,13 +677,13 @@ def share_id_space(
             f[col] = _categorical(codes, ids, categories)
     return data
 
-# %% ../nbs/00_data.ipynb #281a444f
+# %% ../nbs/00_data.ipynb #984b4d78
 def _category_col(df, cat):
     "`df` with its `category` column set to `cat`."
     df["category"] = cat
     return df
 
-
+# %% ../nbs/00_data.ipynb #97f72d4b
 def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
     "One `ReviewData` from the frames read per split and the item tables, ids in one space."
     frames = {}
@@ -725,14 +725,15 @@ def _read_split(fs, path, cat, split, dropped):
 
 # %% ../nbs/00_data.ipynb #2ea4e753
 def _check_categories(location, categories, found: list) -> list | None:
-    "`categories` as a list, each one among the `found` categories, or a `DataError` naming the missing ones."
+    "`categories` as a list, each one among the `found` ones, or a `DataError` naming those missing."
     if categories is None:
         return None
     categories = [categories] if isinstance(categories, str) else list(categories)
     missing = [c for c in categories if c not in found]
     if missing:
         raise DataError(
-            f"{location}: categor{'ies' if len(missing)>1 else 'y'} {missing} not found; available: {found}"
+            f"{location}: categor{'ies' if len(missing)>1 else 'y'} {missing} not found; "
+            f"available: {found}"
         )
     return categories
 
@@ -745,7 +746,7 @@ def load_amazon(
     meta: bool = True,  # also read the item metadata files (meta_{Category}.jsonl...)
     progress: bool = True,  # show a progress bar over the files
 ) -> ReviewData:
-    "Read Amazon Reviews 2023 benchmark files (or the seed's `train_df.parquet` layout) from any fsspec `location`."
+    "Read Amazon Reviews 2023 benchmark files (or the seed's `train_df.parquet` layout) from `location`."
     files = find_files(location, storage_options)
     fs, _ = get_fs(location, storage_options)
     official = files[files.kind.isin(["reviews", "meta"])]
@@ -755,7 +756,8 @@ def load_amazon(
     if not found:
         have = _names(fs, get_fs(location, storage_options)[1]) or []
         raise DataError(
-            f"{location}: no review files found; expected '{{Category}}.{{train,valid,test}}.csv.gz' "
+            f"{location}: no review files found; "
+            "expected '{Category}.{train,valid,test}.csv.gz' "
             f"(or .csv/.parquet) or 'train_df.parquet'; found: {have[:20] or 'nothing'}"
         )
     categories = _check_categories(location, categories, found)
@@ -767,7 +769,8 @@ def load_amazon(
         todo = todo[todo.kind == "reviews"]
     if not (todo.split == "train").any():
         raise DataError(
-            f"{location}: no training file for categories {cats}; found: {sorted(files.path.map(posixpath.basename))}"
+            f"{location}: no training file for categories {cats}; "
+            f"found: {sorted(files.path.map(posixpath.basename))}"
         )
     out, items, dropped = {s: [] for s in SPLITS}, [], {}
     for r in tqdm(list(todo.itertuples()), desc="reading", unit="file", disable=not progress):
@@ -778,9 +781,9 @@ def load_amazon(
     synthetic = (files.kind == "synthetic_marker").any()
     return _finish(out, items, str(location), dropped, synthetic=bool(synthetic))
 
-# %% ../nbs/00_data.ipynb #a56b291d
+# %% ../nbs/00_data.ipynb #5ab73797
 def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
-    "The item table inside the seed's joined `train_df`: one row per item, price -1 read as missing."
+    "The item table inside the seed's joined `train_df`: one row per item, price -1 missing."
     cols = ("parent_asin", "title", "average_rating", "price", "store", "category")
     meta_cols = [c for c in cols if c in raw.columns]
     items = raw.loc[~raw["parent_asin"].duplicated(), meta_cols].reset_index(drop=True)
@@ -788,9 +791,9 @@ def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
         items["price"] = parse_prices(items["price"], path).where(lambda p: p != -1)
     return items
 
-
+# %% ../nbs/00_data.ipynb #a183e858
 def _load_seed_layout(fs, files, location, categories, progress):
-    "The seed's layout: `train_df.parquet` (reviews joined with item columns) and `test_data/*.test.csv.gz`."
+    "The seed's layout: `train_df.parquet` (reviews joined with item columns) and `test_data/`."
     path = files.loc[files.kind == "seed_train", "path"].iloc[0]
     raw = _read_parquet(fs, path, None, REVIEW_COLUMNS + ("category",))
     if categories is not None:
