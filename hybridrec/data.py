@@ -639,7 +639,7 @@ def _pair_keys(df: pd.DataFrame) -> np.ndarray:
 def drop_duplicate_reviews(
     df: pd.DataFrame,  # reviews with user_id, parent_asin and timestamp
 ) -> tuple[pd.DataFrame, int]:
-    "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in the file)."
+    "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in file)."
     key = _pair_keys(df)
     if not pd.Index(key).has_duplicates:  # the usual case: one hash pass, no sort
         return df, 0
@@ -725,7 +725,7 @@ def _read_split(fs, path, cat, split, dropped):
 
 # %% ../nbs/00_data.ipynb #2ea4e753
 def _check_categories(location, categories, found: list) -> list | None:
-    "`categories` as a list, each one among the `found` ones, or a `DataError` naming those missing."
+    "`categories` as a list, each one among the `found` ones, or a `DataError` naming others."
     if categories is None:
         return None
     categories = [categories] if isinstance(categories, str) else list(categories)
@@ -737,6 +737,21 @@ def _check_categories(location, categories, found: list) -> list | None:
         )
     return categories
 
+# %% ../nbs/00_data.ipynb #7cc4b710
+def _files_to_read(location, files, official, cats, splits, meta: bool) -> pd.DataFrame:
+    "The rows of `official` to read for the categories `cats`; a `DataError` if none is training."
+    todo = official[
+        official.category.isin(cats) & ((official.kind == "meta") | official.split.isin(splits))
+    ]
+    if not meta:
+        todo = todo[todo.kind == "reviews"]
+    if not (todo.split == "train").any():
+        raise DataError(
+            f"{location}: no training file for categories {cats}; "
+            f"found: {sorted(files.path.map(posixpath.basename))}"
+        )
+    return todo
+
 # %% ../nbs/00_data.ipynb #d99732bc
 def load_amazon(
     location: str,  # a folder: local path, gs://... or any fsspec URL
@@ -746,7 +761,7 @@ def load_amazon(
     meta: bool = True,  # also read the item metadata files (meta_{Category}.jsonl...)
     progress: bool = True,  # show a progress bar over the files
 ) -> ReviewData:
-    "Read Amazon Reviews 2023 benchmark files (or the seed's `train_df.parquet` layout) from `location`."
+    "Read Amazon Reviews 2023 benchmark files (or the seed's `train_df.parquet` layout) at `location`."
     files = find_files(location, storage_options)
     fs, _ = get_fs(location, storage_options)
     official = files[files.kind.isin(["reviews", "meta"])]
@@ -761,17 +776,7 @@ def load_amazon(
             f"(or .csv/.parquet) or 'train_df.parquet'; found: {have[:20] or 'nothing'}"
         )
     categories = _check_categories(location, categories, found)
-    cats = categories or found
-    todo = official[
-        official.category.isin(cats) & ((official.kind == "meta") | official.split.isin(splits))
-    ]
-    if not meta:
-        todo = todo[todo.kind == "reviews"]
-    if not (todo.split == "train").any():
-        raise DataError(
-            f"{location}: no training file for categories {cats}; "
-            f"found: {sorted(files.path.map(posixpath.basename))}"
-        )
+    todo = _files_to_read(location, files, official, categories or found, splits, meta)
     out, items, dropped = {s: [] for s in SPLITS}, [], {}
     for r in tqdm(list(todo.itertuples()), desc="reading", unit="file", disable=not progress):
         if r.kind == "reviews":
