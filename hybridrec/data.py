@@ -437,7 +437,7 @@ def read_reviews(
         df["history"] = _parse_history(tbl["history"])
     return validate_reviews(df, path, check_time=True)
 
-# %% ../nbs/00_data.ipynb #31398ae5
+# %% ../nbs/00_data.ipynb #684d5002
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _MONEY = r"(?:US\s?)?[$£€]?\s*"
 PRICE_PATTERN = re.compile(
@@ -447,7 +447,7 @@ PRICE_PATTERN = re.compile(
 )
 _NO_PRICE = ("", "none", "null", "nan", "n/a", "na", "-", "—")
 
-
+# %% ../nbs/00_data.ipynb #8edb2e63
 def parse_prices(
     s: pd.Series,  # prices: numbers, or text as Amazon writes them
     path: str = "",  # the file they came from, for the warning about unreadable ones
@@ -761,7 +761,7 @@ def load_amazon(
     meta: bool = True,  # also read the item metadata files (meta_{Category}.jsonl...)
     progress: bool = True,  # show a progress bar over the files
 ) -> ReviewData:
-    "Read Amazon Reviews 2023 benchmark files (or the seed's `train_df.parquet` layout) at `location`."
+    "Read Amazon Reviews 2023 files (or the seed's `train_df.parquet` layout) at `location`."
     files = find_files(location, storage_options)
     fs, _ = get_fs(location, storage_options)
     official = files[files.kind.isin(["reviews", "meta"])]
