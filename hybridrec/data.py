@@ -23,7 +23,7 @@ __all__ = ['log', 'SPLITS', 'SYNTHETIC_MARKER', 'WRITING_MARKER', 'REVIEW_COLUMN
            'DataError', 'get_fs', 'find_files', 'validate_reviews', 'read_reviews', 'parse_prices', 'read_meta',
            'ReviewData', 'drop_duplicate_reviews', 'share_id_space', 'load_amazon']
 
-# %% ../nbs/00_data.ipynb #094cfcb9
+# %% ../nbs/00_data.ipynb #5deb6397
 log = logging.getLogger("hybridrec")
 
 SPLITS = ("train", "valid", "test")
@@ -42,7 +42,7 @@ META_COLUMNS = (
     "categories",
 )
 
-
+# %% ../nbs/00_data.ipynb #b492f8c1
 class DataError(InputError):
     "Bad or missing input data; the message names the file, column and what was expected (exit 2)."
 
