@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .core import InputError, pid_alive
 
@@ -22,11 +23,12 @@ __all__ = ['log', 'SPLITS', 'SYNTHETIC_MARKER', 'WRITING_MARKER', 'REVIEW_COLUMN
            'DataError', 'get_fs', 'find_files', 'validate_reviews', 'read_reviews', 'parse_prices', 'read_meta',
            'ReviewData', 'drop_duplicate_reviews', 'share_id_space', 'load_amazon']
 
-# %% ../nbs/00_data.ipynb #094cfcb9
+# %% ../nbs/00_data.ipynb #5deb6397
 log = logging.getLogger("hybridrec")
 
 SPLITS = ("train", "valid", "test")
-SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"  # written by `hybridrec.demo`; data read from a folder holding it is labelled synthetic
+# written by `hybridrec.demo`; data read from a folder holding it is labelled synthetic
+SYNTHETIC_MARKER = "SYNTHETIC_DATA.txt"
 WRITING_MARKER = ".hybridrec-writing"  # present while `hybridrec.demo` replaces a folder's files
 REVIEW_COLUMNS = ("user_id", "parent_asin", "rating", "timestamp")
 META_COLUMNS = (
@@ -40,31 +42,35 @@ META_COLUMNS = (
     "categories",
 )
 
-
+# %% ../nbs/00_data.ipynb #b492f8c1
 class DataError(InputError):
-    "Bad or missing input data; the message names the file, the column and what was expected (exit 2)."
+    "Bad or missing input data; the message names the file, column and what was expected (exit 2)."
 
-# %% ../nbs/00_data.ipynb #51f12d50
+# %% ../nbs/00_data.ipynb #742d09f6
 _REVIEW_RE = re.compile(
     r"^(?P<category>.+)\.(?P<split>train|valid|test)\.(?P<fmt>csv|csv\.gz|parquet)$"
 )
 _META_RE = re.compile(r"^meta_(?P<category>.+)\.(?P<fmt>jsonl|jsonl\.gz|json|json\.gz|parquet)$")
 _SEED_TEST_RE = re.compile(r"^(?P<category>.+)\.test\.(?P<fmt>csv|csv\.gz|parquet)$")
 
-
-def get_fs(location: str, storage_options: dict | None = None):
+# %% ../nbs/00_data.ipynb #7e5aca00
+def get_fs(
+    location: str,  # a local path or any fsspec URL
+    storage_options: dict | None = None,  # fsspec options for `location`
+):
     "The fsspec filesystem and root path for `location` (local path or any fsspec URL)."
     fs, root = fsspec.core.url_to_fs(str(location), **(storage_options or {}))
     return fs, root.rstrip("/")
 
-
+# %% ../nbs/00_data.ipynb #35c49844
 def _names(fs, root):
+    "The names in the folder `root`, sorted; None when there is no such folder."
     try:
         return sorted(posixpath.basename(p.rstrip("/")) for p in fs.ls(root, detail=False))
     except FileNotFoundError:
         return None
 
-
+# %% ../nbs/00_data.ipynb #eefb356f
 def _classify(fs, root, n) -> list[tuple]:
     "The rows of `find_files` for the entry `n` of the folder (none for other names)."
     path = f"{root}/{n}"
@@ -81,7 +87,7 @@ def _classify(fs, root, n) -> list[tuple]:
     tests = [(t, _SEED_TEST_RE.match(t)) for t in _names(fs, path) or []]
     return [(m["category"], "seed_test", "test", m["fmt"], f"{path}/{t}") for t, m in tests if m]
 
-
+# %% ../nbs/00_data.ipynb #d9a3ecc6
 def find_files(
     location: str,  # a folder or fsspec URL
     storage_options: dict | None = None,  # fsspec options for `location`
@@ -98,7 +104,7 @@ def find_files(
 
 # %% ../nbs/00_data.ipynb #460fb02b
 def _half_written(fs, root, location):
-    "Raise the `DataError` for a folder holding the writing flag: being written now, or interrupted."
+    "Raise the `DataError` for a folder with the writing flag: being written now, or interrupted."
     try:
         rec = json.loads(fs.cat_file(f"{root}/{WRITING_MARKER}") or b"{}")
     except (ValueError, OSError):
@@ -115,12 +121,12 @@ def _half_written(fs, root, location):
         f"possibly mixing two data sets; run `hybridrec demo-data {location}` again"
     )
 
-# %% ../nbs/00_data.ipynb #b232c4c8
+# %% ../nbs/00_data.ipynb #445385fc
 def _open(fs, path):
     "A Python file object, gzip-decompressed if the name ends in .gz: for small reads (the header)."
     return fs.open(path, "rb", compression="infer")
 
-
+# %% ../nbs/00_data.ipynb #4192a480
 @contextlib.contextmanager
 def _stream(fs, path):
     "The file as an Arrow input stream; Arrow decompresses `.gz` itself (no Python on its threads)."
@@ -133,7 +139,7 @@ def _stream(fs, path):
         src = pa.PythonFile(raw, mode="r")
         yield pa.CompressedInputStream(src, codec) if codec else src
 
-# %% ../nbs/00_data.ipynb #b232c4d1
+# %% ../nbs/00_data.ipynb #c8f4e84c
 _BROKEN = (EOFError, zlib.error, gzip.BadGzipFile, OSError, pa.ArrowInvalid)
 _BROKEN_WORDS = (
     "truncated",
@@ -158,7 +164,7 @@ def _broken_message(path, e: BaseException) -> str:
         fix = "the file looks truncated or corrupt: download or copy it again"
     return f"{path}: cannot be read ({reason}); {fix}"
 
-
+# %% ../nbs/00_data.ipynb #b7e820fc
 @contextlib.contextmanager
 def _reading(path):
     "Re-raise any error from reading the bytes of `path` as a `DataError` that names it."
@@ -169,7 +175,7 @@ def _reading(path):
     except _BROKEN as e:
         raise DataError(_broken_message(path, e)) from None
 
-# %% ../nbs/00_data.ipynb #b232c4d4
+# %% ../nbs/00_data.ipynb #ea359253
 def _header(fs, path) -> list[str]:
     "The column names on the first line of a CSV file."
     with _open(fs, path) as f:
@@ -181,14 +187,14 @@ def _header(fs, path) -> list[str]:
         )
     return next(csv.reader([line]))
 
-
+# %% ../nbs/00_data.ipynb #0f64c25a
 def _where(path, i: int) -> str:
-    "Data row `i` (0-based index) in words: 1-based, and the file line for text files with a header."
+    "Data row `i` (0-based) in words: 1-based, and the file line for text files with a header."
     if str(path).endswith(".parquet"):
         return f"row {i + 1}"
     return f"data row {i + 1} (file line {i + 2})"
 
-
+# %% ../nbs/00_data.ipynb #a5cf427f
 def _bad(path, col, values, mask, expected):
     "Raise the `DataError` for the first value of `values` where `mask` is true."
     idx = np.flatnonzero(mask)
@@ -200,7 +206,7 @@ def _bad(path, col, values, mask, expected):
         f"{path}: column '{col}': expected {expected}, found {first!r} at {where} ({many})"
     )
 
-
+# %% ../nbs/00_data.ipynb #7697f69e
 def _check_columns(path, present, required):
     "Raise a `DataError` listing the `required` columns missing from `present`."
     missing = [c for c in required if c not in present]
@@ -211,9 +217,9 @@ def _check_columns(path, present, required):
             f"{path}: missing required column{plural} {names}; " f"found columns {list(present)}"
         )
 
-# %% ../nbs/00_data.ipynb #b232c4d7
+# %% ../nbs/00_data.ipynb #6896fca4
 def _only_ascii_spaces(text: pa.Array, block: int = 1 << 26) -> bool:
-    "True when the bytes of `text` are ASCII with no whitespace but ' ' (no tab, newline, ...): a byte scan in blocks."
+    "True when `text` is ASCII with no whitespace but ' ' (no tab, newline...): a block byte scan."
     data = text.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
     for start in range(0, len(raw), block):
@@ -222,9 +228,9 @@ def _only_ascii_spaces(text: pa.Array, block: int = 1 << 26) -> bool:
             return False
     return True
 
-
+# %% ../nbs/00_data.ipynb #af978c64
 def _drop_empty_row_tokens(lists: pa.ListArray, empty_rows: np.ndarray) -> pa.ListArray | None:
-    "Splitting '' gives [''], so drop that one token of each empty row; None if any other token is empty."
+    "Splitting '' gives [''], so drop the one token of each empty row; None if another is empty."
     empty_tokens = pc.equal(pc.binary_length(lists.values), 0).to_numpy(zero_copy_only=False)
     if empty_tokens.sum() != empty_rows.sum():
         return None  # two spaces in a row, or one at either end
@@ -234,9 +240,9 @@ def _drop_empty_row_tokens(lists: pa.ListArray, empty_rows: np.ndarray) -> pa.Li
     kept = lists.values.filter(pa.array(~empty_tokens))
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), kept)
 
-
+# %% ../nbs/00_data.ipynb #3b529680
 def _split_history(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    "The byte split on ' ', or None where it could differ from the Unicode split (other spaces, runs, ends)."
+    "The byte split on ' ', or None where it could differ from the Unicode split (other spaces...)."
     out = []
     for chunk in text.chunks:
         if not _only_ascii_spaces(chunk):
@@ -248,7 +254,7 @@ def _split_history(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
         out.append(lists)
     return pa.chunked_array(out, type=pa.list_(pa.string()))
 
-
+# %% ../nbs/00_data.ipynb #70512000
 def _parse_history(arr) -> pd.Series:
     "Space-separated item ids -> pyarrow list<string> column ([] for empty or missing)."
     arr = pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
@@ -263,7 +269,7 @@ def _parse_history(arr) -> pd.Series:
 
 # %% ../nbs/00_data.ipynb #7facf11b
 def _numeric(s: pd.Series) -> np.ndarray:
-    "Column -> float64 array, NaN where missing or not a number (Arrow cast first; slow path on bad text)."
+    "Column -> float64 array, NaN where missing or not a number (Arrow cast first, then slow path)."
     if pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.ArrowDtype):
         return s.to_numpy(dtype="float64", na_value=np.nan)
     if isinstance(s.dtype, pd.ArrowDtype):
@@ -276,7 +282,7 @@ def _numeric(s: pd.Series) -> np.ndarray:
         obj = pd.Series(s.to_numpy(dtype=object, na_value=None))
         return pd.to_numeric(obj, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
-# %% ../nbs/00_data.ipynb #b232c4d9
+# %% ../nbs/00_data.ipynb #7ce6eecd
 MS_FLOOR = 100_000_000_000  # 1973-03-03 in ms: a smaller "millisecond" timestamp is seconds
 
 
@@ -284,9 +290,9 @@ def _ms_ceiling() -> int:
     "Tomorrow, in milliseconds since 1970: a later timestamp is an error."
     return int((time.time() + 86_400) * 1000)
 
-
+# %% ../nbs/00_data.ipynb #de417eca
 def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
-    "The column as float64: numbers kept, ISO dates converted to ms; other text: an error at its row."
+    "The column as float64: numbers kept, ISO dates converted to ms; other text is an error."
     num = np.array(_numeric(s), dtype="float64")  # a writable copy
     text = np.isnan(num)
     if text.any():
@@ -300,13 +306,14 @@ def _timestamp_numbers(path, s: pd.Series) -> np.ndarray:
         num[rows] = dt.dt.as_unit("ms").astype("int64").to_numpy()
     return num
 
-# %% ../nbs/00_data.ipynb #b232c4da
+# %% ../nbs/00_data.ipynb #99309aa4
 def _date(ms: float) -> str:
+    "Milliseconds since 1970 as a date, for messages."
     return time.strftime("%Y-%m-%d", time.gmtime(ms / 1000))
 
-
+# %% ../nbs/00_data.ipynb #bb372db2
 def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
-    "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible values are errors."
+    "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible: errors."
     v = _timestamp_numbers(path, s)
     hi = _ms_ceiling()
     in_ms = (v >= MS_FLOOR) & (v <= hi)
@@ -331,7 +338,7 @@ def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
     )
     _bad(path, "timestamp", s.to_numpy(), ~(in_s if seconds else in_ms), expected)
 
-# %% ../nbs/00_data.ipynb #b232c4dc
+# %% ../nbs/00_data.ipynb #e699718b
 def _ids(df, path, col) -> pd.Series:
     "An id column as strings; a missing id is an error at its row."
     ids = df[col].astype("string").reset_index(drop=True)
@@ -339,9 +346,9 @@ def _ids(df, path, col) -> pd.Series:
         _bad(path, col, ids.to_numpy(), ids.isna().to_numpy(), "a non-empty id")
     return ids
 
-
+# %% ../nbs/00_data.ipynb #0ea80b35
 def _arrow_text(s: pd.Series) -> pa.ChunkedArray:
-    "A text column as Arrow strings, without a detour through Python objects when it is Arrow-backed already."
+    "A text column as Arrow strings, with no detour through Python objects if Arrow already."
     arr = getattr(s.array, "_pa_array", None)
     if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return arr
@@ -349,14 +356,14 @@ def _arrow_text(s: pd.Series) -> pa.ChunkedArray:
         [pa.array(s.astype("string").to_numpy(na_value=None), type=pa.string())]
     )
 
-
+# %% ../nbs/00_data.ipynb #ce75de09
 def _history(h: pd.Series) -> pd.Series:
     "The `history` column as a pyarrow list column, from lists or from space-separated text."
     if isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype):
         return h.reset_index(drop=True)
     return _parse_history(_arrow_text(h))
 
-
+# %% ../nbs/00_data.ipynb #f382a023
 def validate_reviews(
     df: pd.DataFrame,  # raw reviews: user_id, parent_asin, rating, timestamp
     path: str,  # the file they came from, for messages
@@ -383,9 +390,9 @@ def validate_reviews(
         out["history"] = _history(df["history"])
     return out
 
-# %% ../nbs/00_data.ipynb #b232c4de
+# %% ../nbs/00_data.ipynb #dd23f267
 def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFrame:
-    "One open of a parquet file: check `required` columns in its schema, read `columns` (None: all)."
+    "One open of a parquet file: `required` columns checked in the schema, `columns` read."
     import pyarrow.parquet as pq
 
     with _reading(path), fs.open(path, "rb") as f:
@@ -395,7 +402,7 @@ def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFr
         use = None if columns is None else [c for c in columns if c in present]
         return pf.read(columns=use).to_pandas(**to_pandas)
 
-
+# %% ../nbs/00_data.ipynb #bea1c4b4
 def _read_csv(fs, path, use) -> pa.Table:
     "The columns `use` of a CSV file, all as text."
     types = {c: pa.string() for c in use}
@@ -430,7 +437,7 @@ def read_reviews(
         df["history"] = _parse_history(tbl["history"])
     return validate_reviews(df, path, check_time=True)
 
-# %% ../nbs/00_data.ipynb #31398ae5
+# %% ../nbs/00_data.ipynb #684d5002
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _MONEY = r"(?:US\s?)?[$£€]?\s*"
 PRICE_PATTERN = re.compile(
@@ -440,12 +447,12 @@ PRICE_PATTERN = re.compile(
 )
 _NO_PRICE = ("", "none", "null", "nan", "n/a", "na", "-", "—")
 
-
+# %% ../nbs/00_data.ipynb #8edb2e63
 def parse_prices(
     s: pd.Series,  # prices: numbers, or text as Amazon writes them
     path: str = "",  # the file they came from, for the warning about unreadable ones
 ) -> pd.Series:
-    "Prices as float64: '$12.99', '1,299.00', 'from 3.00', ranges (lower bound); others NaN, counted."
+    "Prices as float64: '$12.99', '1,299.00', 'from 3.00', ranges (lower bound); others NaN."
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
     txt = s.astype("string").str.strip()
@@ -465,7 +472,7 @@ def parse_prices(
         )
     return value
 
-# %% ../nbs/00_data.ipynb #31398ae8
+# %% ../nbs/00_data.ipynb #23fb28ce
 _META_TYPES = {
     "parent_asin": pa.string(),
     "title": pa.string(),
@@ -477,7 +484,7 @@ _META_TYPES = {
     "categories": pa.list_(pa.string()),
 }
 
-
+# %% ../nbs/00_data.ipynb #a76d6019
 def _meta_fast(fs, path, columns) -> pd.DataFrame | None:
     "Arrow's JSON reader with an explicit schema; None when a field changes type between lines."
     schema = pa.schema([(c, _META_TYPES.get(c, pa.string())) for c in columns])
@@ -488,7 +495,7 @@ def _meta_fast(fs, path, columns) -> pd.DataFrame | None:
     except pa.ArrowInvalid:
         return None
 
-
+# %% ../nbs/00_data.ipynb #07d61700
 def _meta_slow(fs, path, columns) -> pd.DataFrame:
     "One `json.loads` per line; a line that is not JSON is an error naming its line number."
     recs = []
@@ -503,7 +510,7 @@ def _meta_slow(fs, path, columns) -> pd.DataFrame:
             recs.append({c: o.get(c) for c in columns})
     return pd.DataFrame.from_records(recs, columns=list(columns))
 
-# %% ../nbs/00_data.ipynb #31398aea
+# %% ../nbs/00_data.ipynb #4ad4f837
 def _meta_frame(fs, path, columns) -> pd.DataFrame:
     "The raw meta records of `path` (parquet or JSON lines)."
     if str(path).endswith(".parquet"):
@@ -517,7 +524,7 @@ def _meta_frame(fs, path, columns) -> pd.DataFrame:
     df = _meta_fast(fs, path, columns)
     return _meta_slow(fs, path, columns) if df is None else df
 
-
+# %% ../nbs/00_data.ipynb #f89ad153
 def _type_meta(df: pd.DataFrame, path) -> pd.DataFrame:
     "Typed meta columns: prices parsed, ratings float32, categories lists, text as strings."
     if "price" in df:
@@ -557,7 +564,7 @@ def read_meta(
 # %% ../nbs/00_data.ipynb #1bd48e58
 @dataclass
 class ReviewData:
-    "Train/valid/test review frames sharing one id space, plus item (and optional user) side information."
+    "Train/valid/test review frames sharing one id space, plus item and optional user side data."
 
     train: pd.DataFrame
     valid: pd.DataFrame | None = None
@@ -573,57 +580,66 @@ class ReviewData:
         "The splits that are present, by name."
         return {k: getattr(self, k) for k in SPLITS if getattr(self, k) is not None}
 
-    def with_meta(self, split="train") -> pd.DataFrame:
-        "Reviews of `split` with item metadata joined on `parent_asin` (the seed's `train_df` shape)."
-        df = self.splits[split]
-        if self.items is None:
-            return df
-        meta = self.items.drop(
-            columns=[c for c in ("category",) if c in df.columns and c in self.items.columns]
+# %% ../nbs/00_data.ipynb #c1a91b5d
+@patch
+def with_meta(
+    self: ReviewData,
+    split="train",  # the split to join: train, valid or test
+) -> pd.DataFrame:
+    "Reviews of `split` with item metadata joined on `parent_asin` (the seed's `train_df` shape)."
+    df = self.splits[split]
+    if self.items is None:
+        return df
+    meta = self.items.drop(
+        columns=[c for c in ("category",) if c in df.columns and c in self.items.columns]
+    )
+    return df.merge(meta, on="parent_asin", how="left")
+
+# %% ../nbs/00_data.ipynb #b5a777f3
+@patch
+def summary(self: ReviewData) -> pd.DataFrame:
+    "Rows, users, items and duplicate reviews dropped per split."
+    rows = [
+        dict(
+            split=k,
+            reviews=len(v),
+            users=v.user_id.nunique(),
+            items=v.parent_asin.nunique(),
+            duplicates_dropped=self.dropped_duplicates.get(k, 0),
         )
-        return df.merge(meta, on="parent_asin", how="left")
+        for k, v in self.splits.items()
+    ]
+    return pd.DataFrame(rows).set_index("split")
 
-    def summary(self) -> pd.DataFrame:
-        "Rows, users, items and duplicate reviews dropped per split."
-        rows = [
-            dict(
-                split=k,
-                reviews=len(v),
-                users=v.user_id.nunique(),
-                items=v.parent_asin.nunique(),
-                duplicates_dropped=self.dropped_duplicates.get(k, 0),
-            )
-            for k, v in self.splits.items()
-        ]
-        return pd.DataFrame(rows).set_index("split")
+# %% ../nbs/00_data.ipynb #5b29c975
+@patch
+def __repr__(self: ReviewData):
+    tag = " (SYNTHETIC demo data)" if self.synthetic else ""
+    parts = ", ".join(f"{k}={len(v):,}" for k, v in self.splits.items())
+    ni = 0 if self.items is None else len(self.items)
+    nu = "" if self.users is None else f", users with features={len(self.users):,}"
+    return f"ReviewData({self.source!r}{tag}: {parts}; items with meta={ni:,}{nu})"
 
-    def __repr__(self):
-        tag = " (SYNTHETIC demo data)" if self.synthetic else ""
-        parts = ", ".join(f"{k}={len(v):,}" for k, v in self.splits.items())
-        ni = 0 if self.items is None else len(self.items)
-        nu = "" if self.users is None else f", users with features={len(self.users):,}"
-        return f"ReviewData({self.source!r}{tag}: {parts}; items with meta={ni:,}{nu})"
-
-# %% ../nbs/00_data.ipynb #1d5dabda
+# %% ../nbs/00_data.ipynb #3a86ffe1
 def _id_codes(col: pd.Series) -> tuple[np.ndarray, int]:
-    "Integer codes of an id column and how many distinct ids: free for categoricals, one hash pass otherwise."
+    "Integer codes of an id column and how many distinct ids: free for categoricals, else one hash."
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.cat.codes.to_numpy(), len(col.cat.categories)
     codes, uniques = pd.factorize(col)
     return codes, len(uniques)
 
-
+# %% ../nbs/00_data.ipynb #57773a9a
 def _pair_keys(df: pd.DataFrame) -> np.ndarray:
     "One int64 per (user_id, parent_asin) pair, equal exactly when both ids are."
     users, _ = _id_codes(df["user_id"])
     items, n_items = _id_codes(df["parent_asin"])
     return users.astype(np.int64) * (n_items + 1) + items
 
-
+# %% ../nbs/00_data.ipynb #8df1b31d
 def drop_duplicate_reviews(
     df: pd.DataFrame,  # reviews with user_id, parent_asin and timestamp
 ) -> tuple[pd.DataFrame, int]:
-    "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in file order), as the official benchmark does."
+    "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in file)."
     key = _pair_keys(df)
     if not pd.Index(key).has_duplicates:  # the usual case: one hash pass, no sort
         return df, 0
@@ -633,23 +649,23 @@ def drop_duplicate_reviews(
     later[order[1:]] = key[1:] == key[:-1]
     return df[~later].reset_index(drop=True), int(later.sum())
 
-# %% ../nbs/00_data.ipynb #c5ab2091
+# %% ../nbs/00_data.ipynb #0e561ab8
 def _distinct_ids(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
     "Codes of `col` into its distinct ids, and those ids as strings: each row is hashed once."
     codes, uniques = pd.factorize(col)
     return codes, pd.Series(uniques, dtype="string")
 
-
+# %% ../nbs/00_data.ipynb #dcaf27b6
 def _categorical(codes: np.ndarray, ids: pd.Series, categories: pd.Index) -> pd.Categorical:
     "Codes into `ids` re-pointed at `categories`; -1 (missing) stays missing."
     where = categories.get_indexer(ids)
     return pd.Categorical.from_codes(np.where(codes < 0, -1, where[codes]), categories=categories)
 
-
+# %% ../nbs/00_data.ipynb #517c9667
 def share_id_space(
     data: ReviewData,  # splits, items and users; changed in place and returned
 ) -> ReviewData:
-    "Make `user_id` / `parent_asin` categoricals with one category set across splits, items and users."
+    "Make `user_id` / `parent_asin` categoricals with one category set for splits, items and users."
     frames = list(data.splits.values())
     users = frames + ([data.users] if data.users is not None else [])
     items = frames + ([data.items] if data.items is not None else [])
@@ -661,13 +677,13 @@ def share_id_space(
             f[col] = _categorical(codes, ids, categories)
     return data
 
-# %% ../nbs/00_data.ipynb #281a444f
+# %% ../nbs/00_data.ipynb #984b4d78
 def _category_col(df, cat):
     "`df` with its `category` column set to `cat`."
     df["category"] = cat
     return df
 
-
+# %% ../nbs/00_data.ipynb #97f72d4b
 def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
     "One `ReviewData` from the frames read per split and the item tables, ids in one space."
     frames = {}
@@ -709,16 +725,32 @@ def _read_split(fs, path, cat, split, dropped):
 
 # %% ../nbs/00_data.ipynb #2ea4e753
 def _check_categories(location, categories, found: list) -> list | None:
-    "`categories` as a list, each one among the `found` categories, or a `DataError` naming the missing ones."
+    "`categories` as a list, each one among the `found` ones, or a `DataError` naming others."
     if categories is None:
         return None
     categories = [categories] if isinstance(categories, str) else list(categories)
     missing = [c for c in categories if c not in found]
     if missing:
         raise DataError(
-            f"{location}: categor{'ies' if len(missing)>1 else 'y'} {missing} not found; available: {found}"
+            f"{location}: categor{'ies' if len(missing)>1 else 'y'} {missing} not found; "
+            f"available: {found}"
         )
     return categories
+
+# %% ../nbs/00_data.ipynb #7cc4b710
+def _files_to_read(location, files, official, cats, splits, meta: bool) -> pd.DataFrame:
+    "The rows of `official` to read for the categories `cats`; a `DataError` if none is training."
+    todo = official[
+        official.category.isin(cats) & ((official.kind == "meta") | official.split.isin(splits))
+    ]
+    if not meta:
+        todo = todo[todo.kind == "reviews"]
+    if not (todo.split == "train").any():
+        raise DataError(
+            f"{location}: no training file for categories {cats}; "
+            f"found: {sorted(files.path.map(posixpath.basename))}"
+        )
+    return todo
 
 # %% ../nbs/00_data.ipynb #d99732bc
 def load_amazon(
@@ -729,7 +761,7 @@ def load_amazon(
     meta: bool = True,  # also read the item metadata files (meta_{Category}.jsonl...)
     progress: bool = True,  # show a progress bar over the files
 ) -> ReviewData:
-    "Read Amazon Reviews 2023 benchmark files (or the seed's `train_df.parquet` layout) from any fsspec `location`."
+    "Read Amazon Reviews 2023 files (or the seed's `train_df.parquet` layout) at `location`."
     files = find_files(location, storage_options)
     fs, _ = get_fs(location, storage_options)
     official = files[files.kind.isin(["reviews", "meta"])]
@@ -739,20 +771,12 @@ def load_amazon(
     if not found:
         have = _names(fs, get_fs(location, storage_options)[1]) or []
         raise DataError(
-            f"{location}: no review files found; expected '{{Category}}.{{train,valid,test}}.csv.gz' "
+            f"{location}: no review files found; "
+            "expected '{Category}.{train,valid,test}.csv.gz' "
             f"(or .csv/.parquet) or 'train_df.parquet'; found: {have[:20] or 'nothing'}"
         )
     categories = _check_categories(location, categories, found)
-    cats = categories or found
-    todo = official[
-        official.category.isin(cats) & ((official.kind == "meta") | official.split.isin(splits))
-    ]
-    if not meta:
-        todo = todo[todo.kind == "reviews"]
-    if not (todo.split == "train").any():
-        raise DataError(
-            f"{location}: no training file for categories {cats}; found: {sorted(files.path.map(posixpath.basename))}"
-        )
+    todo = _files_to_read(location, files, official, categories or found, splits, meta)
     out, items, dropped = {s: [] for s in SPLITS}, [], {}
     for r in tqdm(list(todo.itertuples()), desc="reading", unit="file", disable=not progress):
         if r.kind == "reviews":
@@ -762,9 +786,9 @@ def load_amazon(
     synthetic = (files.kind == "synthetic_marker").any()
     return _finish(out, items, str(location), dropped, synthetic=bool(synthetic))
 
-# %% ../nbs/00_data.ipynb #a56b291d
+# %% ../nbs/00_data.ipynb #5ab73797
 def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
-    "The item table inside the seed's joined `train_df`: one row per item, price -1 read as missing."
+    "The item table inside the seed's joined `train_df`: one row per item, price -1 missing."
     cols = ("parent_asin", "title", "average_rating", "price", "store", "category")
     meta_cols = [c for c in cols if c in raw.columns]
     items = raw.loc[~raw["parent_asin"].duplicated(), meta_cols].reset_index(drop=True)
@@ -772,9 +796,9 @@ def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
         items["price"] = parse_prices(items["price"], path).where(lambda p: p != -1)
     return items
 
-
+# %% ../nbs/00_data.ipynb #a183e858
 def _load_seed_layout(fs, files, location, categories, progress):
-    "The seed's layout: `train_df.parquet` (reviews joined with item columns) and `test_data/*.test.csv.gz`."
+    "The seed's layout: `train_df.parquet` (reviews joined with item columns) and `test_data/`."
     path = files.loc[files.kind == "seed_train", "path"].iloc[0]
     raw = _read_parquet(fs, path, None, REVIEW_COLUMNS + ("category",))
     if categories is not None:

@@ -20,7 +20,7 @@ def valid_result(
     k: int = 10,  # the cut-off of NDCG@k
     name: str = "model",  # its name in the result
 ):
-    "`evaluate` of `model` on the validation split of `prepared` (training items masked), NDCG@`k` only."
+    "`evaluate` of `model` on the validation split of `prepared` (training items masked), NDCG@`k`."
     if prepared.valid is None or prepared.valid.nnz == 0:
         raise ValueError(
             "prepared.valid: no validation interactions; prepare() carves them from training"
@@ -34,7 +34,7 @@ def valid_score(
     k: int = 10,  # the cut-off of NDCG@k
     seed: int = 0,  # seed of the bootstrap
 ) -> dict:
-    "Validation NDCG@`k` of `model`: mean, 95% bootstrap CI, number of users, and the chosen epoch if any."
+    "Validation NDCG@`k` of `model`: mean, 95% bootstrap CI, users, the chosen epoch if any."
     res = valid_result(model, prepared, k)
     ci = mean_ci(res.per_user[f"ndcg@{k}"], seed=seed)
     out = {
@@ -61,7 +61,7 @@ def ablation_variants(
 
 # %% ../nbs/07a_validation.ipynb #58bbfb5e
 def _fit_variant(model_name: str, settings: dict | None, prepared, params: dict, k: int) -> dict:
-    "Fit one variant (settings None: no features) and evaluate it on validation; its result and timings."
+    "Fit one variant (settings None: no features), evaluate it on validation: result and timing."
     t = time.perf_counter()
     model = make_model(model_name, params)
     feats = (None, None)
@@ -71,6 +71,13 @@ def _fit_variant(model_name: str, settings: dict | None, prepared, params: dict,
     res = valid_result(model, prepared, k, name=model_name)
     return dict(
         result=res, best_epoch=getattr(model, "best_epoch_", None), seconds=time.perf_counter() - t
+    )
+
+# %% ../nbs/07a_validation.ipynb #0c44e6da
+def _verdict(c) -> str:
+    "The word for a paired difference (variant minus full setting) and its 95% interval."
+    return (
+        "better without" if c.ci_low > 0 else ("group helps" if c.ci_high < 0 else "within noise")
     )
 
 # %% ../nbs/07a_validation.ipynb #33984835
@@ -86,10 +93,7 @@ def _ablation_row(name: str, fit: dict, base, k: int, seed: int) -> dict:
     if base is None:
         return dict(row, diff=0.0, ci_low=np.nan, ci_high=np.nan, verdict="reference")
     c = compare(fit["result"], base, "ndcg", k, seed=seed)
-    verdict = (
-        "better without" if c.ci_low > 0 else ("group helps" if c.ci_high < 0 else "within noise")
-    )
-    return dict(row, diff=c.diff, ci_low=c.ci_low, ci_high=c.ci_high, verdict=verdict)
+    return dict(row, diff=c.diff, ci_low=c.ci_low, ci_high=c.ci_high, verdict=_verdict(c))
 
 # %% ../nbs/07a_validation.ipynb #29f7a4ec
 def feature_ablation(
@@ -101,7 +105,7 @@ def feature_ablation(
     k: int = 10,  # cut-off of NDCG@k
     seed: int = 0,  # seed of the bootstrap
 ) -> pd.DataFrame:
-    "Validation NDCG@`k` of `model` with all feature groups, without each one, and without features."
+    "Validation NDCG@`k` of `model` with all feature groups, without each one, without features."
     if settings is None:
         settings = encoder_settings(model_params(model, params))
     fits = {
@@ -109,7 +113,8 @@ def feature_ablation(
         for n, s in ablation_variants(settings).items()
     }
     if cf_model is not None:
-        fits["no features (" + cf_model + ")"] = _fit_variant(cf_model, None, prepared, params, k)
+        cf_fit = _fit_variant(cf_model, None, prepared, params, k)
+        fits["no features (" + cf_model + ")"] = cf_fit
     base = fits["all groups"]["result"]
     rows = [
         _ablation_row(n, f, None if n == "all groups" else base, k, seed) for n, f in fits.items()
