@@ -1460,7 +1460,7 @@ def _topk_sets(fs, excl, ks, block_size, slices: dict) -> dict:
                 seen[s][k][x[x >= 0]] = True
     return seen
 
-
+# %% ../nbs/06_distributed.ipynb #925b2022
 def _eval_block(
     users,
     U,
@@ -1501,7 +1501,7 @@ def _eval_block(
     seen = _topk_sets(fs, excl, ks, block_size, slices) if cover else {}
     return glob(res.per_user), {s: glob(f) for s, f in res.per_user_items.items()}, seen
 
-
+# %% ../nbs/06_distributed.ipynb #4196b825
 def _ci_table(per_user: pd.DataFrame, metrics, z: float = 1.96) -> pd.DataFrame:
     "Mean and normal-approximation confidence interval of each per-user metric (for sampled evaluations)."
     rows = []
