@@ -69,6 +69,7 @@ DEFAULTS = dict(
     als_alpha=1.0,
     als_epochs=15,
     model_params={},
+    ablation=False,
     # evaluation
     k=[5, 10, 20],
     seed_protocol=False,
@@ -128,6 +129,7 @@ STAGE_PARAMS = dict(
         "als_alpha",
         "als_epochs",
         "model_params",
+        "ablation",
         "seed",
         "threads",
         "deterministic",
@@ -303,6 +305,9 @@ PARAMS.update(
         "options",
         "per-model overrides, e.g. {\"lightfm_cf\": {\"components\": 64}} "
         "(what hybridrec tune writes)",
+    ),
+    ablation=Param(
+        "bool", "train: refit the hybrid without each feature group; validation table in the report"
     ),
 )
 

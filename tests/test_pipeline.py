@@ -241,3 +241,20 @@ def test_sweep_runs_each_point_and_reuses_identical_stages(tmp_path):
     assert p == [4, 8]
     # the popularity model does not depend on components: same numbers in both runs
     pop = t[t.model == "popularity"]["ndcg@10"].tolist(); assert pop[0] == pop[1]
+
+def test_ablation_table_in_the_run_and_report(tmp_path):
+    "`-p ablation true`: the hybrid refitted without each feature group, on validation, in models/ and the report."
+    import pandas as pd
+    out = tmp_path / "abl"
+    hr("run", "--data", "demo", "--out", out, *SMALL, "-p", "models", '["popularity", "lightfm_hybrid"]',
+       "-p", "ablation", "true", "-p", "user_groups", '["category_share"]', "-p", "item_groups", '["category", "price"]')
+    t = pd.read_csv(out / "models" / "ablation.csv", index_col=0)
+    assert list(t.index) == ["all groups", "without category", "without price", "without category_share",
+                             "no features (lightfm_cf)"]
+    assert t.loc["all groups", "diff"] == 0 and t["valid ndcg@10"].between(0, 1).all()
+    rest = t.drop(index="all groups")
+    assert ((rest.ci_low <= rest["diff"]) & (rest["diff"] <= rest.ci_high)).all()
+    assert "Feature groups (ablation" in (out / "report.html").read_text()
+    m = json.loads((out / "metrics.json").read_text())
+    v = m["models"]["lightfm_hybrid"]["training"]["valid"]   # validation score with its CI and size
+    assert v["ci_low"] <= v["ndcg@10"] <= v["ci_high"] and v["users"] > 0
