@@ -15,10 +15,11 @@ __all__ = ['STAGES', 'OUTPUT_DIRS', 'DEFAULTS', 'STAGE_PARAMS', 'PARAMS', 'MODEL
            'KEEP_FAILED', 'LEVERS', 'PROGRESS_FILE', 'model_names', 'PipelineError', 'ParamError', 'StageError',
            'RunInterrupted', 'Param', 'parameters_cell', 'write_parameters_cells', 'check_param', 'check_params',
            'resolve_params', 'read_params_file', 'parse_value', 'stage_notebook', 'stage_key', 'write_json',
-           'read_json', 'stage_paths', 'stage_params', 'load_run_source', 'prepare_run', 'run_cluster', 'stage_client',
-           'cluster_source', 'prepare_run_dask', 'prepare_stage', 'evaluate_run', 'save_prepared', 'load_prepared',
-           'run_threads', 'run_params', 'model_feature_settings', 'feature_sets', 'model_palette', 'claim_run_folder',
-           'stage_progress', 'progress_text', 'Attempt', 'run_pipeline', 'sweep_points', 'sweep']
+           'read_json', 'stage_paths', 'stage_params', 'prepare_settings', 'load_run_source', 'prepare_run',
+           'run_cluster', 'stage_client', 'cluster_source', 'prepare_run_dask', 'prepare_stage', 'evaluate_run',
+           'save_prepared', 'load_prepared', 'run_threads', 'run_params', 'model_feature_settings', 'feature_sets',
+           'model_palette', 'claim_run_folder', 'stage_progress', 'progress_text', 'Attempt', 'run_pipeline',
+           'sweep_points', 'sweep']
 
 # %% ../nbs/05_pipeline.ipynb #2135ed34
 STAGES = ("prepare", "features", "train", "evaluate", "report")
@@ -718,6 +719,23 @@ def stage_params(
     return run_params({k: namespace[k] for k in DEFAULTS})
 
 # %% ../nbs/05_pipeline.ipynb #35c5e4b9
+def prepare_settings(
+    p: dict,  # run parameters
+) -> dict:
+    "The `prepare` / `prepare_dask` keyword arguments among run parameters `p`: one list for both paths."
+    keys = (
+        "min_reviews",
+        "kcore",
+        "alpha",
+        "weighting",
+        "split",
+        "seed",
+        "valid_frac",
+        "test_frac",
+    )
+    return {k: p[k] for k in keys}
+
+
 def load_run_source(
     p: dict,  # run parameters (data, storage_options, categories, demo_*, seed)
 ):
@@ -734,7 +752,7 @@ def load_run_source(
         storage_options=p["storage_options"],
         categories=p["categories"],
         progress=False,
-        **(extra if p["data"] == "demo" else {})
+        **(extra if p["data"] == "demo" else {}),
     )
 
 
@@ -747,14 +765,7 @@ def prepare_run(
 
     return prepare(
         source,
-        min_reviews=p["min_reviews"],
-        kcore=p["kcore"],
-        alpha=p["alpha"],
-        weighting=p["weighting"],
-        split=p["split"],
-        seed=p["seed"],
-        valid_frac=p["valid_frac"],
-        test_frac=p["test_frac"],
+        **prepare_settings(p),
     )
 
 # %% ../nbs/05_pipeline.ipynb #b83d5aa1
@@ -846,14 +857,7 @@ def prepare_run_dask(
         prep = prepare_dask(
             demo or p["data"],
             client,
-            min_reviews=p["min_reviews"],
-            kcore=p["kcore"],
-            alpha=p["alpha"],
-            weighting=p["weighting"],
-            split=p["split"],
-            seed=p["seed"],
-            valid_frac=p["valid_frac"],
-            test_frac=p["test_frac"],
+            **prepare_settings(p),
             storage_options=p["storage_options"] if demo is None else None,
             categories=p["categories"] if demo is None else None,
         )
