@@ -14,7 +14,7 @@ from .base import make_model, model_params, log
 from .features import FeatureEncoder, encoder_settings
 
 # %% auto #0
-__all__ = ['SPACES', 'lightfm_space', 'als_space', 'hybrid_space', 'TuneResult', 'tune']
+__all__ = ['SPACES', 'lightfm_space', 'als_space', 'hybrid_space', 'default_trial', 'TuneResult', 'tune']
 
 # %% ../nbs/07_tune.ipynb #9edbfed5
 def lightfm_space(
@@ -65,6 +65,43 @@ SPACES = {
     "lightfm_cf": lambda trial, *_: lightfm_space(trial),
     "als": lambda trial, *_: als_space(trial),
 }
+
+# %% ../nbs/07_tune.ipynb #e3dc9621
+def _clip(x, lo, hi):
+    return min(max(x, lo), hi)
+
+
+def default_trial(
+    family: str,  # a family of `SPACES`
+    params: dict,  # run parameters as the family sees them (`model_params(family, ...)`)
+    nnz: int,  # training interactions, to resolve alphas such as '8/nnz'
+    groups: tuple = ((), ()),  # the candidate (item, user) groups, as `hybrid_space` takes them
+) -> dict:
+    "The search-space values (Optuna's names) of `params`: the trial `tune` enqueues first."
+    from hybridrec.lightfm_model import resolve_alpha
+
+    if family == "als":
+        return {
+            "als_factors": _clip(int(params["als_factors"]), 16, 128),
+            "als_regularization": _clip(float(params["als_regularization"]), 1e-2, 1e3),
+            "als_alpha": _clip(float(params["als_alpha"]), 0.1, 10),
+        }
+    alpha = lambda name: _clip(resolve_alpha(params[name], nnz, name), 1e-9, 1e-3)
+    loss = params.get("loss", "warp")
+    out = {
+        "components": _clip(int(params["components"]), 16, 128),
+        "learning_rate": _clip(float(params["learning_rate"]), 0.005, 0.2),
+        "loss": loss if loss in ("warp", "bpr") else "warp",
+        "max_sampled": _clip(int(params["max_sampled"]), 5, 50),
+        "item_alpha": alpha("item_alpha"),
+        "user_alpha": alpha("user_alpha"),
+        "use_weights": bool(params.get("use_weights", True) is not False),
+    }
+    if family == "lightfm_hybrid":
+        out["feature_weight"] = _clip(float(params["feature_weight"]), 0.02, 1.0)
+        out.update({f"item:{g}": g in params["item_groups"] for g in groups[0]})
+        out.update({f"user:{g}": g in params["user_groups"] for g in groups[1]})
+    return out
 
 # %% ../nbs/07_tune.ipynb #db00a88a
 def _trial_reporter(trial):
@@ -165,6 +202,8 @@ def _run_family(family, prepared, base, groups, seconds, seed, cache, max_trials
     study = optuna.create_study(
         direction="maximize", sampler=sampler, pruner=pruner, study_name=family
     )
+    start = default_trial(family, model_params(family, base), prepared.train.nnz, groups)
+    study.enqueue_trial(start)
     objective = _objective(family, prepared, base, groups, cache)
     study.optimize(objective, timeout=seconds, n_trials=max_trials, catch=(FloatingPointError,))
     space = {
