@@ -6,6 +6,9 @@ Sizes (SYNTHETIC data from `hybridrec.demo.write_demo`, written once to a tempor
   small = the demo defaults (5,000 users x 2,000 items, 15 reviews per user on average)
   200k  = 200,000 users x 50,000 items, 10 reviews per user (~2M reviews, the size the issue names)
   1m    = 1,000,000 users x 200,000 items, 10 reviews per user (~10M reviews)
+  3m    = 3,000,000 users x 500,000 items, 10 reviews per user (~30M reviews); run it with `--order hybridrec`: the
+          seed's way peaked at 9.2 GiB at 1m and grows with the reviews, past this machine's 23.5 GiB
+With `--order hybridrec` only hybridrec's side runs, and the report has its stages, costs and metrics alone.
 Each side runs in its own fresh Python process (one after the other), so each one's peak RSS is its own:
   seed      : bench/seed_way.py (the seed notebook's cells; see its docstring)
   hybridrec : what `hybridrec run` does with its defaults (hybridrec.pipeline.DEFAULTS, every core), in one process:
@@ -29,7 +32,8 @@ from seed_way import Stages, cpu_model, mem_total_gib, ru_maxrss_mb  # noqa: E40
 
 SIZES = {"small": dict(users=None, items=None, reviews_per_user=None),
          "200k": dict(users=200_000, items=50_000, reviews_per_user=10),
-         "1m": dict(users=1_000_000, items=200_000, reviews_per_user=10)}
+         "1m": dict(users=1_000_000, items=200_000, reviews_per_user=10),
+         "3m": dict(users=3_000_000, items=500_000, reviews_per_user=10)}
 STAGES = ("load", "features and matrices", "training", "evaluation")
 
 
@@ -234,6 +238,35 @@ def report(out) -> str:
     return "\n".join(L)
 
 
+def report_hybridrec_only(out) -> str:
+    "The report of a run of hybridrec's side alone (a size where the seed's way does not fit)."
+    h, m, d = out["hybridrec"], out["machine"], out["data"]
+    hi = h["info"]
+    L = [f"command : {out['command']}", f"date    : {out['date']}",
+         f"machine : {m['cpu']}, {m['cores']} cores (os.cpu_count()), {m['ram_gib']:.1f} GiB RAM, {m['platform']}, python {m['python']}",
+         f"load avg: at start {' '.join(f'{x:.2f}' for x in m['load_start'])}; after hybridrec "
+         f"{' '.join(f'{x:.2f}' for x in m['load_after_hybridrec'])} (1/5/15 min)",
+         f"data    : SYNTHETIC demo data, write_demo(users={d['users']:,}, items={d['items']:,}, seed={d['seed']}, "
+         f"reviews_per_user={d['reviews_per_user']:g}): " + ", ".join(f"{k} {v:,}" for k, v in d["reviews"].items())
+         + f" reviews, generated in {d['seconds']:.0f} s (not timed), {d['mib_on_disk']:.0f} MiB on disk",
+         "seed    : NOT RUN at this size (hybridrec's side alone, --order hybridrec)",
+         f"hybridrec: after prepare {hi['filtered_reviews']:,} train reviews, {hi['users']:,} users x {hi['items']:,} items; "
+         f"early stopping: ran {hi['epochs_run']} of max {hi['max_epochs']} epochs, kept epoch {hi['best_epoch']}; "
+         f"LightFM threads {h['threads']}",
+         f"feature rows: user {hi['user_feature_nnz_per_row']:.1f} non-zeros on average, item {hi['item_feature_nnz_per_row']:.1f}", ""]
+    rows = [[st, f"{h['stages'][st]['seconds']:.1f}", f"{h['stages'][st]['cpu_seconds']:.1f}", f"{h['stages'][st]['peak_rss_mb']:,.0f}"]
+            for st in STAGES]
+    rows.append(["total", f"{sum(h['stages'][x]['seconds'] for x in STAGES):.1f}",
+                 f"{sum(h['stages'][x]['cpu_seconds'] for x in STAGES):.1f}", f"{process_peak(h):,.0f}"])
+    L.append(fmt_table(["stage", "hybridrec s", "CPU s", "peak MiB"], rows))
+    L.extend(cost_lines(None, h))
+    L.append("")
+    for key, r in h["metrics"].items():
+        v = r["values"]
+        L.append(f"{key}: users {r['users']:,}, " + ", ".join(f"{k} {x:.4f}" for k, x in v.items()) + f" ({r['protocol']})")
+    return "\n".join(L)
+
+
 def per_million(tp: dict) -> float:
     "Training seconds per million training interactions per epoch, from a model's `throughput_`."
     return 1e6 / tp["interactions_per_second"] if tp.get("interactions_per_second") else float("nan")
@@ -348,10 +381,12 @@ def main(argv=None):
             machine[f"load_after_{side}"] = list(os.getloadavg())
             print(f"          done in {walls[side]:.0f} s wall (process incl. imports)", flush=True)
         out = dict(command=cmd, date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"), size=a.size,
-                   machine=machine, data=data, order=order, process_wall_seconds=walls, seed=results["seed"], hybridrec=results["hybridrec"])
-        out["targets"] = targets(out["seed"], out["hybridrec"], a.size)
-        for side in ("seed", "hybridrec"): out[side]["process_peak_rss_mb"] = process_peak(out[side])
-        text = report(out)
+                   machine=machine, data=data, order=order, process_wall_seconds=walls, seed=results.get("seed"),
+                   hybridrec=results["hybridrec"])
+        if "seed" in results:
+            out["targets"] = targets(out["seed"], out["hybridrec"], a.size)
+        for side in results: out[side]["process_peak_rss_mb"] = process_peak(out[side])
+        text = report(out) if "seed" in results else report_hybridrec_only(out)
         print("\n" + text, flush=True)
         (res_dir / f"compare_{a.size}.txt").write_text(text + "\n")
         (res_dir / f"compare_{a.size}.json").write_text(json.dumps(out, indent=1, default=float))
