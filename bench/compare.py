@@ -275,6 +275,10 @@ def per_million(tp: dict) -> float:
 def cost_lines(s, h) -> list:
     "Where hybridrec's training time went (epochs, validation), what CF costs, and the stage hand-offs."
     hi, L = h["info"], []
+    if s is not None:
+        si, sec = s["info"], s["stages"]["training"]["seconds"]
+        L.append(f"seed's hybrid: {sec / 20:.1f} s per epoch (its 20 fixed epochs); "
+                 f"{sec / 20 / si['filtered_reviews'] * 1e6:.2f} s per million training interactions per epoch")
     tp = hi.get("throughput")
     if tp:
         L.append(f"hybridrec hybrid: {tp['train_seconds_per_epoch']:.1f} s training + {tp['eval_seconds_per_epoch']:.1f} s validation "
@@ -289,7 +293,8 @@ def cost_lines(s, h) -> list:
         total = sum(h["stages"][x]["seconds"] for x in STAGES)
         L.append(f"stage hand-offs (extra, not in the table; what the pipeline's stage notebooks write and read): "
                  + ", ".join(f"{k} {v:.1f} s" for k, v in ho.items())
-                 + f"; all together {sum(ho.values()):.1f} s = {100 * sum(ho.values()) / total:.1f}% of hybridrec's total")
+                 + f"; all together {sum(ho.values()):.1f} s = {100 * sum(ho.values()) / total:.1f}% of hybridrec's total, "
+                 + f"the largest ({max(ho, key=ho.get)}) {100 * max(ho.values()) / total:.1f}%")
     return L
 
 
@@ -326,10 +331,13 @@ def main(argv=None):
     if argv and argv[0] == "--side-hybridrec": return hybridrec_child(argv[1:])
     if argv and argv[0] == "--rerender":  # rebuild the .txt (and targets) from a saved .json without rerunning anything
         for p in argv[1:]:
-            out = json.loads(Path(p).read_text()); out["targets"] = targets(out["seed"], out["hybridrec"], out.get("size"))
-            for side in ("seed", "hybridrec"): out[side]["process_peak_rss_mb"] = process_peak(out[side])
-            Path(p).write_text(json.dumps(out, indent=1, default=float)); Path(p).with_suffix(".txt").write_text(report(out) + "\n")
-            print(report(out))
+            out = json.loads(Path(p).read_text())
+            sides = [x for x in ("seed", "hybridrec") if out.get(x)]
+            if "seed" in sides: out["targets"] = targets(out["seed"], out["hybridrec"], out.get("size"))
+            for side in sides: out[side]["process_peak_rss_mb"] = process_peak(out[side])
+            text = report(out) if "seed" in sides else report_hybridrec_only(out)
+            Path(p).write_text(json.dumps(out, indent=1, default=float)); Path(p).with_suffix(".txt").write_text(text + "\n")
+            print(text)
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("size", nargs="?", default="small", choices=sorted(SIZES))
