@@ -14,7 +14,28 @@ from .base import make_model, model_params, log
 from .features import FeatureEncoder, encoder_settings
 
 # %% auto #0
-__all__ = ['SPACES', 'lightfm_space', 'als_space', 'hybrid_space', 'default_trial', 'TuneResult', 'tune']
+__all__ = ['RANGES', 'SPACES', 'lightfm_space', 'als_space', 'hybrid_space', 'default_trial', 'TuneResult', 'tune']
+
+# %% ../nbs/07_tune.ipynb #d6ae028b
+RANGES = dict(  # every numeric parameter's (low, high), searched on a log scale
+    components=(16, 128),
+    learning_rate=(0.005, 0.2),
+    max_sampled=(5, 50),
+    item_alpha=(1e-9, 1e-3),
+    user_alpha=(1e-9, 1e-3),
+    feature_weight=(0.02, 1.0),
+    als_factors=(16, 128),
+    als_regularization=(1e-2, 1e3),
+    als_alpha=(0.1, 10),
+)
+
+
+def _int(trial, name):
+    return trial.suggest_int(name, *RANGES[name], log=True)
+
+
+def _float(trial, name):
+    return trial.suggest_float(name, *RANGES[name], log=True)
 
 # %% ../nbs/07_tune.ipynb #9edbfed5
 def lightfm_space(
@@ -22,12 +43,12 @@ def lightfm_space(
 ) -> dict:
     "LightFM's parameters for one trial (run-parameter names)."
     return dict(
-        components=trial.suggest_int("components", 16, 128, log=True),
-        learning_rate=trial.suggest_float("learning_rate", 0.005, 0.2, log=True),
+        components=_int(trial, "components"),
+        learning_rate=_float(trial, "learning_rate"),
         loss=trial.suggest_categorical("loss", ["warp", "bpr"]),
-        max_sampled=trial.suggest_int("max_sampled", 5, 50, log=True),
-        item_alpha=trial.suggest_float("item_alpha", 1e-9, 1e-3, log=True),
-        user_alpha=trial.suggest_float("user_alpha", 1e-9, 1e-3, log=True),
+        max_sampled=_int(trial, "max_sampled"),
+        item_alpha=_float(trial, "item_alpha"),
+        user_alpha=_float(trial, "user_alpha"),
         use_weights=trial.suggest_categorical("use_weights", [True, False]),
     )
 
@@ -37,9 +58,9 @@ def als_space(
 ) -> dict:
     "ALS's parameters for one trial (run-parameter names)."
     return dict(
-        als_factors=trial.suggest_int("als_factors", 16, 128, log=True),
-        als_regularization=trial.suggest_float("als_regularization", 1e-2, 1e3, log=True),
-        als_alpha=trial.suggest_float("als_alpha", 0.1, 10, log=True),
+        als_factors=_int(trial, "als_factors"),
+        als_regularization=_float(trial, "als_regularization"),
+        als_alpha=_float(trial, "als_alpha"),
     )
 
 # %% ../nbs/07_tune.ipynb #d386e233
@@ -50,7 +71,7 @@ def hybrid_space(
 ) -> dict:
     "The hybrid's parameters for one trial: LightFM's, the side features' weight, and which groups to use."
     p = lightfm_space(trial)
-    p["feature_weight"] = trial.suggest_float("feature_weight", 0.02, 1.0, log=True)
+    p["feature_weight"] = _float(trial, "feature_weight")
     p["item_groups"] = [
         g for g in item_groups if trial.suggest_categorical(f"item:{g}", [True, False])
     ]
@@ -67,7 +88,9 @@ SPACES = {
 }
 
 # %% ../nbs/07_tune.ipynb #e3dc9621
-def _clip(x, lo, hi):
+def _clip(x, name):
+    "`x` inside the search range of parameter `name`."
+    lo, hi = RANGES[name]
     return min(max(x, lo), hi)
 
 
@@ -82,23 +105,23 @@ def default_trial(
 
     if family == "als":
         return {
-            "als_factors": _clip(int(params["als_factors"]), 16, 128),
-            "als_regularization": _clip(float(params["als_regularization"]), 1e-2, 1e3),
-            "als_alpha": _clip(float(params["als_alpha"]), 0.1, 10),
+            "als_factors": _clip(int(params["als_factors"]), "als_factors"),
+            "als_regularization": _clip(float(params["als_regularization"]), "als_regularization"),
+            "als_alpha": _clip(float(params["als_alpha"]), "als_alpha"),
         }
-    alpha = lambda name: _clip(resolve_alpha(params[name], nnz, name), 1e-9, 1e-3)
+    alpha = lambda name: _clip(resolve_alpha(params[name], nnz, name), name)
     loss = params.get("loss", "warp")
     out = {
-        "components": _clip(int(params["components"]), 16, 128),
-        "learning_rate": _clip(float(params["learning_rate"]), 0.005, 0.2),
+        "components": _clip(int(params["components"]), "components"),
+        "learning_rate": _clip(float(params["learning_rate"]), "learning_rate"),
         "loss": loss if loss in ("warp", "bpr") else "warp",
-        "max_sampled": _clip(int(params["max_sampled"]), 5, 50),
+        "max_sampled": _clip(int(params["max_sampled"]), "max_sampled"),
         "item_alpha": alpha("item_alpha"),
         "user_alpha": alpha("user_alpha"),
         "use_weights": bool(params.get("use_weights", True) is not False),
     }
     if family == "lightfm_hybrid":
-        out["feature_weight"] = _clip(float(params["feature_weight"]), 0.02, 1.0)
+        out["feature_weight"] = _clip(float(params["feature_weight"]), "feature_weight")
         out.update({f"item:{g}": g in params["item_groups"] for g in groups[0]})
         out.update({f"user:{g}": g in params["user_groups"] for g in groups[1]})
     return out
