@@ -326,18 +326,22 @@ def targets(s, h, size="200k"):
     return out
 
 
+def finish(out: dict, json_path: Path) -> str:
+    "Targets and peaks of a run's results `out`, written to `json_path` and its .txt report; the report."
+    sides = [x for x in ("seed", "hybridrec") if out.get(x)]
+    if "seed" in sides: out["targets"] = targets(out["seed"], out["hybridrec"], out.get("size"))
+    for side in sides: out[side]["process_peak_rss_mb"] = process_peak(out[side])
+    text = report(out) if "seed" in sides else report_hybridrec_only(out)
+    json_path.write_text(json.dumps(out, indent=1, default=float)); json_path.with_suffix(".txt").write_text(text + "\n")
+    return text
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--side-hybridrec": return hybridrec_child(argv[1:])
     if argv and argv[0] == "--rerender":  # rebuild the .txt (and targets) from a saved .json without rerunning anything
         for p in argv[1:]:
-            out = json.loads(Path(p).read_text())
-            sides = [x for x in ("seed", "hybridrec") if out.get(x)]
-            if "seed" in sides: out["targets"] = targets(out["seed"], out["hybridrec"], out.get("size"))
-            for side in sides: out[side]["process_peak_rss_mb"] = process_peak(out[side])
-            text = report(out) if "seed" in sides else report_hybridrec_only(out)
-            Path(p).write_text(json.dumps(out, indent=1, default=float)); Path(p).with_suffix(".txt").write_text(text + "\n")
-            print(text)
+            print(finish(json.loads(Path(p).read_text()), Path(p)))
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("size", nargs="?", default="small", choices=sorted(SIZES))
@@ -391,13 +395,7 @@ def main(argv=None):
         out = dict(command=cmd, date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"), size=a.size,
                    machine=machine, data=data, order=order, process_wall_seconds=walls, seed=results.get("seed"),
                    hybridrec=results["hybridrec"])
-        if "seed" in results:
-            out["targets"] = targets(out["seed"], out["hybridrec"], a.size)
-        for side in results: out[side]["process_peak_rss_mb"] = process_peak(out[side])
-        text = report(out) if "seed" in results else report_hybridrec_only(out)
-        print("\n" + text, flush=True)
-        (res_dir / f"compare_{a.size}.txt").write_text(text + "\n")
-        (res_dir / f"compare_{a.size}.json").write_text(json.dumps(out, indent=1, default=float))
+        print("\n" + finish(out, res_dir / f"compare_{a.size}.json"), flush=True)
     finally:
         if not a.workdir: shutil.rmtree(work, ignore_errors=True)
 
