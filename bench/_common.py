@@ -53,7 +53,9 @@ def seed_train_df(data):
     out = pd.DataFrame({"user_id": df["user_id"].astype(str).to_numpy(), "parent_asin": df["parent_asin"].astype(str).to_numpy(),
                         "rating": df["rating"].to_numpy(dtype="float64"), "timestamp": df["timestamp"].to_numpy()})
     if "history" in df.columns:
-        out["history"] = pd.Series(pd.arrays.ArrowExtensionArray(pc.binary_join(df["history"].array._pa_array, " "))).astype(object).to_numpy()
+        from hybridrec.data import history_lists
+        lists = history_lists(df["history"]).array._pa_array  # the loaders keep text; MovieLens and synth give lists
+        out["history"] = pd.Series(pd.arrays.ArrowExtensionArray(pc.binary_join(lists, " "))).astype(object).to_numpy()
     else: out["history"] = ""
     out["category"] = df["category"].astype(str).to_numpy()
     for c in ("title", "store"): out[c] = df[c].astype(object).to_numpy() if c in df.columns else None

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy import stats
+from .data import history_lists
 from .evaluate import evaluate, FactorScorer
 
 # %% auto #0
@@ -52,8 +53,9 @@ def cold_user_histories(
         return pd.Series(dtype=object), cold
     cold = cold[(cold["split"] == split) & (cold["cold"] == "user")]
     first = cold.sort_values("timestamp").groupby(["user_id", "category"], observed=True).head(1)
+    first = first.assign(history=history_lists(first["history"]).to_numpy())  # text is split here
     hist = first.groupby("user_id", observed=True)["history"].agg(
-        lambda s: sorted({a for h in s for a in h})
+        lambda s: sorted({a for h in s if h is not None for a in h})
     )
     hist = hist[hist.map(len) > 0]
     hist.index = hist.index.astype(str)

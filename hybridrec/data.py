@@ -20,8 +20,8 @@ from .core import InputError, pid_alive
 
 # %% auto #0
 __all__ = ['log', 'SPLITS', 'SYNTHETIC_MARKER', 'WRITING_MARKER', 'REVIEW_COLUMNS', 'META_COLUMNS', 'MS_FLOOR', 'PRICE_PATTERN',
-           'DataError', 'get_fs', 'find_files', 'validate_reviews', 'read_reviews', 'parse_prices', 'read_meta',
-           'ReviewData', 'drop_duplicate_reviews', 'share_id_space', 'load_amazon']
+           'DataError', 'get_fs', 'find_files', 'history_lists', 'validate_reviews', 'read_reviews', 'parse_prices',
+           'read_meta', 'ReviewData', 'drop_duplicate_reviews', 'share_id_space', 'load_amazon']
 
 # %% ../nbs/00_data.ipynb #5deb6397
 log = logging.getLogger("hybridrec")
@@ -340,10 +340,12 @@ def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
 
 # %% ../nbs/00_data.ipynb #e699718b
 def _ids(df, path, col) -> pd.Series:
-    "An id column as strings; a missing id is an error at its row."
-    ids = df[col].astype("string").reset_index(drop=True)
+    "An id column as strings, or kept categorical (codes free to hash); a missing id is an error at its row."
+    ids = df[col].reset_index(drop=True)
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        ids = ids.astype("string")
     if ids.isna().any():
-        _bad(path, col, ids.to_numpy(), ids.isna().to_numpy(), "a non-empty id")
+        _bad(path, col, ids.astype(object).to_numpy(), ids.isna().to_numpy(), "a non-empty id")
     return ids
 
 # %% ../nbs/00_data.ipynb #0ea80b35
@@ -356,12 +358,39 @@ def _arrow_text(s: pd.Series) -> pa.ChunkedArray:
         [pa.array(s.astype("string").to_numpy(na_value=None), type=pa.string())]
     )
 
-# %% ../nbs/00_data.ipynb #ce75de09
-def _history(h: pd.Series) -> pd.Series:
-    "The `history` column as a pyarrow list column, from lists or from space-separated text."
+# %% ../nbs/00_data.ipynb #12816dcc
+def _holds_lists(h: pd.Series) -> bool:
+    "Whether a column holds lists: Arrow lists, or Python sequences in an object column."
+    if isinstance(h.dtype, pd.ArrowDtype):
+        return pa.types.is_list(h.dtype.pyarrow_dtype) or pa.types.is_large_list(
+            h.dtype.pyarrow_dtype
+        )
+    first = h.dropna().head(1).tolist() if h.dtype == object else []
+    return bool(first) and isinstance(first[0], (list, tuple, np.ndarray))
+
+# %% ../nbs/00_data.ipynb #64f33ec0
+def history_lists(
+    h: pd.Series,  # a `history` column: space-separated text, Arrow lists, or Python lists
+) -> pd.Series:
+    "`h` as a pyarrow `list<string>` column ([] where empty or missing); text is split vectorised."
     if isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype):
         return h.reset_index(drop=True)
+    if _holds_lists(h):
+        values = h.to_numpy(dtype=object, na_value=None)
+        clean = [[] if v is None else [str(a) for a in v] for v in values]
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(clean, type=pa.list_(pa.string()))))
     return _parse_history(_arrow_text(h))
+
+# %% ../nbs/00_data.ipynb #ce75de09
+def _history(h: pd.Series) -> pd.Series:
+    "The `history` column as the file has it: lists as Arrow lists, text as Arrow text (not split)."
+    h = h.reset_index(drop=True)
+    if _holds_lists(h):
+        return history_lists(h)
+    text = pc.cast(
+        _arrow_text(h), pa.string()
+    )  # one dtype whichever reader (large_string from parquet)
+    return pd.Series(pd.arrays.ArrowExtensionArray(text))
 
 # %% ../nbs/00_data.ipynb #f382a023
 def validate_reviews(
@@ -391,12 +420,12 @@ def validate_reviews(
     return out
 
 # %% ../nbs/00_data.ipynb #dd23f267
-def _read_parquet(fs, path, columns=None, required=(), **to_pandas) -> pd.DataFrame:
-    "One open of a parquet file: `required` columns checked in the schema, `columns` read."
+def _read_parquet(fs, path, columns=None, required=(), dictionary=(), **to_pandas) -> pd.DataFrame:
+    "One open of a parquet file: `required` columns checked in the schema, `columns` read (`dictionary` ones as categoricals)."
     import pyarrow.parquet as pq
 
     with _reading(path), fs.open(path, "rb") as f:
-        pf = pq.ParquetFile(f)
+        pf = pq.ParquetFile(f, read_dictionary=list(dictionary) or None)
         present = pf.schema_arrow.names
         _check_columns(path, present, required)
         use = None if columns is None else [c for c in columns if c in present]
@@ -431,10 +460,7 @@ def read_reviews(
     _check_columns(path, present, REVIEW_COLUMNS)
     use = [c for c in columns if c in present]
     tbl = _read_csv(fs, path, use)
-    text = [c for c in use if c != "history"]
-    df = pd.DataFrame({c: pd.Series(pd.arrays.ArrowExtensionArray(tbl[c])) for c in text})
-    if "history" in use:
-        df["history"] = _parse_history(tbl["history"])
+    df = pd.DataFrame({c: pd.Series(pd.arrays.ArrowExtensionArray(tbl[c])) for c in use})
     return validate_reviews(df, path, check_time=True)
 
 # %% ../nbs/00_data.ipynb #684d5002
@@ -641,7 +667,8 @@ def drop_duplicate_reviews(
 ) -> tuple[pd.DataFrame, int]:
     "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in file)."
     key = _pair_keys(df)
-    if not pd.Index(key).has_duplicates:  # the usual case: one hash pass, no sort
+    ordered = np.sort(key)  # numpy's vectorised sort: several times faster than a hash set here
+    if not (ordered[1:] == ordered[:-1]).any():  # the usual case: no repeats
         return df, 0
     order = np.lexsort((df["timestamp"].to_numpy(), key))  # stable: equal times keep file order
     key = key[order]
@@ -656,10 +683,12 @@ def _distinct_ids(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(uniques, dtype="string")
 
 # %% ../nbs/00_data.ipynb #dcaf27b6
-def _categorical(codes: np.ndarray, ids: pd.Series, categories: pd.Index) -> pd.Categorical:
-    "Codes into `ids` re-pointed at `categories`; -1 (missing) stays missing."
-    where = categories.get_indexer(ids)
-    return pd.Categorical.from_codes(np.where(codes < 0, -1, where[codes]), categories=categories)
+def _categorical(codes: np.ndarray, ids: pd.Series, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    "Codes into `ids` re-pointed at the categories of `dtype`; -1 (missing) stays missing."
+    where = dtype.categories.get_indexer(ids)
+    return pd.Categorical.from_codes(
+        np.where(codes < 0, -1, where[codes]), dtype=dtype, validate=False
+    )
 
 # %% ../nbs/00_data.ipynb #517c9667
 def share_id_space(
@@ -672,9 +701,9 @@ def share_id_space(
     for col, owners in (("user_id", users), ("parent_asin", items)):
         distinct = [_distinct_ids(f[col]) for f in owners]
         every = pd.concat([ids for _, ids in distinct], ignore_index=True)
-        categories = pd.Index(every.dropna().unique()).sort_values()
+        dtype = pd.CategoricalDtype(pd.Index(every.dropna().unique()).sort_values())
         for f, (codes, ids) in zip(owners, distinct):
-            f[col] = _categorical(codes, ids, categories)
+            f[col] = _categorical(codes, ids, dtype)
     return data
 
 # %% ../nbs/00_data.ipynb #984b4d78
@@ -684,6 +713,12 @@ def _category_col(df, cat):
     return df
 
 # %% ../nbs/00_data.ipynb #97f72d4b
+def _sorted_category(s: pd.Series) -> pd.Series:
+    "`s` as a categorical of the values it holds, sorted, whatever a reader (an Arrow dictionary) gave."
+    c = s.astype("category").cat.remove_unused_categories()  # a category filter leaves unused ones
+    return c.cat.reorder_categories(sorted(c.cat.categories))
+
+
 def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
     "One `ReviewData` from the frames read per split and the item tables, ids in one space."
     frames = {}
@@ -691,7 +726,7 @@ def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
         if not parts:
             continue
         df = pd.concat(parts, ignore_index=True)
-        df["category"] = df["category"].astype("category")
+        df["category"] = _sorted_category(df["category"])
         frames[k] = df
     it = None
     if items:
@@ -700,7 +735,7 @@ def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
             .drop_duplicates("parent_asin", keep="first")
             .reset_index(drop=True)
         )
-        it["category"] = it["category"].astype("category")
+        it["category"] = _sorted_category(it["category"])
     data = ReviewData(
         train=frames.get("train"),
         valid=frames.get("valid"),
@@ -787,20 +822,43 @@ def load_amazon(
     return _finish(out, items, str(location), dropped, synthetic=bool(synthetic))
 
 # %% ../nbs/00_data.ipynb #5ab73797
+_SEED_ITEM_COLUMNS = ("parent_asin", "title", "average_rating", "price", "store", "category")
+
+
 def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     "The item table inside the seed's joined `train_df`: one row per item, price -1 missing."
-    cols = ("parent_asin", "title", "average_rating", "price", "store", "category")
-    meta_cols = [c for c in cols if c in raw.columns]
+    meta_cols = [c for c in _SEED_ITEM_COLUMNS if c in raw.columns]
     items = raw.loc[~raw["parent_asin"].duplicated(), meta_cols].reset_index(drop=True)
+    for c in ("title", "store"):
+        if c in items:
+            items[c] = items[c].astype("str")  # pandas' default text dtype, as a plain read gives
+    if "average_rating" in items:
+        items["average_rating"] = pd.to_numeric(items["average_rating"], errors="coerce").astype(
+            "float64"
+        )
     if "price" in items:
         items["price"] = parse_prices(items["price"], path).where(lambda p: p != -1)
     return items
+
+# %% ../nbs/00_data.ipynb #fb25585a
+# read as Arrow dictionaries, so they arrive as categoricals with no Python string per row
+_SEED_DICTIONARY = ("user_id", "parent_asin", "category")
+
+
+def _arrow_types(t: pa.DataType):
+    "pandas dtype for an Arrow type when reading the seed's file: dictionaries become categoricals, the rest stays Arrow."
+    return None if pa.types.is_dictionary(t) else pd.ArrowDtype(t)
 
 # %% ../nbs/00_data.ipynb #a183e858
 def _load_seed_layout(fs, files, location, categories, progress):
     "The seed's layout: `train_df.parquet` (reviews joined with item columns) and `test_data/`."
     path = files.loc[files.kind == "seed_train", "path"].iloc[0]
-    raw = _read_parquet(fs, path, None, REVIEW_COLUMNS + ("category",))
+    use = tuple(
+        dict.fromkeys(REVIEW_COLUMNS + ("history",) + _SEED_ITEM_COLUMNS)
+    )  # not its dates, flags
+    raw = _read_parquet(
+        fs, path, use, REVIEW_COLUMNS + ("category",), _SEED_DICTIONARY, types_mapper=_arrow_types
+    )
     if categories is not None:
         raw = raw[raw["category"].isin([categories] if isinstance(categories, str) else categories)]
     train = validate_reviews(raw.reset_index(drop=True), path, check_time=True)

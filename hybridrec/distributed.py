@@ -196,7 +196,18 @@ def _pieces(files, fs, rows_per_part, categories=None) -> tuple[list, bool]:
 def _empty_history(n) -> pd.Series:
     import pyarrow as pa
 
-    return pd.Series(pd.arrays.ArrowExtensionArray(pa.nulls(n, pa.list_(pa.string()))))
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.nulls(n, pa.string())))
+
+
+def _history_text(h: pd.Series) -> pd.Series:
+    "A `history` column as the loaders give it, space-separated Arrow text (a file's lists are joined)."
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (isinstance(h.dtype, pd.ArrowDtype) and pa.types.is_list(h.dtype.pyarrow_dtype)):
+        return h
+    text = pc.cast(pc.binary_join(h.array._pa_array, " "), pa.string())
+    return pd.Series(pd.arrays.ArrowExtensionArray(text), index=h.index)
 
 # %% ../nbs/06_distributed.ipynb #c04297ea
 def _seed_rows(fs, piece, columns) -> pd.DataFrame:
@@ -288,6 +299,8 @@ def _read_piece(
         df = validate_reviews(tbl.to_pandas(types_mapper=pd.ArrowDtype), piece["path"])
     if history and "history" not in df.columns:
         df["history"] = _empty_history(len(df))
+    elif history:
+        df["history"] = _history_text(df["history"])  # one dtype in every partition (Dask's meta)
     if not piece["seed"]:
         df["category"] = pd.Series([piece["category"]] * len(df), dtype="string")
     df["_pos"] = (

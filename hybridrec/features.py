@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from types import SimpleNamespace
 from fastcore.basics import patch
-from .data import ReviewData, DataError
+from .data import ReviewData, DataError, history_lists
 from .preprocess import Prepared, index_positions, ensure_shared_ids
 
 # %% auto #0
@@ -1228,12 +1228,17 @@ def _group_keys(r: np.ndarray, reviews: pd.DataFrame) -> np.ndarray:
     return g
 
 # %% ../nbs/02_features.ipynb #2b8fe16b
-def _latest_rows(r, ts, length, n) -> np.ndarray:
-    "Mask of one review per row id `r` (>= 0): the latest by `ts`, then the longest `length`, then the last in frame order."
+def _latest_ts(r, ts, n) -> np.ndarray:
+    "Positions of the rows with a row id `r` (>= 0) whose `ts` is the latest of that id (ties: all of them)."
     ok = np.flatnonzero(r >= 0)
     best = np.full(n, np.iinfo(np.int64).min)
     np.maximum.at(best, r[ok], ts[ok].astype(np.int64))
-    c = ok[ts[ok] == best[r[ok]]]
+    return ok[ts[ok] == best[r[ok]]]
+
+
+def _latest_rows(r, ts, length, n) -> np.ndarray:
+    "Mask of one review per row id `r` (>= 0): the latest by `ts`, then the longest `length`, then the last in frame order."
+    c = _latest_ts(r, ts, n)
     longest = np.full(n, -1, np.int64)
     np.maximum.at(longest, r[c], length[c].astype(np.int64))
     c = c[length[c] == longest[r[c]]]
@@ -1246,21 +1251,23 @@ def _latest_rows(r, ts, length, n) -> np.ndarray:
 # %% ../nbs/02_features.ipynb #09d5f6de
 @patch
 def _history_list_items(self: FeatureEncoder, reviews, r, catalog):
-    "(rows, catalogue positions) of the items in the `history` lists of `reviews` (the latest per category file by default)."
-    lists = _to_arrow(reviews["history"], pa.list_(pa.string()))
-    keep = r >= 0
-    if self.config["history_rows"] == "latest" and keep.any():
+    "(rows, catalogue positions) of the items in the `history` of `reviews` (the latest per category file by default)."
+    keep = np.flatnonzero(r >= 0)
+    latest = self.config["history_rows"] == "latest" and len(keep) > 0
+    if latest:
         g = _group_keys(r, reviews)
         ts = (
             reviews["timestamp"].to_numpy() if "timestamp" in reviews.columns else np.arange(len(r))
         )
-        lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
-        keep = _latest_rows(g, ts, lengths, int(g.max()) + 1)
-    sel = np.flatnonzero(keep)
-    parent, flat, _ = _flatten(
-        pc.filter(lists, pa.array(keep)) if len(sel) < len(reviews) else lists
-    )
-    return r[sel][parent], _arrow_positions(flat, catalog)
+        keep = _latest_ts(g, ts, int(g.max()) + 1)  # the candidates: only they are parsed
+    hist = reviews["history"]
+    lists = history_lists(hist if len(keep) == len(hist) else hist.iloc[keep])
+    if latest:
+        lengths = lists.list.len().fillna(0).to_numpy(dtype=np.int64)
+        chosen = _latest_rows(g[keep], ts[keep], lengths, int(g.max()) + 1)
+        keep, lists = keep[chosen], lists[chosen]
+    parent, flat, _ = _flatten(_to_arrow(lists, pa.list_(pa.string())))
+    return r[keep][parent], _arrow_positions(flat, catalog)
 
 # %% ../nbs/02_features.ipynb #d098b502
 @patch

@@ -76,7 +76,7 @@ class LightFMModel(IterativeModel):
         epochs: int = 30,  # at most this many epochs
         early_stopping: bool = True,  # stop when validation NDCG stops improving, keep the best
         eval_every: int = 1,  # validate every this many epochs
-        patience: int = 3,  # evaluations without gain before stopping
+        patience: int = 2,  # evaluations without gain before stopping
         min_delta: float = 0.0,  # a gain must exceed this to count
         eval_k: int = 10,  # the validation metric is NDCG@eval_k
         valid_users: int | None = None,  # validate on a fixed sample of this many users (None: all)
