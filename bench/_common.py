@@ -66,3 +66,12 @@ def seed_train_df(data):
     out["datetime"] = pd.to_datetime(out["timestamp"], unit="ms")
     out["year"] = out["datetime"].dt.year
     return out
+
+
+def run_header(script: str, argv=None) -> str:
+    "The two '# ' lines a bench result starts with: its command, then date, machine and load at start."
+    import datetime, os, platform, shlex, sys
+    cmd = shlex.join(["python", script, *(sys.argv[1:] if argv is None else argv)])
+    return (f"# {cmd}\n# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {cpu_model()}, "
+            f"{os.cpu_count()} cores, {mem_total_gib():.1f} GiB, load average {os.getloadavg()[0]:.1f} at start; "
+            f"python {platform.python_version()}")

@@ -11,11 +11,11 @@ with, and its fit seconds (features + early-stopped training). Validation only: 
 makes every fit bit-reproducible. Output: printed and bench/results/ablation_<dataset>.txt.
 """
 from __future__ import annotations
-import argparse, datetime, os, platform, shlex, sys, time
+import argparse, time
 from pathlib import Path
 
 import pandas as pd
-from _common import cpu_model, mem_total_gib
+from _common import run_header
 import quality as Q
 
 
@@ -54,10 +54,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     a = ap.parse_args(argv)
-    cmd = shlex.join(["python", "bench/ablation.py", *(sys.argv[1:] if argv is None else argv)])
-    head = (f"# {cmd}\n# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {cpu_model()}, "
-            f"{os.cpu_count()} cores, {mem_total_gib():.1f} GiB, load average {os.getloadavg()[0]:.1f} at start; "
-            f"python {platform.python_version()}\n")
+    head = run_header("bench/ablation.py", argv) + "\n"
     for name in a.datasets:
         text = head + run_dataset(name, a.threads, a.seed)
         print(text, flush=True)

@@ -11,11 +11,11 @@ included). With one thread the runs are identical up to the earlier stop, so the
 later epoch than the smaller patience allows would have won. Output: printed and bench/results/early_stopping.txt.
 """
 from __future__ import annotations
-import argparse, datetime, os, platform, shlex, sys, time
+import argparse, time
 from pathlib import Path
 
 import pandas as pd
-from _common import cpu_model, mem_total_gib
+from _common import run_header
 import quality as Q
 
 MODELS = ("lightfm_hybrid", "lightfm_cf")
@@ -44,10 +44,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     a = ap.parse_args(argv)
-    cmd = shlex.join(["python", "bench/early_stopping.py", *(sys.argv[1:] if argv is None else argv)])
-    head = (f"# {cmd}\n# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {cpu_model()}, "
-            f"{os.cpu_count()} cores, {mem_total_gib():.1f} GiB, load average {os.getloadavg()[0]:.1f} at start; "
-            f"python {platform.python_version()}; one LightFM thread, seed {a.seed}\n")
+    head = run_header("bench/early_stopping.py", argv) + f"; one LightFM thread, seed {a.seed}\n"
     print(head)
     table = pd.concat([run_dataset(d, a.patience, a.seed) for d in a.datasets], ignore_index=True)
     wide = table.pivot_table(index=["dataset", "model"], columns="patience",
