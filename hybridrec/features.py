@@ -1183,15 +1183,8 @@ def item_features(
 
 # %% ../nbs/02_features.ipynb #3af979b8
 def _lists_to_arrow(lists) -> pa.ChunkedArray:
-    "Python lists of item ids as an Arrow list<string> array."
-    return pa.chunked_array(
-        [
-            pa.array(
-                [None if l is None else [str(x) for x in l] for l in lists],
-                type=pa.list_(pa.string()),
-            )
-        ]
-    )
+    "Python lists of item ids as an Arrow list<string> array (`history_lists` does the conversion)."
+    return _to_arrow(history_lists(pd.Series(list(lists), dtype=object)), pa.list_(pa.string()))
 
 # %% ../nbs/02_features.ipynb #57ea49e7
 @patch
