@@ -677,18 +677,28 @@ def drop_duplicate_reviews(
     return df[~later].reset_index(drop=True), int(later.sum())
 
 # %% ../nbs/00_data.ipynb #0e561ab8
-def _distinct_ids(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    "Codes of `col` into its distinct ids, and those ids as strings: each row is hashed once."
-    codes, uniques = pd.factorize(col)
-    return codes, pd.Series(uniques, dtype="string")
+def _id_dictionary(col: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    "Codes of `col` into its distinct ids (-1: missing) and those ids as Arrow text."
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, distinct = col.cat.codes.to_numpy(), pd.Series(col.cat.categories)
+    else:
+        codes, uniques = pd.factorize(col)
+        distinct = pd.Series(uniques)
+    return codes, _arrow_text(distinct.astype("string")).combine_chunks().cast(pa.string())
 
 # %% ../nbs/00_data.ipynb #dcaf27b6
-def _categorical(codes: np.ndarray, ids: pd.Series, dtype: pd.CategoricalDtype) -> pd.Categorical:
-    "Codes into `ids` re-pointed at the categories of `dtype`; -1 (missing) stays missing."
-    where = dtype.categories.get_indexer(ids)
-    return pd.Categorical.from_codes(
-        np.where(codes < 0, -1, where[codes]), dtype=dtype, validate=False
-    )
+def _shared_categories(dictionaries: list) -> tuple[pa.Array, list]:
+    "The sorted distinct values of all `dictionaries` (Arrow text), and per dictionary its entries' positions in them."
+    every = pa.concat_arrays(dictionaries) if dictionaries else pa.array([], pa.string())
+    order = pc.array_sort_indices(every).to_numpy()
+    ordered = every.take(order)
+    new = np.ones(len(ordered), dtype=bool)
+    if len(ordered) > 1:
+        new[1:] = pc.not_equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+    where = np.empty(len(every), dtype=np.int64)
+    where[order] = np.cumsum(new) - 1
+    ends = np.cumsum([len(d) for d in dictionaries])[:-1]
+    return ordered.filter(pa.array(new)), np.split(where, ends)
 
 # %% ../nbs/00_data.ipynb #517c9667
 def share_id_space(
@@ -699,11 +709,13 @@ def share_id_space(
     users = frames + ([data.users] if data.users is not None else [])
     items = frames + ([data.items] if data.items is not None else [])
     for col, owners in (("user_id", users), ("parent_asin", items)):
-        distinct = [_distinct_ids(f[col]) for f in owners]
-        every = pd.concat([ids for _, ids in distinct], ignore_index=True)
-        dtype = pd.CategoricalDtype(pd.Index(every.dropna().unique()).sort_values())
-        for f, (codes, ids) in zip(owners, distinct):
-            f[col] = _categorical(codes, ids, dtype)
+        distinct = [_id_dictionary(f[col]) for f in owners]
+        cats, where = _shared_categories([ids for _, ids in distinct])
+        dtype = pd.CategoricalDtype(pd.Index(pd.array(cats, dtype="string")))
+        for f, (codes, _), w in zip(owners, distinct, where):
+            f[col] = pd.Categorical.from_codes(
+                np.where(codes < 0, -1, w[codes]) if len(w) else codes, dtype=dtype, validate=False
+            )
     return data
 
 # %% ../nbs/00_data.ipynb #984b4d78
@@ -715,8 +727,14 @@ def _category_col(df, cat):
 # %% ../nbs/00_data.ipynb #97f72d4b
 def _sorted_category(s: pd.Series) -> pd.Series:
     "`s` as a categorical of the values it holds, sorted, whatever a reader (an Arrow dictionary) gave."
-    c = s.astype("category").cat.remove_unused_categories()  # a category filter leaves unused ones
-    return c.cat.reorder_categories(sorted(c.cat.categories))
+    c = s.astype("category")
+    codes = c.cat.codes.to_numpy()
+    used = (
+        np.bincount(codes[codes >= 0], minlength=len(c.cat.categories)) > 0
+    )  # no sort of the rows
+    return c.cat.set_categories(
+        sorted(c.cat.categories[used])
+    )  # a category filter leaves unused ones
 
 
 def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:

@@ -974,13 +974,29 @@ def evaluate_run(
 # %% ../nbs/05_pipeline.ipynb #ad5e1fb1
 _PREP_FRAMES = ("cold", "train_df", "valid_df", "test_df", "items", "users")
 _PREP_MATS = ("train", "valid", "test")
+_ID_COLUMNS = ("user_id", "parent_asin")
 
+# %% ../nbs/05_pipeline.ipynb #5d885461
+def _ids_as_codes(df, spaces: dict):
+    "`df` with its id categoricals as int32 codes where they use the id space in `spaces` (the first one seen is it); the columns changed."
+    import pandas as pd
 
+    coded = []
+    for col in _ID_COLUMNS:
+        if col not in df or not isinstance(df[col].dtype, pd.CategoricalDtype):
+            continue
+        cats = spaces.setdefault(col, df[col].dtype).categories
+        if df[col].cat.categories is cats or df[col].cat.categories.equals(cats):
+            df = df.assign(**{col: df[col].cat.codes.astype("int32")})
+            coded.append(col)
+    return df, coded
+
+# %% ../nbs/05_pipeline.ipynb #539c3f50
 def save_prepared(
     prep,  # a `hybridrec.preprocess.Prepared`
     path,  # the folder to write
 ) -> Path:
-    "Write a `Prepared` to the folder `path`: frames as parquet, matrices as npz, ids and report as JSON/parquet."
+    "Write a `Prepared` to the folder `path`: frames as parquet (ids as codes into one id space), matrices as npz, report as JSON."
     import scipy.sparse as sp, pandas as pd
 
     path = Path(path)
@@ -989,10 +1005,16 @@ def save_prepared(
         m = getattr(prep, name)
         if m is not None:
             sp.save_npz(path / f"{name}.npz", m.tocsr(), compressed=False)  # read back at once
+    spaces, coded = {}, {}
     for name in _PREP_FRAMES:
         df = getattr(prep, name)
         if df is not None:
+            df, coded[name] = _ids_as_codes(df, spaces)
             df.to_parquet(path / f"{name}.parquet", index=False)
+    for col, dtype in spaces.items():
+        pd.DataFrame({col: dtype.categories}).to_parquet(
+            path / f"id_space_{col}.parquet", index=False
+        )
     pd.DataFrame({"user_id": prep.user_ids.astype(str)}).to_parquet(
         path / "user_ids.parquet", index=False
     )
@@ -1003,7 +1025,9 @@ def save_prepared(
         path / "prepared.json",
         dict(
             format="hybridrec-prepared",
-            version=1,
+            version=2,
+            id_codes=coded,
+            id_space_dtypes={c: str(d.categories.dtype) for c, d in spaces.items()},
             report=prep.report,
             params=prep.params,
             source=prep.source,
@@ -1036,7 +1060,27 @@ def _read_frame(path):
         df[name] = s.values
     return df[order]
 
+# %% ../nbs/05_pipeline.ipynb #12cf82dd
+def _codes_as_ids(path, frames: dict, meta: dict):
+    "Turn the id codes `save_prepared` wrote (version 2) back into categoricals over the one id space, in place."
+    import pandas as pd
 
+    for col, kind in meta.get("id_space_dtypes", {}).items():
+        space = pd.read_parquet(path / f"id_space_{col}.parquet")[col]
+        dtype = pd.CategoricalDtype(
+            pd.Index(space.astype(kind).array)
+        )  # checked once, shared by every frame
+        for name, cols in meta.get("id_codes", {}).items():
+            if col in cols and frames.get(name) is not None:
+                try:
+                    frames[name][col] = pd.Categorical.from_codes(frames[name][col], dtype=dtype)
+                except ValueError as e:
+                    raise PipelineError(
+                        f"{path / (name + '.parquet')}: column {col!r} holds codes outside "
+                        f"{path / ('id_space_' + col + '.parquet')} ({e}); the folder is not one save_prepared wrote"
+                    ) from None
+
+# %% ../nbs/05_pipeline.ipynb #69b581db
 def load_prepared(
     path,  # a folder written by `save_prepared`
 ):
@@ -1056,6 +1100,7 @@ def load_prepared(
         n: (_read_frame(path / f"{n}.parquet") if (path / f"{n}.parquet").exists() else None)
         for n in _PREP_FRAMES
     }
+    _codes_as_ids(path, frames, meta)
     uids = pd.Index(
         pd.read_parquet(path / "user_ids.parquet")["user_id"].astype(str), name="user_id"
     )
