@@ -338,11 +338,27 @@ def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
     )
     _bad(path, "timestamp", s.to_numpy(), ~(in_s if seconds else in_ms), expected)
 
+# %% ../nbs/00_data.ipynb #4541cc19
+def _is_dictionary(s: pd.Series) -> bool:
+    "Whether `s` is an Arrow dictionary column (codes and distinct values)."
+    return isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_dictionary(s.dtype.pyarrow_dtype)
+
+
+def _arrow_dictionary(s: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
+    "Codes (-1: missing) and distinct values of an Arrow dictionary column, its chunks' dictionaries unified; None for any other column."
+    if not _is_dictionary(s):
+        return None
+    arr = s.array._pa_array.unify_dictionaries()
+    if arr.num_chunks == 0:
+        return np.zeros(0, dtype=np.int64), pa.array([], arr.type.value_type)
+    codes = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in arr.chunks]
+    return np.concatenate(codes), arr.chunk(0).dictionary
+
 # %% ../nbs/00_data.ipynb #e699718b
 def _ids(df, path, col) -> pd.Series:
-    "An id column as strings, or kept categorical (codes free to hash); a missing id is an error at its row."
+    "An id column as strings, or kept as codes (categorical, Arrow dictionary); a missing id is an error at its row."
     ids = df[col].reset_index(drop=True)
-    if not isinstance(ids.dtype, pd.CategoricalDtype):
+    if not (isinstance(ids.dtype, pd.CategoricalDtype) or _is_dictionary(ids)):
         ids = ids.astype("string")
     if ids.isna().any():
         _bad(path, col, ids.astype(object).to_numpy(), ids.isna().to_numpy(), "a non-empty id")
@@ -679,6 +695,9 @@ def drop_duplicate_reviews(
 # %% ../nbs/00_data.ipynb #0e561ab8
 def _id_dictionary(col: pd.Series) -> tuple[np.ndarray, pa.Array]:
     "Codes of `col` into its distinct ids (-1: missing) and those ids as Arrow text."
+    arrow = _arrow_dictionary(col)
+    if arrow is not None:
+        return arrow[0], arrow[1].cast(pa.string())
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes, distinct = col.cat.codes.to_numpy(), pd.Series(col.cat.categories)
     else:
@@ -727,7 +746,16 @@ def _category_col(df, cat):
 # %% ../nbs/00_data.ipynb #97f72d4b
 def _sorted_category(s: pd.Series) -> pd.Series:
     "`s` as a categorical of the values it holds, sorted, whatever a reader (an Arrow dictionary) gave."
-    c = s.astype("category")
+    arrow = _arrow_dictionary(s)  # a few distinct values: as Python strings
+    c = (
+        s.astype("category")
+        if arrow is None
+        else pd.Series(
+            pd.Categorical.from_codes(
+                arrow[0], categories=pd.Index(arrow[1].to_pylist(), dtype="str")
+            )
+        )
+    )
     codes = c.cat.codes.to_numpy()
     used = (
         np.bincount(codes[codes >= 0], minlength=len(c.cat.categories)) > 0
@@ -846,7 +874,9 @@ _SEED_ITEM_COLUMNS = ("parent_asin", "title", "average_rating", "price", "store"
 def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     "The item table inside the seed's joined `train_df`: one row per item, price -1 missing."
     meta_cols = [c for c in _SEED_ITEM_COLUMNS if c in raw.columns]
-    items = raw.loc[~raw["parent_asin"].duplicated(), meta_cols].reset_index(drop=True)
+    ids = _arrow_dictionary(raw["parent_asin"])  # the first row of each item, found from its codes
+    first = ~(raw["parent_asin"] if ids is None else pd.Series(ids[0])).duplicated().to_numpy()
+    items = raw.loc[first, meta_cols].reset_index(drop=True)
     for c in ("title", "store"):
         if c in items:
             items[c] = items[c].astype("str")  # pandas' default text dtype, as a plain read gives
@@ -859,13 +889,13 @@ def _seed_items(raw: pd.DataFrame, path: str) -> pd.DataFrame:
     return items
 
 # %% ../nbs/00_data.ipynb #fb25585a
-# read as Arrow dictionaries, so they arrive as categoricals with no Python string per row
+# read as Arrow dictionaries: codes and distinct values, with no Python string per row
 _SEED_DICTIONARY = ("user_id", "parent_asin", "category")
 
 
 def _arrow_types(t: pa.DataType):
-    "pandas dtype for an Arrow type when reading the seed's file: dictionaries become categoricals, the rest stays Arrow."
-    return None if pa.types.is_dictionary(t) else pd.ArrowDtype(t)
+    "pandas dtype for an Arrow type when reading the seed's file: every column stays Arrow memory, dictionaries too."
+    return pd.ArrowDtype(t)
 
 # %% ../nbs/00_data.ipynb #a183e858
 def _load_seed_layout(fs, files, location, categories, progress):
