@@ -314,8 +314,14 @@ def _date(ms: float) -> str:
 # %% ../nbs/00_data.ipynb #bb372db2
 def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
     "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible: errors."
-    v = _timestamp_numbers(path, s)
     hi = _ms_ceiling()
+    if (
+        pd.api.types.is_integer_dtype(s.dtype) and len(s) and not s.hasnans
+    ):  # the usual file: one check
+        ints = s.to_numpy(dtype="int64")
+        if ints.min() >= MS_FLOOR and ints.max() <= hi:
+            return ints
+    v = _timestamp_numbers(path, s)
     in_ms = (v >= MS_FLOOR) & (v <= hi)
     if in_ms.all():
         return v.astype("int64")
