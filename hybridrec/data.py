@@ -315,9 +315,8 @@ def _date(ms: float) -> str:
 def _timestamps_ms(path, s: pd.Series) -> np.ndarray:
     "Timestamps as int64 ms: a file in seconds is converted with a warning, impossible: errors."
     hi = _ms_ceiling()
-    if (
-        pd.api.types.is_integer_dtype(s.dtype) and len(s) and not s.hasnans
-    ):  # the usual file: one check
+    # the usual file: integers without gaps, all in range, checked with one min and one max
+    if pd.api.types.is_integer_dtype(s.dtype) and len(s) and not s.hasnans:
         ints = s.to_numpy(dtype="int64")
         if ints.min() >= MS_FLOOR and ints.max() <= hi:
             return ints
@@ -752,23 +751,16 @@ def _category_col(df, cat):
 # %% ../nbs/00_data.ipynb #97f72d4b
 def _sorted_category(s: pd.Series) -> pd.Series:
     "`s` as a categorical of the values it holds, sorted, whatever a reader (an Arrow dictionary) gave."
-    arrow = _arrow_dictionary(s)  # a few distinct values: as Python strings
-    c = (
-        s.astype("category")
-        if arrow is None
-        else pd.Series(
-            pd.Categorical.from_codes(
-                arrow[0], categories=pd.Index(arrow[1].to_pylist(), dtype="str")
-            )
-        )
-    )
+    arrow = _arrow_dictionary(s)
+    if arrow is None:
+        c = s.astype("category")
+    else:  # a few distinct values: as Python strings
+        cats = pd.Index(arrow[1].to_pylist(), dtype="str")
+        c = pd.Series(pd.Categorical.from_codes(arrow[0], categories=cats))
+    # a category filter leaves unused categories: found by counting codes, with no sort of the rows
     codes = c.cat.codes.to_numpy()
-    used = (
-        np.bincount(codes[codes >= 0], minlength=len(c.cat.categories)) > 0
-    )  # no sort of the rows
-    return c.cat.set_categories(
-        sorted(c.cat.categories[used])
-    )  # a category filter leaves unused ones
+    used = np.bincount(codes[codes >= 0], minlength=len(c.cat.categories)) > 0
+    return c.cat.set_categories(sorted(c.cat.categories[used]))
 
 
 def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:

@@ -1067,9 +1067,8 @@ def _codes_as_ids(path, frames: dict, meta: dict):
 
     for col, kind in meta.get("id_space_dtypes", {}).items():
         space = pd.read_parquet(path / f"id_space_{col}.parquet")[col]
-        dtype = pd.CategoricalDtype(
-            pd.Index(space.astype(kind).array)
-        )  # checked once, shared by every frame
+        # checked once, shared by every frame
+        dtype = pd.CategoricalDtype(pd.Index(space.astype(kind).array))
         for name, cols in meta.get("id_codes", {}).items():
             if col in cols and frames.get(name) is not None:
                 try:
