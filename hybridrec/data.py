@@ -698,17 +698,27 @@ def drop_duplicate_reviews(
     return df[~later].reset_index(drop=True), int(later.sum())
 
 # %% ../nbs/00_data.ipynb #0e561ab8
+def _used_only(codes: np.ndarray, dictionary: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    "`codes` and `dictionary` restricted to the entries the codes use: a filtered frame keeps its whole dictionary."
+    used = np.bincount(codes[codes >= 0], minlength=len(dictionary)) > 0
+    if used.all():
+        return codes, dictionary
+    pos = np.cumsum(used) - 1
+    return np.where(codes < 0, -1, pos[codes]), dictionary.filter(pa.array(used))
+
+
 def _id_dictionary(col: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    "Codes of `col` into its distinct ids (-1: missing) and those ids as Arrow text."
+    "Codes of `col` into the distinct ids it holds (-1: missing) and those ids as Arrow text."
     arrow = _arrow_dictionary(col)
     if arrow is not None:
-        return arrow[0], arrow[1].cast(pa.string())
+        return _used_only(arrow[0], arrow[1].cast(pa.string()))
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes, distinct = col.cat.codes.to_numpy(), pd.Series(col.cat.categories)
-    else:
-        codes, uniques = pd.factorize(col)
-        distinct = pd.Series(uniques)
-    return codes, _arrow_text(distinct.astype("string")).combine_chunks().cast(pa.string())
+        cats = _arrow_text(pd.Series(col.cat.categories).astype("string")).combine_chunks()
+        return _used_only(col.cat.codes.to_numpy(), cats.cast(pa.string()))
+    codes, uniques = pd.factorize(col)
+    return codes, _arrow_text(pd.Series(uniques).astype("string")).combine_chunks().cast(
+        pa.string()
+    )
 
 # %% ../nbs/00_data.ipynb #dcaf27b6
 def _shared_categories(dictionaries: list) -> tuple[pa.Array, list]:
