@@ -708,17 +708,18 @@ def _used_only(codes: np.ndarray, dictionary: pa.Array) -> tuple[np.ndarray, pa.
 
 
 def _id_dictionary(col: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    "Codes of `col` into the distinct ids it holds (-1: missing) and those ids as Arrow text."
+    "Codes of `col` into the distinct values it holds (-1: missing) and those values as Arrow text."
     arrow = _arrow_dictionary(col)
     if arrow is not None:
-        return _used_only(arrow[0], arrow[1].cast(pa.string()))
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = _arrow_text(pd.Series(col.cat.categories).astype("string")).combine_chunks()
-        return _used_only(col.cat.codes.to_numpy(), cats.cast(pa.string()))
-    codes, uniques = pd.factorize(col)
-    return codes, _arrow_text(pd.Series(uniques).astype("string")).combine_chunks().cast(
-        pa.string()
-    )
+        codes, distinct = arrow
+    elif isinstance(col.dtype, pd.CategoricalDtype):
+        codes, distinct = col.cat.codes.to_numpy(), pd.Series(col.cat.categories)
+    else:
+        codes, uniques = pd.factorize(col)
+        distinct = pd.Series(uniques)
+    if not isinstance(distinct, pa.Array):
+        distinct = _arrow_text(distinct.astype("string")).combine_chunks()
+    return _used_only(codes, distinct.cast(pa.string()))
 
 # %% ../nbs/00_data.ipynb #dcaf27b6
 def _shared_categories(dictionaries: list) -> tuple[pa.Array, list]:
@@ -760,17 +761,10 @@ def _category_col(df, cat):
 
 # %% ../nbs/00_data.ipynb #97f72d4b
 def _sorted_category(s: pd.Series) -> pd.Series:
-    "`s` as a categorical of the values it holds, sorted, whatever a reader (an Arrow dictionary) gave."
-    arrow = _arrow_dictionary(s)
-    if arrow is None:
-        c = s.astype("category")
-    else:  # a few distinct values: as Python strings
-        cats = pd.Index(arrow[1].to_pylist(), dtype="str")
-        c = pd.Series(pd.Categorical.from_codes(arrow[0], categories=cats))
-    # a category filter leaves unused categories: found by counting codes, with no sort of the rows
-    codes = c.cat.codes.to_numpy()
-    used = np.bincount(codes[codes >= 0], minlength=len(c.cat.categories)) > 0
-    return c.cat.set_categories(sorted(c.cat.categories[used]))
+    "`s` as a categorical of the values it holds (a category filter leaves others behind), sorted."
+    codes, distinct = _id_dictionary(s)  # a few distinct values: as Python strings
+    c = pd.Categorical.from_codes(codes, categories=pd.Index(distinct.to_pylist(), dtype="str"))
+    return pd.Series(c).cat.set_categories(sorted(c.categories))
 
 
 def _finish(splits: dict, items: list, source, dropped, **kw) -> ReviewData:
