@@ -13,8 +13,9 @@ Data sets (each prepared once, every model sees the same matrices):
 
 Models, all trained on `train` with early stopping on `valid` (NDCG@10, every validation user), tested on ALL warm
 test users, every item ranked, train + valid masked:
-* popularity; ALS, LightFM CF and the LightFM hybrid with the pipeline DEFAULTS (hybridrec.pipeline.DEFAULTS: 64
-  components, lr 0.05, alphas 8/nnz, feature_weight 0.1); seed_hybrid (the seed notebook's features and parameters);
+* popularity; ALS, LightFM CF and the LightFM hybrid with the pipeline DEFAULTS (hybridrec.pipeline.DEFAULTS: 32
+  components, lr 0.05, alphas 8/nnz, feature_weight 0.1; the kept quality_*.txt ran at the earlier default of 64
+  components); seed_hybrid (the seed notebook's features and parameters);
 * the same three families tuned by hybridrec.tune (Optuna TPE, seeded, median pruning), --budget minutes EACH,
   chosen on validation only, then refit with the chosen parameters.
 Paired bootstrap 95% CIs (hybridrec.evaluate.compare, same users) of the hybrid minus each other model; cold-start
