@@ -54,7 +54,8 @@ DEFAULTS = dict(
     group_weights={},
     # models
     models=["popularity", "als", "lightfm_cf", "lightfm_hybrid", "seed_hybrid"],
-    # 32, not the seed's 64: no worse anywhere, 0.58-0.76x the fit time (bench/results/training_levers_*.txt)
+    # 32, not the seed's 64: no worse anywhere measured, and 0.58-0.76x the fit time on MovieLens-1M, 200k and 1M
+    # (bench/results/training_levers_*.txt)
     components=32,
     loss="warp",
     learning_rate=0.05,
