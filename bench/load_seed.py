@@ -13,7 +13,7 @@ each repeat (the bare read alone varies 2-3x between repeats on a shared machine
 bench/results/load_seed.{txt,json}.
 """
 from __future__ import annotations
-import argparse, datetime, json, shlex, shutil, sys, tempfile, time
+import argparse, datetime, json, shlex, shutil, statistics, sys, tempfile, time
 from pathlib import Path
 from _common import cpu_model, mem_total_gib, seed_train_df
 
@@ -75,7 +75,7 @@ def main(argv=None):
     # the bare read alone varies 2-3x between repeats on the shared machine: the ratio within each round (bare then train,
     # seconds apart) is steadier than fastest over fastest, so both are reported
     paired = sorted(r["train"] / r["bare"] for r in rounds)
-    median_paired = paired[len(paired) // 2] if len(paired) % 2 else sum(paired[len(paired) // 2 - 1:len(paired) // 2 + 1]) / 2
+    median_paired = statistics.median(paired)
     lines += [f"pandas.read_parquet(train_df.parquet)      : {times['bare']:.2f} s",
               f"load_source(folder), train part only        : {times['train']:.2f} s  = {ratio:.2f}x bare (target <= 1.5x)",
               f"load_source(folder), train + test CSVs      : {times['load']:.2f} s  = {times['load'] / times['bare']:.2f}x bare",
