@@ -5,7 +5,7 @@
 # %% ../nbs/03_base.ipynb #a5ca6b8f
 from __future__ import annotations
 import abc, hashlib, logging, time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 import numpy as np
 import pandas as pd
@@ -482,11 +482,14 @@ def validation_ndcg(
     valid,  # the validation matrix: its items are the relevant ones
     k: int = 10,  # the cut-off
     n_threads: int | None = None,  # evaluation threads; None: every core
+    workspace: dict | None = None,  # kept between calls: score buffers (one per training run)
 ) -> float:
     "Mean NDCG@k over every user with a validation item, all items ranked, training items masked."
     from hybridrec.evaluate import evaluate
 
-    res = evaluate(model, train, valid, k=k, metrics=("ndcg",), n_threads=n_threads)
+    res = evaluate(
+        model, train, valid, k=k, metrics=("ndcg",), n_threads=n_threads, workspace=workspace
+    )
     return res.value("ndcg", k)
 
 # %% ../nbs/03_base.ipynb #734c6f39
@@ -593,6 +596,16 @@ class _Run:
     waited: int = 0
     epoch: int = 0
     started: float = 0.0
+    workspace: dict = field(default_factory=dict)  # validation score buffers, kept
+
+# %% ../nbs/03_base.ipynb #ba32804c
+def _keep_snapshot(run: _Run, arrays: dict):
+    "Copy `arrays` into `run.snapshot`, reusing the previous snapshot's arrays (same shapes every epoch)."
+    if run.snapshot is None:
+        run.snapshot = {k: a.copy() for k, a in arrays.items()}
+    else:
+        for k, a in arrays.items():
+            np.copyto(run.snapshot[k], a)
 
 # %% ../nbs/03_base.ipynb #e1f0db5d
 @patch
@@ -601,11 +614,11 @@ def _validate(self: IterativeModel, run: _Run, train, valid, record: dict):
     t = time.perf_counter()
     self._refresh()
     threads = getattr(self, "num_threads", None)  # the model's own: one in deterministic runs
-    score = validation_ndcg(self, train, valid, k=self.eval_k, n_threads=threads)
+    score = validation_ndcg(self, train, valid, self.eval_k, threads, run.workspace)
     record[self.metric_name], record["eval_seconds"] = score, time.perf_counter() - t
     if score > run.best + self.min_delta:
         run.best, run.best_epoch, run.waited = score, run.epoch, 0
-        run.snapshot = {k: a.copy() for k, a in self._param_arrays().items()}
+        _keep_snapshot(run, self._param_arrays())
     else:
         run.waited += 1
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_evaluate.ipynb #dfd24c06
 from __future__ import annotations
-import logging, math, os, threading, time
+import itertools, logging, math, os, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -174,23 +174,30 @@ def top_k(
     return np.where(np.isneginf(best), -1, idx), best.astype(np.float32)
 
 # %% ../nbs/04_evaluate.ipynb #632f65be
-def _count_higher(scores, relevant, sort_above=48):
+def _count_higher(scores, relevant, sort_above=48, cap=None):
     """Per (user, relevant item) pair of the csr `relevant` (rows aligned with `scores`): the number
-    of items scoring strictly higher (`gt`) and at least as high (`ge`, the item itself counted)."""
+    of items scoring strictly higher (`gt`) and at least as high (`ge`, the item itself counted).
+    With `cap`, a pair scoring below a lower bound of its row's `cap`-th best score is not counted:
+    at least `cap` items score higher, and it gets `gt = cap`, `ge = cap + 1`."""
     starts, items = relevant.indptr, relevant.indices
     n = scores.shape[1]
-    gt, ge = np.empty(len(items), np.int64), np.empty(len(items), np.int64)
-    for u in range(len(scores)):
+    rows = np.repeat(np.arange(len(scores)), np.diff(starts))
+    own = scores[rows, items]
+    todo = np.ones(len(items), bool)
+    if cap is not None and cap < n:
+        todo = own >= _kth_score_bound(scores, cap)[rows]
+    gt, ge = np.full(len(items), cap or 0, np.int64), np.full(len(items), (cap or 0) + 1, np.int64)
+    for u in np.unique(rows[todo]):
         a, z = starts[u], starts[u + 1]
-        row, own = scores[u], scores[u, items[a:z]]
+        row = scores[u]
         if z - a > sort_above:  # one sort, then binary searches
             srt = np.sort(row)
-            gt[a:z] = n - np.searchsorted(srt, own, "right")
-            ge[a:z] = n - np.searchsorted(srt, own, "left")
+            gt[a:z] = n - np.searchsorted(srt, own[a:z], "right")
+            ge[a:z] = n - np.searchsorted(srt, own[a:z], "left")
             continue
-        for j, s in enumerate(own, a):
-            gt[j] = np.count_nonzero(row > s)
-            ge[j] = np.count_nonzero(row >= s)
+        for j in a + np.flatnonzero(todo[a:z]):
+            gt[j] = np.count_nonzero(row > own[j])
+            ge[j] = np.count_nonzero(row >= own[j])
     return gt, ge
 
 # %% ../nbs/04_evaluate.ipynb #7a0dc111
@@ -204,11 +211,12 @@ def _tie_positions(scores, relevant, gt, eq):
     return pos
 
 # %% ../nbs/04_evaluate.ipynb #673b9c89
-def _rank_block(scores, relevant, exclude, kmax):
+def _rank_block(scores, relevant, exclude, kmax, cap=None):
     """Mask `exclude` in a block of scores (in place) and rank the block's (user, relevant item)
-    pairs: `gt`, `eq` (other candidates, same score), `pos`, and the top-`kmax` lists (or None)."""
+    pairs: `gt`, `eq` (other candidates, same score), `pos`, and the top-`kmax` lists (or None).
+    With `cap`, pairs that cannot be in the top `cap` get `gt = pos = cap`, `eq = 0`."""
     _mask_excluded(scores, exclude)
-    gt, ge = _count_higher(scores, relevant)
+    gt, ge = _count_higher(scores, relevant, cap=cap)
     eq = ge - gt - 1
     pos = _tie_positions(scores, relevant, gt, eq)
     top = top_k(scores, kmax)[0] if kmax else None
@@ -273,6 +281,7 @@ class Metric:
     at_k: bool = True  # computed at every cut-off k (`ndcg@10`); else once (k=None)
     per_user: bool = True  # averaged over users; else catalogue level, from the top-k lists
     label: str = ""  # a short description for reports
+    top_only: bool = False  # needs only the positions of the pairs in the top k (not gt/eq beyond)
 
 # %% ../nbs/04_evaluate.ipynb #401d3eb6
 METRICS: dict[str, Metric] = {}
@@ -286,33 +295,36 @@ def register_metric(
     at_k: bool = True,  # computed at every cut-off k
     per_user: bool = True,  # False: catalogue level, `fn(counts, k)` (always at k)
     label: str | None = None,  # a short description for reports (default: the docstring)
+    top_only: bool = False,  # True: uses only the positions of the pairs ranked in the top k
 ):
     "Decorator: register the function as metric `name` in `METRICS` (replacing one of that name)."
     if "@" in name or name in _RESERVED or name.startswith("group:"):
         raise ValueError(f"metric name {name!r}: no '@', no 'group:', none of {_RESERVED}")
+    if top_only and not at_k:
+        raise ValueError(f"{name}: `top_only` needs a cut-off: `at_k` must be True")
     if not (per_user or at_k):
         raise ValueError(f"{name}: a catalogue-level metric uses top-k lists: `at_k` must be True")
 
     def register(fn):
-        METRICS[name] = Metric(fn, at_k, per_user, label or fn.__doc__ or name)
+        METRICS[name] = Metric(fn, at_k, per_user, label or fn.__doc__ or name, top_only)
         return fn
 
     return register
 
 # %% ../nbs/04_evaluate.ipynb #d18132b9
-@register_metric("precision")
+@register_metric("precision", top_only=True)
 def _precision(ranks, k):
     "Precision@k: relevant items in the top k, divided by k"
     return ranks.hits(k) / k
 
 # %% ../nbs/04_evaluate.ipynb #e08e9779
-@register_metric("recall")
+@register_metric("recall", top_only=True)
 def _recall(ranks, k):
     "Recall@k: relevant items in the top k, divided by the user's relevant items"
     return ranks.hits(k) / ranks.n_relevant
 
 # %% ../nbs/04_evaluate.ipynb #e6a57c13
-@register_metric("ndcg")
+@register_metric("ndcg", top_only=True)
 def _ndcg(ranks, k):
     "NDCG@k: position-discounted hits in the top k, divided by the best possible"
     ideal = np.r_[0.0, np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))]  # for 0 .. k relevant items
@@ -320,14 +332,14 @@ def _ndcg(ranks, k):
     return dcg / ideal[np.minimum(k, ranks.n_relevant).astype(np.int64)]
 
 # %% ../nbs/04_evaluate.ipynb #915423b6
-@register_metric("map")
+@register_metric("map", top_only=True)
 def _average_precision(ranks, k):
     "MAP@k: mean precision at the hits' positions, normalised by min(k, relevant items)"
     at_hits = (ranks.pos < k) * (ranks.nth + 1.0) / (ranks.pos + 1.0)
     return ranks.per_user(at_hits) / np.minimum(k, ranks.n_relevant)
 
 # %% ../nbs/04_evaluate.ipynb #83a65a63
-@register_metric("hit_rate")
+@register_metric("hit_rate", top_only=True)
 def _hit_rate(ranks, k):
     "HitRate@k: 1 if any relevant item is in the top k, else 0"
     return (ranks.hits(k) > 0).astype(float)
@@ -601,14 +613,19 @@ def _block_size(block_size, memory_budget_mb, n_threads, n_items, dtype, n_users
     return max(1, int(block_size))
 
 # %% ../nbs/04_evaluate.ipynb #4b323a63
-def _block_scorer(scorer, dtype, block_size, n_items):
-    "`scores(users)`: a writeable block of scores from a FactorScorer (`dtype` given) or a model."
-    local = threading.local()
+def _block_scorer(scorer, dtype, block_size, n_items, workspace=None):
+    """`scores(users)`: a writeable block of scores from a FactorScorer (`dtype` given) or a model.
+    Each worker thread has one buffer, kept in `workspace` (a dict) between calls when given."""
+    local, slots = threading.local(), itertools.count()
+    key = ("scores", dtype, block_size, n_items)
+    kept = {} if workspace is None else workspace.setdefault(key, {})  # worker slot -> buffer
 
     def factor_scores(users):
-        buf = getattr(local, "buf", None)
+        if not hasattr(local, "slot"):
+            local.slot = next(slots)  # this call's workers are slots 0, 1, ...
+        buf = kept.get(local.slot)
         if buf is None:
-            buf = local.buf = np.empty((block_size, n_items), dtype)
+            buf = kept[local.slot] = np.empty((block_size, n_items), dtype)
         return np.matmul(scorer.user_factors[users], scorer.item_factors.T, out=buf[: len(users)])
 
     def model_scores(users):
@@ -691,12 +708,15 @@ def _rank_users(
     n_threads=1,
     progress=False,
     desc="",
+    cap=None,
 ):
-    "The `Ranks` of `users`' test items, computed block by block; top-k lists go to `top_counts`."
+    """The `Ranks` of `users`' test items, block by block; top-k lists go to `top_counts`. With
+    `cap`, positions are exact only for pairs that can be in the top `cap` (see `_rank_block`)."""
     kmax = max(top_counts.ks) if top_counts else 0
 
     def rank(block):
-        return _rank_block(score(block), test[block], None if excl is None else excl[block], kmax)
+        excluded = None if excl is None else excl[block]
+        return _rank_block(score(block), test[block], excluded, kmax, cap)
 
     parts = []
 
@@ -880,6 +900,13 @@ def summary(self: EvalResult) -> pd.DataFrame:
     t = t.assign(col=[m if pd.isna(k) else f"{m}@{k}" for m, k in zip(t.metric, t.k)])
     return t.pivot_table(index="slice", columns="col", values="value", sort=False)
 
+# %% ../nbs/04_evaluate.ipynb #40452ca0
+def _rank_cap(metrics, ks) -> int | None:
+    "The largest k when every metric needs only the top-k positions (catalogue ones: top lists), else None."
+    if all(METRICS[m].top_only or not METRICS[m].per_user for m in metrics):
+        return max(ks)
+    return None
+
 # %% ../nbs/04_evaluate.ipynb #4b7db7d7
 def evaluate(
     model,  # has `score_users(user_idx)` or numpy user/item factors
@@ -900,6 +927,7 @@ def evaluate(
     ties: str | None = None,  # 'index' (default) or 'pessimistic' (LightFM's rule)
     name: str = "model",  # the model's name in the table
     progress=False,  # True: a progress bar over blocks; a callable: called with (blocks done, blocks)
+    workspace: dict | None = None,  # score buffers kept between calls (one per training run)
 ) -> EvalResult:
     "Rank every item for every test user (known items masked) and compute the registered metrics."
     t0 = time.perf_counter()
@@ -914,10 +942,20 @@ def evaluate(
         block_size, memory_budget_mb, n_threads, n_items, p.dtype, len(p.users)
     )
     top_counts = _top_counts(p.metrics, _user_slices(user_labels), p.ks, n_items)
-    score = _block_scorer(p.scorer, p.dtype, block_size, n_items)
-    desc = f"evaluate {name}"
+    score = _block_scorer(p.scorer, p.dtype, block_size, n_items, workspace)
+    desc, cap = f"evaluate {name}", _rank_cap(p.metrics, p.ks)
     ranks = _rank_users(
-        score, p.test, p.excl, p.users, block_size, p.ties, top_counts, n_threads, progress, desc
+        score,
+        p.test,
+        p.excl,
+        p.users,
+        block_size,
+        p.ties,
+        top_counts,
+        n_threads,
+        progress,
+        desc,
+        cap,
     )
     table, per_user, per_items = _eval_tables(ranks, p, top_counts, user_labels, item_labels, name)
     params = p.params(block_size, n_threads, memory_budget_mb)
