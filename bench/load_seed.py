@@ -8,6 +8,7 @@ then times, alternating `--repeats` times and keeping each one's fastest:
   bare   : pandas.read_parquet(train_df.parquet)  (what the seed's first cell does)
   load   : hybridrec.sources.load_source(folder)  (train_df + test CSVs, validated, item table split out)
   train  : the `train` part of `load` alone (`load` minus reading the test CSVs), the like-for-like number
+and, once the data is loaded, one of its steps alone: the duplicate (user_id, parent_asin) check on the training reviews.
 Target: `load` of the train part <= 1.5x `bare`, reported as fastest over fastest and as the median of the ratio within
 each repeat (the bare read alone varies 2-3x between repeats on a shared machine). Output printed and kept in
 bench/results/load_seed.{txt,json}.
@@ -71,6 +72,10 @@ def main(argv=None):
                                                      ("train", lambda: _load_seed_layout(fs, no_tests, folder, None, False)))}
             rounds.append(t)
             times = {k: min(times.get(k, float("inf")), v) for k, v in t.items()}
+        # one step alone, on the loaded training reviews (ids already codes): the duplicate (user, item) check
+        from hybridrec.data import drop_duplicate_reviews
+        train = _load_seed_layout(fs, no_tests, folder, None, False).train
+        times["duplicate check"] = best_of(lambda: drop_duplicate_reviews(train), a.repeats)
     ratio = times["train"] / times["bare"]
     # the bare read alone varies 2-3x between repeats on the shared machine: the ratio within each round (bare then train,
     # seconds apart) is steadier than fastest over fastest, so both are reported
@@ -80,6 +85,7 @@ def main(argv=None):
               f"load_source(folder), train part only        : {times['train']:.2f} s  = {ratio:.2f}x bare (target <= 1.5x)",
               f"load_source(folder), train + test CSVs      : {times['load']:.2f} s  = {times['load'] / times['bare']:.2f}x bare",
               f"fastest of {a.repeats} alternating repeats each",
+              f"of which the duplicate (user_id, parent_asin) check, timed alone: {times['duplicate check']:.3f} s",
               f"train part / bare within each repeat: median {median_paired:.2f}x, range {paired[0]:.2f}-{paired[-1]:.2f}x",
               "seconds per repeat (bare, train part, train + test): "
               + "; ".join(f"{r['bare']:.2f} {r['train']:.2f} {r['load']:.2f}" for r in rounds)]
