@@ -42,8 +42,8 @@ def without(kind: str, group: str):
 VARIANTS = {"default": {}, "components 32": {"components": 32}, "components 64": {"components": 64},
             "learning_rate 0.1": {"learning_rate": 0.1}, "max_sampled 5": {"max_sampled": 5},
             "without price_share": without("user_groups", "price_share"), "without rating": without("item_groups", "rating"),
-            "without both": lambda base: {**without("user_groups", "price_share")(base),
-                                          **without("item_groups", "rating")(base)}}
+            "without both": lambda base: {**VARIANTS["without price_share"](base), **VARIANTS["without rating"](base)}}
+VARIANTS["without both"].__doc__ = "user_groups without price_share and item_groups without rating"
 # (a variant that equals the default, e.g. "components 32" when the default is 32, or a group the data set does not
 # use, is skipped)
 
