@@ -22,6 +22,8 @@ Paired bootstrap 95% CIs (hybridrec.evaluate.compare, same users) of the hybrid 
 users (hybrid vs the popularity fallback) and cold items (new products: the hybrids' AUC and recall) with CIs.
 LightFM trains with --threads threads (Hogwild: not bit-reproducible; --seeds averages over seeds).
 Output: printed and bench/results/quality_<dataset>.{txt,json}.
+A candidate default for the Amazon-like sets' item groups: --item-groups category price store --tag norating (the
+default hybrid, and everything compared with it, then uses those groups; the tuned families choose their own).
 """
 from __future__ import annotations
 import argparse, datetime, io, json, os, platform, shlex, sys, time
@@ -230,14 +232,21 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--quick", action="store_true", help="tiny models and budgets: a smoke test, not results")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    ap.add_argument("--item-groups", nargs="+", help="a candidate default: these item groups for the default hybrid on "
+                    "the Amazon-like sets (demo, synth, synth-nosignal) instead of the pipeline's")
+    ap.add_argument("--tag", default="", help="output file suffix: quality_<dataset>_<tag>.{txt,json}")
     a = ap.parse_args(argv)
+    if a.item_groups:
+        for ds, f in list(FEATURES.items()):
+            if f is AMAZON:
+                FEATURES[ds] = dict(AMAZON, item_groups=list(a.item_groups))
     command = "python bench/quality.py " + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:]))
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     for ds in a.datasets:
         text, data = run_dataset(ds, a, command)
         print(text, flush=True)
-        tag = f"quality_{ds}{'_quick' if a.quick else ''}"
+        tag = f"quality_{ds}{'_quick' if a.quick else ''}{'_' + a.tag if a.tag else ''}"
         (out / f"{tag}.txt").write_text(text)
         (out / f"{tag}.json").write_text(json.dumps(data, indent=1, default=str))
 
