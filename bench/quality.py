@@ -14,16 +14,19 @@ Data sets (each prepared once, every model sees the same matrices):
 Models, all trained on `train` with early stopping on `valid` (NDCG@10, every validation user), tested on ALL warm
 test users, every item ranked, train + valid masked:
 * popularity; ALS, LightFM CF and the LightFM hybrid with the pipeline DEFAULTS (hybridrec.pipeline.DEFAULTS: 32
-  components, lr 0.05, alphas 8/nnz, feature_weight 0.1; the kept quality_*.txt ran at the earlier default of 64
-  components); seed_hybrid (the seed notebook's features and parameters);
+  components, lr 0.05, alphas 8/nnz, feature_weight 0.1; item groups category, price, store. The kept
+  quality_<set>.txt of the Amazon-like sets ran with the earlier default groups, which also had the average-rating
+  bin; quality_<set>_norating.txt is the current default, quality_*_components64.txt the earlier 64 components);
+  seed_hybrid (the seed notebook's features and parameters);
 * the same three families tuned by hybridrec.tune (Optuna TPE, seeded, median pruning), --budget minutes EACH,
   chosen on validation only, then refit with the chosen parameters.
 Paired bootstrap 95% CIs (hybridrec.evaluate.compare, same users) of the hybrid minus each other model; cold-start
 users (hybrid vs the popularity fallback) and cold items (new products: the hybrids' AUC and recall) with CIs.
 LightFM trains with --threads threads (Hogwild: not bit-reproducible; --seeds averages over seeds).
 Output: printed and bench/results/quality_<dataset>.{txt,json}.
-A candidate default for the Amazon-like sets' item groups: --item-groups category price store --tag norating (the
-default hybrid, and everything compared with it, then uses those groups; the tuned families choose their own).
+A candidate default for the Amazon-like sets' item groups: --item-groups G... --tag T (the default hybrid, and
+everything compared with it, then uses those groups; the tuned families choose their own). The current default was
+checked this way with --item-groups category price store --tag norating before it became the default.
 """
 from __future__ import annotations
 import argparse, datetime, io, json, os, platform, shlex, sys, time
@@ -40,7 +43,7 @@ MIN_REVIEWS = {"movielens-1m": 5, "demo": 2, "synth": 5, "synth-nosignal": 5}
 # Feature settings per data set, fixed before any training. MovieLens has no price, store or useful category: its
 # items are genres (as unordered tags), average-rating bins and the decade; users their demographics and the shares of
 # their primary genres. The Amazon-like sets use the pipeline's default groups.
-AMAZON = dict(item_groups=["category", "price", "rating", "store"], user_groups=["category_share", "price_share"])
+AMAZON = dict(item_groups=["category", "price", "store"], user_groups=["category_share", "price_share"])
 FEATURES = {"movielens-1m": dict(item_groups=["tags", "rating"], item_columns=["decade"], history_column="genre",
                                  user_groups=["columns", "category_share"], user_columns=["gender", "age_group", "occupation"]),
             "demo": AMAZON, "synth": AMAZON, "synth-nosignal": AMAZON}

@@ -44,7 +44,9 @@ DEFAULTS = dict(
     valid_frac=0.1,
     test_frac=0.1,
     # features
-    item_groups=["category", "price", "rating", "store"],
+    # no average-rating bin: it made each epoch 0.80x as long at 200k and did not help on the quality sets or
+    # MovieLens-1M (bench/results/training_levers_*rows.txt, quality_*_norating.txt); `tune` still tries it
+    item_groups=["category", "price", "store"],
     user_groups=["category_share", "price_share", "columns"],
     identity=True,
     n_price_bins=5,
