@@ -5,6 +5,7 @@
 # %% ../nbs/00_data.ipynb #87d573f1
 from __future__ import annotations
 import contextlib, csv, gzip, io, json, logging, os, re, posixpath, time, zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
@@ -749,6 +750,19 @@ def _shared_categories(dictionaries: list) -> tuple[pa.Array, list]:
     return ordered.filter(pa.array(new)), np.split(where, ends)
 
 # %% ../nbs/00_data.ipynb #517c9667
+def _column_space(columns: list) -> list:
+    "The id `columns` (Series) as categoricals, all sharing one sorted category list."
+    distinct = [_id_dictionary(c) for c in columns]
+    cats, where = _shared_categories([ids for _, ids in distinct])
+    dtype = pd.CategoricalDtype(pd.Index(pd.array(cats, dtype="string")))
+    return [
+        pd.Categorical.from_codes(
+            np.where(codes < 0, -1, w[codes]) if len(w) else codes, dtype=dtype, validate=False
+        )
+        for (codes, _), w in zip(distinct, where)
+    ]
+
+# %% ../nbs/00_data.ipynb #d2a8070d
 def share_id_space(
     data: ReviewData,  # splits, items and users; changed in place and returned
 ) -> ReviewData:
@@ -756,14 +770,14 @@ def share_id_space(
     frames = list(data.splits.values())
     users = frames + ([data.users] if data.users is not None else [])
     items = frames + ([data.items] if data.items is not None else [])
-    for col, owners in (("user_id", users), ("parent_asin", items)):
-        distinct = [_id_dictionary(f[col]) for f in owners]
-        cats, where = _shared_categories([ids for _, ids in distinct])
-        dtype = pd.CategoricalDtype(pd.Index(pd.array(cats, dtype="string")))
-        for f, (codes, _), w in zip(owners, distinct, where):
-            f[col] = pd.Categorical.from_codes(
-                np.where(codes < 0, -1, w[codes]) if len(w) else codes, dtype=dtype, validate=False
-            )
+    jobs = (("user_id", users), ("parent_asin", items))
+    with ThreadPoolExecutor(
+        2
+    ) as pool:  # the two id spaces at once; frames are read and written here only
+        built = list(pool.map(_column_space, [[f[col] for f in owners] for col, owners in jobs]))
+    for (col, owners), columns in zip(jobs, built):
+        for f, c in zip(owners, columns):
+            f[col] = c
     return data
 
 # %% ../nbs/00_data.ipynb #984b4d78
