@@ -771,9 +771,8 @@ def share_id_space(
     users = frames + ([data.users] if data.users is not None else [])
     items = frames + ([data.items] if data.items is not None else [])
     jobs = (("user_id", users), ("parent_asin", items))
-    with ThreadPoolExecutor(
-        2
-    ) as pool:  # the two id spaces at once; frames are read and written here only
+    # the two id spaces at once; the frames are read and written in this thread only
+    with ThreadPoolExecutor(2) as pool:
         built = list(pool.map(_column_space, [[f[col] for f in owners] for col, owners in jobs]))
     for (col, owners), columns in zip(jobs, built):
         for f, c in zip(owners, columns):
