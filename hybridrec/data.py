@@ -678,19 +678,22 @@ def _id_codes(col: pd.Series) -> tuple[np.ndarray, int]:
     return codes, len(uniques)
 
 # %% ../nbs/00_data.ipynb #57773a9a
-def _pair_keys(df: pd.DataFrame) -> np.ndarray:
-    "One int64 per (user_id, parent_asin) pair, equal exactly when both ids are."
-    users, _ = _id_codes(df["user_id"])
-    items, n_items = _id_codes(df["parent_asin"])
+def _pair_codes(df: pd.DataFrame) -> tuple[np.ndarray, int, np.ndarray, int]:
+    "User codes, number of users, item codes, number of items of `df`'s id columns (each hashed at most once)."
+    return (*_id_codes(df["user_id"]), *_id_codes(df["parent_asin"]))
+
+# %% ../nbs/00_data.ipynb #e3ec5bb5
+def _pair_keys(codes: tuple) -> np.ndarray:
+    "One int64 per (user_id, parent_asin) pair of `_pair_codes` output, equal exactly when both ids are."
+    users, _, items, n_items = codes
     return users.astype(np.int64) * (n_items + 1) + items
 
 # %% ../nbs/00_data.ipynb #9cd530c4
-def _has_repeated_pairs(df: pd.DataFrame) -> bool:
-    "Whether some (user_id, parent_asin) pair occurs in more than one row of `df`."
-    users, n_users = _id_codes(df["user_id"])
-    items, n_items = _id_codes(df["parent_asin"])
+def _has_repeated_pairs(codes: tuple) -> bool:
+    "Whether some (user_id, parent_asin) pair occurs more than once, from the frame's `_pair_codes`."
+    users, n_users, items, n_items = codes
     if len(users) == 0 or min(users.min(), items.min()) < 0:
-        key = np.sort(_pair_keys(df))  # empty, or a missing id (code -1): sorted keys
+        key = np.sort(_pair_keys(codes))  # empty, or a missing id (code -1): sorted keys
         return bool((key[1:] == key[:-1]).any())
     pairs = sp.coo_matrix(
         (np.ones(len(users), dtype=bool), (users, items)), shape=(n_users, n_items)
@@ -702,9 +705,10 @@ def drop_duplicate_reviews(
     df: pd.DataFrame,  # reviews with user_id, parent_asin and timestamp
 ) -> tuple[pd.DataFrame, int]:
     "Drop repeated (user_id, parent_asin) reviews keeping the earliest (ties: the first in file)."
-    if not _has_repeated_pairs(df):  # the usual case
+    codes = _pair_codes(df)
+    if not _has_repeated_pairs(codes):  # the usual case
         return df, 0
-    key = _pair_keys(df)
+    key = _pair_keys(codes)
     order = np.lexsort((df["timestamp"].to_numpy(), key))  # stable: equal times keep file order
     key = key[order]
     later = np.zeros(len(df), dtype=bool)
