@@ -10,8 +10,8 @@ training at about half its cost. The levers that cut it are the number of epochs
 epoch; this bench measures both with the test NDCG@10 they end at, so a default is changed only where quality holds.
 
 For each data set (the quality bench's four, prepared and featurised as `bench/quality.py` does, and with `--data-dir`
-a folder `load_source` reads, e.g. the one `bench/compare.py 200k --workdir W` wrote under W/data, with the
-pipeline's default features) and each seed: the default hybrid, then each variant (one parameter changed), then
+a folder or source name `load_source` reads, e.g. the one `bench/compare.py 200k --workdir W` wrote under W/data
+or movielens-1m, with the pipeline's default features, as `hybridrec run --data X` would build them) and each seed: the default hybrid, then each variant (one parameter changed), then
 LightFM CF, all with the pipeline's early stopping on validation. Reported per variant: fit seconds (features
 excluded), epochs run and kept, seconds per epoch, test NDCG@10 on ALL warm test users (train + valid masked), the
 paired 95% bootstrap CI of variant minus default (`hybridrec.evaluate.compare`, first seed), and for the hybrids the
@@ -42,8 +42,10 @@ def without(kind: str, group: str):
 VARIANTS = {"default": {}, "components 32": {"components": 32}, "components 64": {"components": 64},
             "learning_rate 0.1": {"learning_rate": 0.1}, "max_sampled 5": {"max_sampled": 5},
             "without price_share": without("user_groups", "price_share"), "without rating": without("item_groups", "rating"),
+            "with rating": lambda base: {} if "rating" in base["item_groups"] else {"item_groups": [*base["item_groups"], "rating"]},
             "without both": lambda base: {**VARIANTS["without price_share"](base), **VARIANTS["without rating"](base)}}
 VARIANTS["without both"].__doc__ = "user_groups without price_share and item_groups without rating"
+VARIANTS["with rating"].__doc__ = "item_groups with the average-rating bin added (the pipeline's default before 12-04)"
 # (a variant that equals the default, e.g. "components 32" when the default is 32, or a group the data set does not
 # use, is skipped)
 
@@ -54,9 +56,9 @@ def change_of(variant: str, base: dict) -> dict:
     return c(base) if callable(c) else c
 
 
-def load(name: str):
-    "(Prepared, label, params) for a quality data set or a folder (pipeline defaults)."
-    if name in Q.DATASETS:
+def load(name: str, pipeline_features: bool = False):
+    "(Prepared, label, params) for a quality data set, or with the pipeline's default features any `load_source` name."
+    if name in Q.DATASETS and not pipeline_features:
         prep, label = Q.load(name)
         return prep, label, lambda threads, seed: Q.run_params(name, threads, seed, False)
     from hybridrec.pipeline import DEFAULTS
@@ -75,10 +77,11 @@ def cold(model, prep) -> dict:
     return {"cold_items": r["n_items"], "cold_auc_all": r["all_candidates/auc"]["mean"], "cold_auc_cold": r["cold_only/auc"]["mean"]}
 
 
-def run_dataset(name: str, seeds: list, threads: int, variants: list, cf: bool, cold_items: bool) -> tuple[str, list]:
+def run_dataset(name: str, seeds: list, threads: int, variants: list, cf: bool, cold_items: bool,
+                pipeline_features: bool = False) -> tuple[str, list]:
     from hybridrec.evaluate import compare
     t0 = time.perf_counter()
-    prep, label, params = load(name)
+    prep, label, params = load(name, pipeline_features)
     rows, results, cache = [], {}, {}
     for seed in seeds:
         base = params(threads, seed)
@@ -123,7 +126,8 @@ def run_dataset(name: str, seeds: list, threads: int, variants: list, cf: bool, 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="*", default=list(Q.DATASETS), help="quality data sets (bench/quality.py)")
-    ap.add_argument("--data-dir", nargs="*", default=[], help="folders load_source reads, run with the pipeline's default features")
+    ap.add_argument("--data-dir", nargs="*", default=[], help="folders or source names load_source reads (e.g. movielens-1m), run "
+                    "with the pipeline's default features, as `hybridrec run --data X` would")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS),
@@ -134,8 +138,8 @@ def main(argv=None):
     ap.add_argument("--tag", default="", help="output file suffix: training_levers_<tag>.{txt,json}")
     a = ap.parse_args(argv)
     texts, allrows = [run_header("bench/training_levers.py", argv)], []
-    for name in [*a.datasets, *a.data_dir]:
-        text, rows = run_dataset(name, a.seeds, a.threads, a.variants, not a.no_cf, not a.no_cold)
+    for name, pipeline_features in [*((d, False) for d in a.datasets), *((d, True) for d in a.data_dir)]:
+        text, rows = run_dataset(name, a.seeds, a.threads, a.variants, not a.no_cf, not a.no_cold, pipeline_features)
         print(text, flush=True)
         texts.append(text)
         allrows += [dict(r, dataset=name) for r in rows]
